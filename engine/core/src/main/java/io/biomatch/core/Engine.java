@@ -1,0 +1,488 @@
+package io.biomatch.core;
+
+import io.biomatch.core.internal.AgencyCodes;
+import io.biomatch.core.internal.RecordCodec;
+import io.biomatch.core.internal.RecordStore;
+import io.biomatch.core.internal.Shard;
+import io.biomatch.core.internal.ShardHits;
+import io.biomatch.core.spi.Modality;
+import io.biomatch.core.spi.Rescorer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.ServiceLoader;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The engine: a durable record store (source of truth) plus S shards of off-heap segments, each shard
+ * owned by one worker thread. All operations are asynchronous and fail with {@link EngineException}.
+ *
+ * <p>Enrol: validate -> modality extracts the template (work pool) -> the owning shard's worker writes the
+ * slot, stores the record durably, publishes the slot -> ack. Identify: validate -> modality prepares the
+ * probe once (work pool) -> every shard scans its segment into a primitive top-K -> merge (score
+ * descending, then id in UTF-8 byte order) -> optional re-scoring of the merged short list (work pool).
+ */
+public final class Engine implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Engine.class);
+    public static final int MAX_AGENCY_CHARS = 64;
+    public static final int MAX_METADATA_ENTRIES = 64;
+    public static final int MAX_METADATA_KEY_CHARS = 64;
+    public static final int MAX_METADATA_VALUE_CHARS = 1024;
+
+    private final EngineConfig config;
+    private final Map<String, Modality<?>> modalities;
+    private final RecordStore store;
+    private final Shard[] shards;
+    private final ThreadPoolExecutor workPool;
+    private final Executor work;
+    private final long skippedAtStart;
+
+    private Engine(EngineConfig config, Map<String, Modality<?>> modalities, RecordStore store, Shard[] shards,
+                   ThreadPoolExecutor workPool, long skippedAtStart) {
+        this.config = config;
+        this.modalities = modalities;
+        this.store = store;
+        this.shards = shards;
+        this.workPool = workPool;
+        this.work = task -> {
+            try {
+                workPool.execute(task);
+            } catch (RejectedExecutionException e) {
+                throw new EngineException(EngineException.Reason.OVERLOADED, "engine work queue is full; retry later");
+            }
+        };
+        this.skippedAtStart = skippedAtStart;
+    }
+
+    /** The modalities on the class path ({@link ServiceLoader}). */
+    public static List<Modality<?>> discoverModalities() {
+        List<Modality<?>> found = new ArrayList<>();
+        for (Modality<?> m : ServiceLoader.load(Modality.class)) {
+            found.add(m);
+        }
+        return found;
+    }
+
+    /**
+     * Opens the store in {@code config.dataDir()} and rebuilds the shard segments from it. Stored records
+     * that cannot be loaded are kept in the store, skipped and counted ({@link EngineStats#skippedAtStart()}).
+     */
+    public static Engine open(EngineConfig config, Collection<? extends Modality<?>> modalityList) {
+        Map<String, Modality<?>> modalities = new TreeMap<>();
+        for (Modality<?> m : modalityList) {
+            if (modalities.put(m.name(), m) != null) {
+                throw new IllegalArgumentException("two modalities named " + m.name());
+            }
+        }
+        RecordStore store = RecordStore.open(config.dataDir(), config.maxRecords(), config.averageRecordBytes());
+        AgencyCodes agencies = new AgencyCodes();
+        Shard[] shards = new Shard[config.shards()];
+        for (int i = 0; i < shards.length; i++) {
+            shards[i] = new Shard(i, config.shardQueueCapacity(), agencies);
+        }
+        long skipped = rebuild(store, shards, modalities);
+        AtomicInteger n = new AtomicInteger();
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(config.workThreads(), config.workThreads(), 30,
+                TimeUnit.SECONDS, new ArrayBlockingQueue<>(config.workQueueCapacity()),
+                r -> Thread.ofPlatform().name("biomatch-work-" + n.incrementAndGet()).daemon(true).unstarted(r));
+        return new Engine(config, Collections0.unmodifiable(modalities), store, shards, pool, skipped);
+    }
+
+    private static long rebuild(RecordStore store, Shard[] shards, Map<String, Modality<?>> modalities) {
+        long start = System.nanoTime();
+        AtomicLong loaded = new AtomicLong();
+        AtomicLong skipped = new AtomicLong();
+        Map<String, Boolean> warnedModality = new HashMap<>();
+        store.forEachRaw((id, raw) -> {
+            Record r;
+            try {
+                r = RecordCodec.decode(raw);
+            } catch (RecordCodec.CorruptRecordException e) {
+                skipped.incrementAndGet();
+                LOG.warn("stored record '{}' is corrupt ({}); skipped", id, e.getMessage());
+                return;
+            }
+            Modality<?> m = modalities.get(r.modality());
+            if (m == null) {
+                skipped.incrementAndGet();
+                if (warnedModality.put(r.modality(), true) == null) {
+                    LOG.warn("stored records of modality '{}' are skipped: no such modality in this build", r.modality());
+                }
+                return;
+            }
+            shards[Shard.shardOf(r.id(), shards.length)].restore(m, r).whenComplete((ok, err) -> {
+                if (err != null) {
+                    skipped.incrementAndGet();
+                    LOG.warn("stored record '{}' rejected by modality {}: {}", r.id(), r.modality(), err.getMessage());
+                } else {
+                    loaded.incrementAndGet();
+                }
+            });
+        });
+        for (Shard s : shards) {
+            s.barrier().join();
+        }
+        LOG.info("loaded {} stored records into {} shards in {} ms ({} skipped)", loaded.get(), shards.length,
+                (System.nanoTime() - start) / 1_000_000, skipped.get());
+        return skipped.get();
+    }
+
+    public EngineConfig config() {
+        return config;
+    }
+
+    public Set<String> modalityNames() {
+        return modalities.keySet();
+    }
+
+    /** The named modality, or INVALID_INPUT naming the known ones. */
+    public Modality<?> modality(String name) {
+        if (name == null || name.isEmpty()) {
+            throw EngineException.invalid("modality is required; known: " + modalities.keySet());
+        }
+        Modality<?> m = modalities.get(name);
+        if (m == null) {
+            throw EngineException.invalid("unknown modality '" + printable(name) + "'; known: " + modalities.keySet());
+        }
+        return m;
+    }
+
+    // ---------------------------------------------------------------- enrol, get, delete
+
+    public CompletableFuture<Record> enrol(EnrolRequest req) {
+        return start(() -> {
+            validateId(req.id());
+            Modality<?> m = modality(req.modality());
+            validatePayloads(m, req.payloads());
+            validateOwner(req.agency(), req.metadata());
+            return CompletableFuture.supplyAsync(() -> m.extractTemplate(req.payloads()), work)
+                    .thenCompose(template -> {
+                        Record r = new Record(req.id(), m.name(), req.agency(), new TreeMap<>(req.metadata()),
+                                template, System.currentTimeMillis());
+                        return shardOf(req.id()).enrol(m, r, req.replace(), store);
+                    });
+        });
+    }
+
+    /** The stored record; NOT_FOUND when absent. */
+    public Record get(String id) {
+        validateId(id);
+        Record r = store.get(id);
+        if (r == null) {
+            throw new EngineException(EngineException.Reason.NOT_FOUND, "id '" + printable(id) + "' is not enrolled");
+        }
+        return r;
+    }
+
+    public CompletableFuture<Boolean> delete(String id) {
+        return start(() -> {
+            validateId(id);
+            return shardOf(id).delete(id, store);
+        });
+    }
+
+    /** Compacts every shard's segments; returns the number of dead slots dropped. */
+    public CompletableFuture<Integer> compact() {
+        List<CompletableFuture<Integer>> all = new ArrayList<>();
+        for (Shard s : shards) {
+            all.add(s.compact(true));
+        }
+        return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new))
+                .thenApply(v -> all.stream().mapToInt(CompletableFuture::join).sum());
+    }
+
+    // ---------------------------------------------------------------- identify, verify
+
+    public CompletableFuture<IdentifyResult> identify(IdentifyRequest req, SearchControl control) {
+        return start(() -> {
+            Modality<?> m = modality(req.modality());
+            validatePayloads(m, req.payloads());
+            if (req.topK() < 1 || req.topK() > IdentifyRequest.MAX_TOP_K) {
+                throw EngineException.invalid("top_k must be 1.." + IdentifyRequest.MAX_TOP_K + ", was " + req.topK());
+            }
+            if (Float.isNaN(req.minScore())) {
+                throw EngineException.invalid("min_score is NaN");
+            }
+            return identifyWith(m, req, control);
+        });
+    }
+
+    private <P> CompletableFuture<IdentifyResult> identifyWith(Modality<P> m, IdentifyRequest req,
+                                                               SearchControl control) {
+        return CompletableFuture.supplyAsync(() -> {
+            control.check();
+            return m.prepareProbe(req.payloads(), req.options());
+        }, work).thenCompose(probe -> searchPrepared(m, probe, req.topK(), req.minScore(), req.filter(), control));
+    }
+
+    /** Fans a prepared probe out to every shard, merges, and re-scores when the modality has a re-scorer. */
+    public <P> CompletableFuture<IdentifyResult> searchPrepared(Modality<P> m, P probe, int topK, float minScore,
+                                                                SearchFilter filter, SearchControl control) {
+        Optional<Rescorer<P>> rescorer = m.rescorer();
+        int shortlist = rescorer.isPresent() ? Math.max(topK, m.shortlistSize(topK)) : topK;
+        // The first stage of a re-scoring modality is on another scale: the floor applies after re-scoring.
+        float firstFloor = rescorer.isPresent() ? Float.NEGATIVE_INFINITY : minScore;
+        @SuppressWarnings("unchecked")
+        CompletableFuture<ShardHits>[] parts = new CompletableFuture[shards.length];
+        for (int i = 0; i < shards.length; i++) {
+            parts[i] = shards[i].search(m, probe, shortlist, firstFloor, filter, control);
+        }
+        return CompletableFuture.allOf(parts).thenApplyAsync(v -> {
+            control.check();
+            Merged merged = merge(parts, shortlist);
+            if (rescorer.isEmpty()) {
+                return new IdentifyResult(merged.candidates(topK), m.scoreMeaning(), merged.scanned, 0);
+            }
+            List<Candidate> rescored = new ArrayList<>(merged.size);
+            for (int i = 0; i < merged.size; i++) {
+                control.check();
+                Record r = store.get(merged.ids[i]);
+                if (r == null || !r.modality().equals(m.name())) {
+                    continue; // deleted since the scan
+                }
+                float s = rescorer.get().rescore(probe, r.template());
+                if (s >= minScore) {
+                    rescored.add(new Candidate(r.id(), s, r.agency()));
+                }
+            }
+            rescored.sort(Engine::rank);
+            List<Candidate> top = rescored.size() > topK ? List.copyOf(rescored.subList(0, topK)) : List.copyOf(rescored);
+            return new IdentifyResult(top, m.scoreMeaning(), merged.scanned, merged.size);
+        }, work);
+    }
+
+    public CompletableFuture<VerifyResult> verify(String id, String modalityName, List<io.biomatch.core.Payload> payloads,
+                                                  Map<String, String> options, SearchControl control) {
+        return start(() -> {
+            Record r = get(id);
+            Modality<?> m = modality(modalityName == null || modalityName.isEmpty() ? r.modality() : modalityName);
+            if (!m.name().equals(r.modality())) {
+                throw EngineException.invalid("record '" + printable(id) + "' is of modality " + r.modality()
+                        + ", not " + m.name());
+            }
+            validatePayloads(m, payloads);
+            return CompletableFuture.supplyAsync(() -> verifyWith(m, r, payloads, options, control), work);
+        });
+    }
+
+    private <P> VerifyResult verifyWith(Modality<P> m, Record r, List<Payload> payloads, Map<String, String> options,
+                                        SearchControl control) {
+        control.check();
+        P probe = m.prepareProbe(payloads, options == null ? Map.of() : options);
+        control.check();
+        float score = m.compare(probe, r.template());
+        return new VerifyResult(r.id(), score, score >= m.scoreMeaning().defaultThreshold(), m.scoreMeaning());
+    }
+
+    // ---------------------------------------------------------------- stats, close
+
+    public EngineStats stats() {
+        Map<String, Long> live = new TreeMap<>();
+        List<EngineStats.ShardStats> per = new ArrayList<>();
+        long offHeap = 0;
+        long segHeap = 0;
+        for (Shard s : shards) {
+            Map<String, Long> l = new TreeMap<>();
+            Map<String, Long> d = new TreeMap<>();
+            long off = 0;
+            for (var e : s.counts().entrySet()) {
+                long[] c = e.getValue();
+                l.put(e.getKey(), c[0]);
+                d.put(e.getKey(), c[1]);
+                off += c[2];
+                segHeap += c[3];
+                live.merge(e.getKey(), c[0], Long::sum);
+            }
+            offHeap += off;
+            per.add(new EngineStats.ShardStats(s.index(), l, d, off, s.queued()));
+        }
+        for (String m : modalities.keySet()) {
+            live.putIfAbsent(m, 0L);
+        }
+        Runtime rt = Runtime.getRuntime();
+        return new EngineStats(store.size(), live, per, offHeap, store.offHeapBytes(), rt.totalMemory() - rt.freeMemory(),
+                segHeap, skippedAtStart);
+    }
+
+    @Override
+    public void close() {
+        workPool.shutdown();
+        try {
+            workPool.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        for (Shard s : shards) {
+            s.close();
+        }
+        store.close();
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private Shard shardOf(String id) {
+        return shards[Shard.shardOf(id, shards.length)];
+    }
+
+    /** Runs synchronous validation, turning its exception into a failed future. */
+    private static <T> CompletableFuture<T> start(Supplier<CompletableFuture<T>> body) {
+        try {
+            return body.get();
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    /** Unwraps {@link CompletionException} and friends to the engine's own exception where there is one. */
+    public static Throwable cause(Throwable t) {
+        while ((t instanceof CompletionException || t instanceof java.util.concurrent.ExecutionException)
+                && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t;
+    }
+
+    static void validateId(String id) {
+        if (id == null || id.isEmpty()) {
+            throw EngineException.invalid("id is required");
+        }
+        if (id.getBytes(StandardCharsets.UTF_8).length > Record.MAX_ID_BYTES) {
+            throw EngineException.invalid("id is longer than " + Record.MAX_ID_BYTES + " bytes of UTF-8");
+        }
+        for (int i = 0; i < id.length(); i++) {
+            if (Character.isISOControl(id.charAt(i))) {
+                throw EngineException.invalid("id contains a control character at position " + i);
+            }
+        }
+        if (id.isBlank()) {
+            throw EngineException.invalid("id is blank");
+        }
+    }
+
+    private void validatePayloads(Modality<?> m, List<Payload> payloads) {
+        if (payloads.isEmpty()) {
+            throw EngineException.invalid("no payload given; modality " + m.name() + " accepts formats " + m.formats());
+        }
+        long total = 0;
+        for (int i = 0; i < payloads.size(); i++) {
+            Payload p = payloads.get(i);
+            if (p.format().isEmpty()) {
+                throw EngineException.invalid("payload " + (i + 1) + " has no format; modality " + m.name()
+                        + " accepts " + m.formats());
+            }
+            if (!m.formats().contains(p.format())) {
+                throw EngineException.invalid("payload " + (i + 1) + " has format '" + printable(p.format())
+                        + "', which modality " + m.name() + " does not accept; accepted: " + m.formats());
+            }
+            if (p.data().length == 0) {
+                throw EngineException.invalid("payload " + (i + 1) + " is empty");
+            }
+            total += p.data().length;
+        }
+        if (total > config.maxPayloadBytes()) {
+            throw EngineException.invalid("payload is " + total + " bytes; the limit is " + config.maxPayloadBytes());
+        }
+    }
+
+    private static void validateOwner(String agency, Map<String, String> metadata) {
+        if (agency.length() > MAX_AGENCY_CHARS) {
+            throw EngineException.invalid("agency is longer than " + MAX_AGENCY_CHARS + " characters");
+        }
+        if (metadata.size() > MAX_METADATA_ENTRIES) {
+            throw EngineException.invalid("more than " + MAX_METADATA_ENTRIES + " metadata entries");
+        }
+        for (var e : metadata.entrySet()) {
+            if (e.getKey().isEmpty() || e.getKey().length() > MAX_METADATA_KEY_CHARS) {
+                throw EngineException.invalid("metadata keys must be 1.." + MAX_METADATA_KEY_CHARS + " characters");
+            }
+            if (e.getValue().length() > MAX_METADATA_VALUE_CHARS) {
+                throw EngineException.invalid("metadata value of '" + printable(e.getKey()) + "' is longer than "
+                        + MAX_METADATA_VALUE_CHARS + " characters");
+            }
+        }
+    }
+
+    /** Caller text echoed in messages: truncated, control characters replaced. */
+    static String printable(String s) {
+        String t = s.length() > 64 ? s.substring(0, 64) + "..." : s;
+        StringBuilder b = new StringBuilder(t.length());
+        for (int i = 0; i < t.length(); i++) {
+            char c = t.charAt(i);
+            b.append(Character.isISOControl(c) ? '?' : c);
+        }
+        return b.toString();
+    }
+
+    static int rank(Candidate a, Candidate b) {
+        int c = Float.compare(b.score(), a.score());
+        return c != 0 ? c : compareIds(a.id(), b.id());
+    }
+
+    /** Unsigned UTF-8 byte order, the engine's id order. */
+    public static int compareIds(String a, String b) {
+        return Arrays.compareUnsigned(a.getBytes(StandardCharsets.UTF_8), b.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static Merged merge(CompletableFuture<ShardHits>[] parts, int limit) {
+        List<Candidate> all = new ArrayList<>();
+        long scanned = 0;
+        for (CompletableFuture<ShardHits> p : parts) {
+            ShardHits h = p.join();
+            scanned += h.scanned();
+            for (int i = 0; i < h.ids().length; i++) {
+                all.add(new Candidate(h.ids()[i], h.scores()[i], h.agencies()[i]));
+            }
+        }
+        all.sort(Engine::rank);
+        int n = Math.min(limit, all.size());
+        Merged m = new Merged(n, scanned);
+        for (int i = 0; i < n; i++) {
+            m.ids[i] = all.get(i).id();
+            m.list.add(all.get(i));
+        }
+        return m;
+    }
+
+    private static final class Merged {
+        final String[] ids;
+        final List<Candidate> list;
+        final int size;
+        final long scanned;
+
+        Merged(int n, long scanned) {
+            this.ids = new String[n];
+            this.list = new ArrayList<>(n);
+            this.size = n;
+            this.scanned = scanned;
+        }
+
+        List<Candidate> candidates(int k) {
+            return List.copyOf(list.size() > k ? list.subList(0, k) : list);
+        }
+    }
+
+    private static final class Collections0 {
+        static <K, V> Map<K, V> unmodifiable(Map<K, V> m) {
+            return java.util.Collections.unmodifiableMap(new LinkedHashMap<>(m));
+        }
+    }
+}

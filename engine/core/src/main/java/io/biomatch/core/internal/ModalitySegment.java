@@ -1,0 +1,290 @@
+package io.biomatch.core.internal;
+
+import io.biomatch.core.SearchFilter;
+import io.biomatch.core.SearchControl;
+import io.biomatch.core.spi.Bits;
+import io.biomatch.core.spi.Modality;
+import io.biomatch.core.spi.ScanKernel;
+import io.biomatch.core.spi.TopK;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * One modality's records in one shard: fixed-stride slots off-heap, a live bit set (deletes clear a bit;
+ * compaction drops dead slots), the ordinal <-> id table, per-ordinal agency codes and postings for
+ * filters. Touched only by the owning shard's worker thread, so it needs no locks.
+ *
+ * <pre>
+ * slots:  | slot 0 (slotBytes) | slot 1 | ... | slot count-1 | free ... capacity |
+ *           offset(ord) = ord * slotBytes  (long)
+ * </pre>
+ */
+final class ModalitySegment implements AutoCloseable {
+    /** Slots scanned between two deadline/cancellation checks. */
+    static final int SCAN_BLOCK = 16_384;
+
+    final Modality<?> modality;
+    final int slotBytes;
+    private Arena arena;
+    private MemorySegment slots;
+    private int capacity;
+    private int count;      // ordinal high-water mark
+    private int liveCount;
+    private long[] live = new long[16];
+    private int[] agencyCode = new int[1024];
+    private final IdTable ids = new IdTable();
+    /** Filter postings: key -> ordinals (ascending, may include dead ones). */
+    private final Map<String, IntList> postings = new HashMap<>();
+    private final TopK top;
+    private final AgencyCodes agencies;
+
+    ModalitySegment(Modality<?> modality, AgencyCodes agencies) {
+        this.modality = modality;
+        this.slotBytes = modality.slotBytes();
+        if (slotBytes <= 0) {
+            throw new IllegalArgumentException(modality.name() + ": slotBytes must be > 0");
+        }
+        this.agencies = agencies;
+        this.capacity = 1024;
+        this.arena = Arena.ofShared();
+        this.slots = arena.allocate((long) capacity * slotBytes, 64);
+        this.top = new TopK(ids::compareIds);
+    }
+
+    int liveCount() {
+        return liveCount;
+    }
+
+    int deadCount() {
+        return count - liveCount;
+    }
+
+    /** Ordinal of a live id, or -1. */
+    int find(byte[] id) {
+        return ids.find(id);
+    }
+
+    /**
+     * Writes the template into the next slot without publishing it; returns that ordinal. Throws (from the
+     * modality) on a template it rejects, leaving everything unchanged.
+     */
+    int stage(byte[] template) {
+        ensureCapacity(count + 1);
+        MemorySegment slot = slots.asSlice((long) count * slotBytes, slotBytes);
+        slot.fill((byte) 0);
+        modality.writeSlot(template, slot);
+        return count;
+    }
+
+    /** Publishes the staged slot under the id. */
+    void commit(int ordinal, byte[] id, String agency, Map<String, String> metadata) {
+        assert ordinal == count;
+        ids.put(ordinal, id);
+        if (ordinal >= agencyCode.length) {
+            agencyCode = Arrays.copyOf(agencyCode, Math.max(ordinal + 1, agencyCode.length * 2));
+        }
+        agencyCode[ordinal] = agencies.code(agency);
+        if (!agency.isEmpty()) {
+            postings.computeIfAbsent(agencyKey(agency), k -> new IntList()).add(ordinal);
+        }
+        for (var e : metadata.entrySet()) {
+            postings.computeIfAbsent(metaKey(e.getKey(), e.getValue()), k -> new IntList()).add(ordinal);
+        }
+        if (Bits.words(ordinal + 1) > live.length) {
+            live = Arrays.copyOf(live, Math.max(Bits.words(ordinal + 1), live.length * 2));
+        }
+        Bits.set(live, ordinal);
+        count++;
+        liveCount++;
+    }
+
+    /** Marks the ordinal dead. */
+    void delete(int ordinal) {
+        if (Bits.get(live, ordinal)) {
+            Bits.clear(live, ordinal);
+            ids.remove(ordinal);
+            liveCount--;
+        }
+    }
+
+    /** Compaction is worth it when at least a quarter of the slots (and 1024) are dead. */
+    boolean shouldCompact() {
+        int dead = deadCount();
+        return dead >= 1024 && dead * 4 >= count;
+    }
+
+    /** Drops dead slots, renumbering live ones in order. */
+    void compact() {
+        int[] oldToNew = new int[count];
+        int n = 0;
+        for (int o = 0; o < count; o++) {
+            oldToNew[o] = Bits.get(live, o) ? n++ : -1;
+        }
+        int newCapacity = Math.max(1024, n + n / 2);
+        Arena na = Arena.ofShared();
+        MemorySegment ns = na.allocate((long) newCapacity * slotBytes, 64);
+        int[] nAgency = new int[newCapacity];
+        for (int o = 0; o < count; o++) {
+            int t = oldToNew[o];
+            if (t >= 0) {
+                MemorySegment.copy(slots, (long) o * slotBytes, ns, (long) t * slotBytes, slotBytes);
+                nAgency[t] = agencyCode[o];
+            }
+        }
+        ids.compact(oldToNew, count, n);
+        var it = postings.entrySet().iterator();
+        while (it.hasNext()) {
+            var e = it.next();
+            if (e.getValue().remap(oldToNew) == 0) {
+                it.remove();
+            }
+        }
+        arena.close();
+        arena = na;
+        slots = ns;
+        capacity = newCapacity;
+        agencyCode = nAgency;
+        live = new long[Bits.words(newCapacity)];
+        for (int i = 0; i < n; i++) {
+            Bits.set(live, i);
+        }
+        count = n;
+        liveCount = n;
+    }
+
+    /**
+     * Scans live (and filter-allowed) slots. Checks {@code control} between blocks of {@link #SCAN_BLOCK}.
+     */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    ShardHits search(Object probe, int k, float minScore, SearchFilter filter, SearchControl control) {
+        long[] allowed = filter.isEmpty() ? live : allowed(filter);
+        top.reset(k, minScore);
+        ScanKernel kernel = modality.kernel();
+        for (int from = 0; from < count; from += SCAN_BLOCK) {
+            control.check();
+            kernel.scan(probe, slots, slotBytes, allowed, from, Math.min(count, from + SCAN_BLOCK), top);
+        }
+        control.check();
+        int n = top.size();
+        float[] scores = new float[n];
+        int[] ords = new int[n];
+        top.drainBestFirst(scores, ords);
+        String[] hitIds = new String[n];
+        String[] hitAgencies = new String[n];
+        for (int i = 0; i < n; i++) {
+            hitIds[i] = ids.id(ords[i]);
+            hitAgencies[i] = agencies.name(agencyCode[ords[i]]);
+        }
+        long scanned = filter.isEmpty() ? liveCount : Bits.cardinality(allowed);
+        return new ShardHits(hitIds, scores, hitAgencies, scanned);
+    }
+
+    private long[] allowed(SearchFilter filter) {
+        long[] result = Arrays.copyOf(live, live.length);
+        if (!filter.agencies().isEmpty()) {
+            long[] any = new long[live.length];
+            for (String a : filter.agencies()) {
+                IntList p = postings.get(agencyKey(a));
+                if (p != null) {
+                    p.setBits(any);
+                }
+            }
+            and(result, any);
+        }
+        for (var e : filter.metadata().entrySet()) {
+            long[] m = new long[live.length];
+            IntList p = postings.get(metaKey(e.getKey(), e.getValue()));
+            if (p != null) {
+                p.setBits(m);
+            }
+            and(result, m);
+        }
+        return result;
+    }
+
+    private static void and(long[] into, long[] other) {
+        for (int i = 0; i < into.length; i++) {
+            into[i] &= other[i];
+        }
+    }
+
+    private static String agencyKey(String agency) {
+        return "a\u0000" + agency;
+    }
+
+    private static String metaKey(String key, String value) {
+        return "m\u0000" + key + "\u0000" + value;
+    }
+
+    private void ensureCapacity(int slotsNeeded) {
+        if (slotsNeeded <= capacity) {
+            return;
+        }
+        int n = (int) Math.min(Integer.MAX_VALUE - 8, Math.max(slotsNeeded, (long) capacity * 2));
+        Arena na = Arena.ofShared();
+        MemorySegment ns = na.allocate((long) n * slotBytes, 64);
+        MemorySegment.copy(slots, 0, ns, 0, (long) count * slotBytes);
+        arena.close();
+        arena = na;
+        slots = ns;
+        capacity = n;
+    }
+
+    long offHeapBytes() {
+        return slots.byteSize() + ids.offHeapBytes();
+    }
+
+    long heapBytes() {
+        long p = 0;
+        for (IntList l : postings.values()) {
+            p += l.heapBytes();
+        }
+        return live.length * 8L + agencyCode.length * 4L + ids.heapBytes() + p;
+    }
+
+    @Override
+    public void close() {
+        arena.close();
+        ids.close();
+    }
+
+    /** Growable sorted int list (ordinals). */
+    static final class IntList {
+        private int[] a = new int[4];
+        private int n;
+
+        void add(int v) {
+            if (n == a.length) {
+                a = Arrays.copyOf(a, n * 2);
+            }
+            a[n++] = v;
+        }
+
+        void setBits(long[] words) {
+            for (int i = 0; i < n; i++) {
+                if ((a[i] >>> 6) < words.length) {
+                    Bits.set(words, a[i]);
+                }
+            }
+        }
+
+        int remap(int[] oldToNew) {
+            int m = 0;
+            for (int i = 0; i < n; i++) {
+                int t = a[i] < oldToNew.length ? oldToNew[a[i]] : -1;
+                if (t >= 0) {
+                    a[m++] = t;
+                }
+            }
+            n = m;
+            return m;
+        }
+
+        long heapBytes() {
+            return 16L + a.length * 4L;
+        }
+    }
+}

@@ -1,0 +1,243 @@
+package io.biomatch.core.internal;
+
+import io.biomatch.core.EngineException;
+import io.biomatch.core.Record;
+import io.biomatch.core.SearchControl;
+import io.biomatch.core.SearchFilter;
+import io.biomatch.core.spi.Modality;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One shard: a worker thread that alone owns this shard's segments (one per modality), fed by a bounded
+ * task queue. Every mutation and every search of the shard runs on that thread, so segments need no
+ * locks; the durable store write of a record happens inside the same task as its segment update, which
+ * orders concurrent enrol and delete of one id.
+ */
+public final class Shard implements AutoCloseable {
+    private final int index;
+    private final LinkedBlockingQueue<Runnable> queue;
+    private final Thread thread;
+    private final AgencyCodes agencies;
+    private final Map<String, ModalitySegment> segments = new HashMap<>(); // worker thread only
+    /** Live records per modality, published by the worker after each mutation (read by stats). */
+    private volatile Map<String, long[]> published = Map.of();
+    private volatile boolean closed;
+
+    public Shard(int index, int queueCapacity, AgencyCodes agencies) {
+        this.index = index;
+        this.queue = new LinkedBlockingQueue<>(queueCapacity);
+        this.agencies = agencies;
+        this.thread = Thread.ofPlatform().name("biomatch-shard-" + index).daemon(true).start(this::loop);
+    }
+
+    public int index() {
+        return index;
+    }
+
+    private void loop() {
+        while (true) {
+            Runnable r;
+            try {
+                r = queue.poll(100, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                return;
+            }
+            if (r != null) {
+                r.run();
+            } else if (closed) {
+                return;
+            }
+        }
+    }
+
+    /** Queues a task; fails at once with OVERLOADED when the queue is full. */
+    <T> CompletableFuture<T> submit(Callable<T> task) {
+        CompletableFuture<T> f = new CompletableFuture<>();
+        if (closed) {
+            f.completeExceptionally(new EngineException(EngineException.Reason.UNAVAILABLE, "engine is closed"));
+            return f;
+        }
+        if (!queue.offer(wrap(task, f))) {
+            f.completeExceptionally(new EngineException(EngineException.Reason.OVERLOADED,
+                    "shard " + index + " work queue is full; retry later"));
+        }
+        return f;
+    }
+
+    /** Queues a task, waiting for room (used by the start-up rebuild). */
+    <T> CompletableFuture<T> submitWaiting(Callable<T> task) {
+        CompletableFuture<T> f = new CompletableFuture<>();
+        try {
+            queue.put(wrap(task, f));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            f.completeExceptionally(new EngineException(EngineException.Reason.UNAVAILABLE, "interrupted"));
+        }
+        return f;
+    }
+
+    private <T> Runnable wrap(Callable<T> task, CompletableFuture<T> f) {
+        return () -> {
+            if (f.isDone()) {
+                return; // cancelled by the caller while queued
+            }
+            try {
+                f.complete(task.call());
+            } catch (Throwable t) {
+                f.completeExceptionally(t);
+            }
+        };
+    }
+
+    /** The segment of a modality; worker thread only. */
+    ModalitySegment segment(Modality<?> modality) {
+        return segments.computeIfAbsent(modality.name(), n -> new ModalitySegment(modality, agencies));
+    }
+
+    /** The segment if it exists; worker thread only. */
+    ModalitySegment existingSegment(String modality) {
+        return segments.get(modality);
+    }
+
+    /** Worker thread: publish counts for stats. */
+    void publish() {
+        Map<String, long[]> m = new HashMap<>();
+        for (var e : segments.entrySet()) {
+            ModalitySegment s = e.getValue();
+            m.put(e.getKey(), new long[] {s.liveCount(), s.deadCount(), s.offHeapBytes(), s.heapBytes()});
+        }
+        published = Map.copyOf(m);
+    }
+
+    /** Per modality: {live, dead, offHeapBytes, heapBytes}, as of the last mutation. */
+    public Map<String, long[]> counts() {
+        return published;
+    }
+
+    public int queued() {
+        return queue.size();
+    }
+
+
+    // ---- operations (each runs as one task on the worker) ----
+
+    /**
+     * Stores the record durably and publishes it in this shard's segment of its modality. The slot is
+     * written (and so the template validated) before the store, so a rejected template stores nothing.
+     */
+    public CompletableFuture<Record> enrol(Modality<?> modality, Record record, boolean replace, RecordStore store) {
+        return submit(() -> {
+            ModalitySegment segment = segment(modality);
+            byte[] id = IdTable.utf8(record.id());
+            int ordinal = segment.stage(record.template());
+            if (replace) {
+                store.put(record);
+                deleteFromSegments(id);
+            } else if (!store.putIfAbsent(record)) {
+                throw new EngineException(EngineException.Reason.ALREADY_EXISTS,
+                        "id '" + record.id() + "' is already enrolled");
+            }
+            segment.commit(ordinal, id, record.agency(), record.metadata());
+            publish();
+            return record;
+        });
+    }
+
+    /** Removes the record from the store and the segments; NOT_FOUND when absent. */
+    public CompletableFuture<Boolean> delete(String recordId, RecordStore store) {
+        return submit(() -> {
+            if (!store.remove(recordId)) {
+                throw new EngineException(EngineException.Reason.NOT_FOUND, "id '" + recordId + "' is not enrolled");
+            }
+            deleteFromSegments(IdTable.utf8(recordId));
+            for (ModalitySegment s : segments.values()) {
+                if (s.shouldCompact()) {
+                    s.compact();
+                }
+            }
+            publish();
+            return true;
+        });
+    }
+
+    private void deleteFromSegments(byte[] id) {
+        for (ModalitySegment s : segments.values()) {
+            int ord = s.find(id);
+            if (ord >= 0) {
+                s.delete(ord);
+            }
+        }
+    }
+
+    /** Adds a stored record at start-up (no store write); waits for queue room. */
+    public CompletableFuture<Boolean> restore(Modality<?> modality, Record record) {
+        return submitWaiting(() -> {
+            ModalitySegment segment = segment(modality);
+            byte[] id = IdTable.utf8(record.id());
+            int ordinal = segment.stage(record.template());
+            deleteFromSegments(id);
+            segment.commit(ordinal, id, record.agency(), record.metadata());
+            return true;
+        });
+    }
+
+    /** Completes after every task queued before it (start-up barrier). */
+    public CompletableFuture<Boolean> barrier() {
+        return submitWaiting(() -> {
+            publish();
+            return true;
+        });
+    }
+
+    /** This shard's best hits for the probe. */
+    public CompletableFuture<ShardHits> search(Modality<?> modality, Object probe, int k, float minScore,
+                                               SearchFilter filter, SearchControl control) {
+        return submit(() -> {
+            ModalitySegment segment = segments.get(modality.name());
+            if (segment == null) {
+                control.check();
+                return ShardHits.EMPTY;
+            }
+            return segment.search(probe, k, minScore, filter, control);
+        });
+    }
+
+    /** Compacts segments with dead slots ({@code force}) or those past the automatic threshold. */
+    public CompletableFuture<Integer> compact(boolean force) {
+        return submit(() -> {
+            int dropped = 0;
+            for (ModalitySegment s : segments.values()) {
+                if (s.deadCount() > 0 && (force || s.shouldCompact())) {
+                    dropped += s.deadCount();
+                    s.compact();
+                }
+            }
+            publish();
+            return dropped;
+        });
+    }
+
+    /** Stable shard of an id: a hash of its UTF-8 bytes. */
+    public static int shardOf(String recordId, int shardCount) {
+        return Math.floorMod(IdTable.hash(IdTable.utf8(recordId)), shardCount);
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        try {
+            thread.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        for (ModalitySegment s : segments.values()) {
+            s.close();
+        }
+        segments.clear();
+    }
+}

@@ -1,0 +1,95 @@
+package io.biomatch.core.spi;
+
+import io.biomatch.core.EngineException;
+import io.biomatch.core.Payload;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * What a modality (fingerprint, face, DNA) plugs into the core. Implementations are found with
+ * {@link java.util.ServiceLoader} ({@code META-INF/services/io.biomatch.core.spi.Modality}).
+ *
+ * <p>Data flow. Enrol: {@link #extractTemplate} turns raw payloads into the stored template bytes (kept by
+ * the record store, the source of truth), then {@link #writeSlot} lays them into one fixed-stride slot of
+ * a shard segment. Identify: {@link #prepareProbe} builds the probe once; every shard runs the
+ * {@link #kernel()} over its live slots keeping a primitive top-K; the core merges the shards' lists and,
+ * when the modality has a {@link #rescorer()}, re-scores the merged short list of
+ * {@link #shortlistSize(int)} candidates from their stored templates.
+ *
+ * <p>Errors: every method that reads caller input throws {@link EngineException} with reason
+ * {@code INVALID_INPUT} and a message that says what was wrong (never the biometric bytes).
+ * Implementations must be thread-safe: the core calls them from many threads.
+ *
+ * @param <P> the prepared probe (immutable, shared by all shard workers of one search)
+ */
+public interface Modality<P> {
+    /** Lower-case name used in requests and records, e.g. {@code fingerprint}. */
+    String name();
+
+    /** Payload formats accepted by {@link #extractTemplate} and {@link #prepareProbe}. */
+    Set<String> formats();
+
+    /** Bytes of one slot in a shard segment; every stored template of this modality fits in it. */
+    int slotBytes();
+
+    /** Validates and decodes the payloads and extracts the template to store. */
+    byte[] extractTemplate(List<Payload> payloads);
+
+    /**
+     * Writes a stored template into its slot ({@link #slotBytes()} long, zero-filled). Also called when
+     * segments are rebuilt from the record store, so it must reject corrupt bytes with INVALID_INPUT.
+     */
+    void writeSlot(byte[] template, MemorySegment slot);
+
+    /** Validates and decodes the payloads and builds the probe, once per search. */
+    P prepareProbe(List<Payload> payloads, Map<String, String> options);
+
+    /** The shard scan kernel: probe x slot -> score. */
+    ScanKernel<P> kernel();
+
+    /** Optional second stage over the merged short list, from stored templates. */
+    default Optional<Rescorer<P>> rescorer() {
+        return Optional.empty();
+    }
+
+    /** How many first-stage candidates to re-score when {@code topK} are wanted. */
+    default int shortlistSize(int topK) {
+        return topK;
+    }
+
+    /** What scores mean: scale, default threshold and its error rate. */
+    ScoreMeaning scoreMeaning();
+
+    /**
+     * 1:1 comparison of a probe with one stored template (verify). The default writes the template into a
+     * scratch slot and runs the kernel, then the re-scorer when there is one.
+     */
+    default float compare(P probe, byte[] template) {
+        Optional<Rescorer<P>> rescorer = rescorer();
+        if (rescorer.isPresent()) {
+            return rescorer.get().rescore(probe, template);
+        }
+        try (var arena = java.lang.foreign.Arena.ofConfined()) {
+            MemorySegment slot = arena.allocate(slotBytes(), 64);
+            writeSlot(template, slot);
+            return kernel().score(probe, slot, 0);
+        }
+    }
+
+    /**
+     * Sample data this modality can enrol and search in the demo, read from the shared data folder
+     * ({@code ../shared/data} next to the repository); empty when the folder lacks what it needs.
+     */
+    default List<DemoSet> demo(Path sharedData) {
+        return List.of();
+    }
+
+    /** Shorthand for an INVALID_INPUT failure. */
+    static EngineException invalid(String message) {
+        return EngineException.invalid(message);
+    }
+}

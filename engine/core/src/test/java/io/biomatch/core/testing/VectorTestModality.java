@@ -1,0 +1,135 @@
+package io.biomatch.core.testing;
+
+import io.biomatch.core.Payload;
+import io.biomatch.core.spi.Modality;
+import io.biomatch.core.spi.Rescorer;
+import io.biomatch.core.spi.ScanKernel;
+import io.biomatch.core.spi.ScoreMeaning;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Test-only modality: a template is {@link #DIM} little-endian int8 values ("vec8" format, exactly DIM
+ * bytes); the score is the negated squared L2 distance, so an exact copy scores 0 and is always first.
+ * With {@code rescore=true} a re-scorer adds 1000 to every score, which tests can see.
+ *
+ * <p>Format "slow" accepts the same bytes and makes the kernel sleep per slot, for deadline tests.
+ */
+public final class VectorTestModality implements Modality<VectorTestModality.Probe> {
+    public static final String NAME = "vec";
+    public static final int DIM = 8;
+
+    public record Probe(byte[] v, boolean slow) {
+    }
+
+    private final boolean rescore;
+
+    public VectorTestModality() {
+        this(false);
+    }
+
+    public VectorTestModality(boolean rescore) {
+        this.rescore = rescore;
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public Set<String> formats() {
+        return Set.of("vec8", "slow");
+    }
+
+    @Override
+    public int slotBytes() {
+        return DIM;
+    }
+
+    @Override
+    public byte[] extractTemplate(List<Payload> payloads) {
+        return check(payloads.get(0).data()).clone();
+    }
+
+    private static byte[] check(byte[] b) {
+        if (b.length != DIM) {
+            throw Modality.invalid("vec8 payload must be " + DIM + " bytes, was " + b.length);
+        }
+        return b;
+    }
+
+    @Override
+    public void writeSlot(byte[] template, MemorySegment slot) {
+        check(template);
+        MemorySegment.copy(template, 0, slot, ValueLayout.JAVA_BYTE, 0, DIM);
+    }
+
+    @Override
+    public Probe prepareProbe(List<Payload> payloads, Map<String, String> options) {
+        return new Probe(check(payloads.get(0).data()).clone(), payloads.get(0).format().equals("slow"));
+    }
+
+    @Override
+    public ScanKernel<Probe> kernel() {
+        return (probe, slots, off) -> {
+            if (probe.slow()) {
+                try {
+                    Thread.sleep(1);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return score(probe.v(), slots, off);
+        };
+    }
+
+    public static float score(byte[] p, MemorySegment slots, long off) {
+        int d = 0;
+        for (int i = 0; i < DIM; i++) {
+            int x = p[i] - slots.get(ValueLayout.JAVA_BYTE, off + i);
+            d += x * x;
+        }
+        return -d;
+    }
+
+    /** Reference score on plain arrays. */
+    public static float score(byte[] a, byte[] b) {
+        return score(a, MemorySegment.ofArray(b), 0);
+    }
+
+    @Override
+    public Optional<Rescorer<Probe>> rescorer() {
+        return rescore ? Optional.of((p, t) -> 1000 + score(p.v(), t)) : Optional.empty();
+    }
+
+    @Override
+    public int shortlistSize(int topK) {
+        return topK * 2;
+    }
+
+    @Override
+    public ScoreMeaning scoreMeaning() {
+        return new ScoreMeaning("negated squared L2 distance (test)", -10f, "test threshold");
+    }
+
+    public static Payload payload(byte[] v) {
+        return new Payload("vec8", v);
+    }
+
+    public static byte[] vector(java.util.Random rnd) {
+        byte[] v = new byte[DIM];
+        rnd.nextBytes(v);
+        return v;
+    }
+
+    static ByteBuffer le(byte[] b) {
+        return ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN);
+    }
+}
