@@ -1,0 +1,76 @@
+package io.biomatch.server.cli;
+
+import io.grpc.StatusRuntimeException;
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code biomatch} command line: {@code serve} runs the engine behind its gRPC front; client commands
+ * talk gRPC to {@code --server host:port}; {@code demo} runs everything in one process. Results go to
+ * stdout ({@code --json} for machine-readable output), errors to stderr with a non-zero exit code:
+ * 2 bad input or usage, 3 not found, 4 already exists, 5 server unreachable, 6 overloaded or deadline,
+ * 1 anything else.
+ */
+@Command(name = "biomatch", mixinStandardHelpOptions = true, version = "biomatch 0.1.0",
+        description = "Biometric matching engine: fingerprint, face and DNA 1:N search.",
+        subcommands = {ServeCommand.class, EnrolCommand.class, IdentifyCommand.class, VerifyCommand.class,
+                GetCommand.class, DeleteCommand.class, StatsCommand.class, DemoCommand.class,
+                CommandLine.HelpCommand.class})
+public final class BiomatchCli implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getErr());
+        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required");
+    }
+
+    public static int execute(String... args) {
+        CommandLine cl = new CommandLine(new BiomatchCli());
+        cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
+            PrintWriter err = commandLine.getErr();
+            if (ex instanceof StatusRuntimeException s) {
+                err.println("error: " + s.getStatus().getCode() + ": "
+                        + (s.getStatus().getDescription() == null ? "" : s.getStatus().getDescription()));
+                err.flush();
+                return exitCode(s.getStatus().getCode());
+            }
+            if (ex instanceof CliException c) {
+                err.println("error: " + c.getMessage());
+                err.flush();
+                return c.exitCode;
+            }
+            err.println("error: " + ex);
+            err.flush();
+            return 1;
+        });
+        return cl.execute(args);
+    }
+
+    static int exitCode(io.grpc.Status.Code code) {
+        return switch (code) {
+            case INVALID_ARGUMENT -> 2;
+            case NOT_FOUND -> 3;
+            case ALREADY_EXISTS -> 4;
+            case UNAVAILABLE -> 5;
+            case RESOURCE_EXHAUSTED, DEADLINE_EXCEEDED -> 6;
+            default -> 1;
+        };
+    }
+
+    public static void main(String[] args) {
+        System.exit(execute(args));
+    }
+
+    /** A failure the CLI explains itself (bad file, bad flag value). */
+    static final class CliException extends RuntimeException {
+        final int exitCode;
+
+        CliException(int exitCode, String message) {
+            super(message, null, false, false);
+            this.exitCode = exitCode;
+        }
+    }
+}

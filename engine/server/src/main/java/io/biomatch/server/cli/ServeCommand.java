@@ -1,0 +1,70 @@
+package io.biomatch.server.cli;
+
+import io.biomatch.core.Engine;
+import io.biomatch.core.EngineConfig;
+import io.biomatch.server.BiomatchServer;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "serve", description = "Run the engine behind its gRPC front (biomatch.v1, health, reflection).")
+final class ServeCommand implements Callable<Integer> {
+    @Option(names = "--data", defaultValue = "biomatch-data", description = "data directory (default: ${DEFAULT-VALUE})")
+    Path data;
+
+    @Option(names = "--host", defaultValue = "127.0.0.1", description = "address to listen on (default: ${DEFAULT-VALUE})")
+    String host;
+
+    @Option(names = "--port", defaultValue = "7300", description = "port; 0 = any free port (default: ${DEFAULT-VALUE})")
+    int port;
+
+    @Option(names = "--port-file", description = "write the bound port to this file once serving")
+    Path portFile;
+
+    @Option(names = "--shards", description = "shards, one worker thread each (default: available processors)")
+    Integer shards;
+
+    @Option(names = "--max-records", defaultValue = "1000000", description = "planned records, sizes the store (default: ${DEFAULT-VALUE})")
+    long maxRecords;
+
+    @Option(names = "--avg-record-bytes", defaultValue = "4096", description = "planned average record size (default: ${DEFAULT-VALUE})")
+    int avgRecordBytes;
+
+    @Option(names = "--max-payload-bytes", defaultValue = "16777216", description = "largest accepted payload (default: ${DEFAULT-VALUE})")
+    int maxPayloadBytes;
+
+    @Override
+    public Integer call() throws Exception {
+        EngineConfig cfg = EngineConfig.defaults(data).withCapacity(maxRecords, avgRecordBytes)
+                .withMaxPayloadBytes(maxPayloadBytes);
+        if (shards != null) {
+            cfg = cfg.withShards(shards);
+        }
+        Engine engine = Engine.open(cfg, Engine.discoverModalities());
+        BiomatchServer server = BiomatchServer.start(engine,
+                NettyServerBuilder.forAddress(new InetSocketAddress(host, port)));
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.close();
+            engine.close();
+            stopped.countDown();
+        }, "biomatch-shutdown"));
+        if (portFile != null) {
+            Path tmp = portFile.resolveSibling(portFile.getFileName() + ".tmp");
+            Files.writeString(tmp, Integer.toString(server.port()));
+            Files.move(tmp, portFile, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+        System.out.printf("biomatch serving on %s:%d (data %s, %d shards, modalities %s, %d records)%n", host,
+                server.port(), data.toAbsolutePath(), cfg.shards(), engine.modalityNames(),
+                engine.stats().storedRecords());
+        System.out.flush();
+        stopped.await();
+        return 0;
+    }
+}
