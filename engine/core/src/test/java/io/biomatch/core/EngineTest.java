@@ -1,0 +1,357 @@
+package io.biomatch.core;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.biomatch.core.testing.VectorTestModality;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class EngineTest {
+    @TempDir
+    Path dir;
+
+    private Engine open(int shards) {
+        return open(shards, new VectorTestModality());
+    }
+
+    private Engine open(int shards, VectorTestModality m) {
+        return Engine.open(EngineConfig.defaults(dir).withShards(shards).withCapacity(20_000, 128), List.of(m));
+    }
+
+    static EnrolRequest enrolReq(String id, byte[] v) {
+        return new EnrolRequest(id, VectorTestModality.NAME, "", Map.of(), List.of(VectorTestModality.payload(v)), false);
+    }
+
+    static IdentifyRequest identifyReq(byte[] v, int k) {
+        return new IdentifyRequest(VectorTestModality.NAME, List.of(VectorTestModality.payload(v)), Map.of(), k,
+                Float.NEGATIVE_INFINITY, SearchFilter.NONE, Long.MAX_VALUE);
+    }
+
+    static EngineException.Reason failure(CompletableFuture<?> f) {
+        try {
+            f.get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            Throwable t = Engine.cause(e);
+            if (t instanceof EngineException ee) {
+                return ee.reason();
+            }
+            fail("unexpected failure", t);
+        }
+        fail("expected a failure");
+        return null;
+    }
+
+    /** Brute-force reference: score desc, then id in UTF-8 byte order. */
+    static List<Candidate> reference(Map<String, byte[]> gallery, byte[] probe, int k) {
+        return gallery.entrySet().stream()
+                .map(e -> new Candidate(e.getKey(), VectorTestModality.score(probe, e.getValue()), ""))
+                .sorted(Comparator.comparingDouble((Candidate c) -> -c.score()).thenComparing(Candidate::id, Engine::compareIds))
+                .limit(k).toList();
+    }
+
+    static void assertSameRanking(List<Candidate> expected, List<Candidate> actual, String what) {
+        assertEquals(expected.stream().map(Candidate::id).toList(), actual.stream().map(Candidate::id).toList(), what);
+        for (int i = 0; i < expected.size(); i++) {
+            assertEquals(expected.get(i).score(), actual.get(i).score(), what);
+        }
+    }
+
+    @Test
+    void enrolRestartIdentifyRoundTrip() {
+        Random rnd = new Random(7);
+        Map<String, byte[]> gallery = new HashMap<>();
+        try (Engine e = open(3)) {
+            for (int i = 0; i < 500; i++) {
+                byte[] v = VectorTestModality.vector(rnd);
+                gallery.put("rec-" + i, v);
+                Record r = e.enrol(new EnrolRequest("rec-" + i, "vec", "AG" + (i % 3), Map.of("n", "" + i),
+                        List.of(VectorTestModality.payload(v)), false)).join();
+                assertEquals("rec-" + i, r.id());
+            }
+        }
+        try (Engine e = open(2)) { // a different shard count: segments are rebuilt from the store
+            assertEquals(500, e.stats().storedRecords());
+            assertEquals(500L, e.stats().liveByModality().get("vec"));
+            Record r = e.get("rec-17");
+            assertEquals("AG2", r.agency());
+            assertEquals("17", r.metadata().get("n"));
+            assertArrayEquals(gallery.get("rec-17"), r.template());
+            for (int q = 0; q < 20; q++) {
+                byte[] probe = gallery.get("rec-" + q);
+                IdentifyResult res = e.identify(identifyReq(probe, 5), SearchControl.NONE).join();
+                assertEquals("rec-" + q, res.candidates().get(0).id());
+                assertEquals(0f, res.candidates().get(0).score());
+                assertSameRanking(reference(gallery, probe, 5), res.candidates(), "probe " + q);
+                assertEquals(500, res.slotsScanned());
+            }
+        }
+    }
+
+    @Test
+    void duplicateUnknownDeleteReEnrolAndReplace() {
+        byte[] a = {1, 1, 1, 1, 1, 1, 1, 1};
+        byte[] b = {9, 9, 9, 9, 9, 9, 9, 9};
+        try (Engine e = open(2)) {
+            e.enrol(enrolReq("x", a)).join();
+            assertEquals(EngineException.Reason.ALREADY_EXISTS, failure(e.enrol(enrolReq("x", b))));
+            assertArrayEquals(a, e.get("x").template(), "a refused duplicate changes nothing");
+            assertEquals(EngineException.Reason.NOT_FOUND, failure(e.delete("nope")));
+            assertTrue(e.delete("x").join());
+            assertEquals(EngineException.Reason.NOT_FOUND, failure(e.delete("x")));
+            assertTrue(e.identify(identifyReq(a, 3), SearchControl.NONE).join().candidates().isEmpty());
+            e.enrol(enrolReq("x", b)).join(); // re-enrol after delete
+            assertEquals("x", e.identify(identifyReq(b, 1), SearchControl.NONE).join().candidates().get(0).id());
+            e.enrol(new EnrolRequest("x", "vec", "", Map.of(), List.of(VectorTestModality.payload(a)), true)).join();
+            IdentifyResult r = e.identify(identifyReq(a, 3), SearchControl.NONE).join();
+            assertEquals(1, r.candidates().size(), "replace leaves one slot live");
+            assertEquals(0f, r.candidates().get(0).score());
+            assertEquals(1L, e.stats().liveByModality().get("vec"));
+        }
+    }
+
+    @Test
+    void badInputIsRefusedAndStoresNothing() {
+        try (Engine e = open(2)) {
+            byte[] v = new byte[8];
+            assertEquals(EngineException.Reason.INVALID_INPUT, failure(e.enrol(enrolReq("", v))));
+            assertEquals(EngineException.Reason.INVALID_INPUT, failure(e.enrol(enrolReq("a\nb", v))));
+            assertEquals(EngineException.Reason.INVALID_INPUT, failure(e.enrol(enrolReq("x".repeat(129), v))));
+            assertEquals(EngineException.Reason.INVALID_INPUT, failure(e.enrol(enrolReq("short", new byte[3]))));
+            assertEquals(EngineException.Reason.INVALID_INPUT, failure(e.enrol(enrolReq("empty", new byte[0]))));
+            assertEquals(EngineException.Reason.INVALID_INPUT, failure(e.enrol(new EnrolRequest("m", "nosuch", "",
+                    Map.of(), List.of(VectorTestModality.payload(v)), false))));
+            assertEquals(EngineException.Reason.INVALID_INPUT, failure(e.enrol(new EnrolRequest("f", "vec", "",
+                    Map.of(), List.of(new Payload("jpeg", v)), false))));
+            assertEquals(EngineException.Reason.INVALID_INPUT, failure(e.enrol(new EnrolRequest("p", "vec", "",
+                    Map.of(), List.of(), false))));
+            assertEquals(EngineException.Reason.INVALID_INPUT, failure(e.identify(identifyReq(v, 0), SearchControl.NONE)));
+            assertEquals(EngineException.Reason.INVALID_INPUT,
+                    failure(e.identify(identifyReq(v, IdentifyRequest.MAX_TOP_K + 1), SearchControl.NONE)));
+            assertEquals(0, e.stats().storedRecords());
+        }
+    }
+
+    @Test
+    void oversizedPayloadIsInvalid() {
+        try (Engine e = Engine.open(EngineConfig.defaults(dir).withShards(1).withCapacity(1000, 64)
+                .withMaxPayloadBytes(4), List.of(new VectorTestModality()))) {
+            assertEquals(EngineException.Reason.INVALID_INPUT, failure(e.enrol(enrolReq("big", new byte[8]))));
+        }
+    }
+
+    @Test
+    void filtersByAgencyAndMetadata() {
+        Random rnd = new Random(3);
+        Map<String, byte[]> all = new HashMap<>();
+        Map<String, byte[]> lyonCase1 = new HashMap<>();
+        Map<String, byte[]> lyonOrParis = new HashMap<>();
+        try (Engine e = open(2)) {
+            for (int i = 0; i < 300; i++) {
+                byte[] v = VectorTestModality.vector(rnd);
+                String agency = List.of("LYON", "PARIS", "ROME").get(i % 3);
+                String kase = "case-" + (i % 4);
+                String id = "r" + i;
+                e.enrol(new EnrolRequest(id, "vec", agency, Map.of("case", kase),
+                        List.of(VectorTestModality.payload(v)), false)).join();
+                all.put(id, v);
+                if (agency.equals("LYON") && kase.equals("case-1")) {
+                    lyonCase1.put(id, v);
+                }
+                if (!agency.equals("ROME")) {
+                    lyonOrParis.put(id, v);
+                }
+            }
+            e.delete("r1").join(); // a filtered search must not resurrect deleted records
+            lyonOrParis.remove("r1");
+            byte[] probe = VectorTestModality.vector(rnd);
+            var r1 = e.identify(new IdentifyRequest("vec", List.of(VectorTestModality.payload(probe)), Map.of(), 1000,
+                    Float.NEGATIVE_INFINITY, new SearchFilter(Set.of("LYON"), Map.of("case", "case-1")), Long.MAX_VALUE),
+                    SearchControl.NONE).join();
+            assertSameRanking(reference(lyonCase1, probe, 1000), r1.candidates(), "LYON case-1");
+            assertTrue(r1.candidates().stream().allMatch(c -> c.agency().equals("LYON")));
+            var r2 = e.identify(new IdentifyRequest("vec", List.of(VectorTestModality.payload(probe)), Map.of(), 1000,
+                    Float.NEGATIVE_INFINITY, new SearchFilter(Set.of("LYON", "PARIS"), Map.of()), Long.MAX_VALUE),
+                    SearchControl.NONE).join();
+            assertSameRanking(reference(lyonOrParis, probe, 1000), r2.candidates(), "LYON or PARIS");
+            var none = e.identify(new IdentifyRequest("vec", List.of(VectorTestModality.payload(probe)), Map.of(), 10,
+                    Float.NEGATIVE_INFINITY, new SearchFilter(Set.of("NOBODY"), Map.of()), Long.MAX_VALUE),
+                    SearchControl.NONE).join();
+            assertTrue(none.candidates().isEmpty());
+            float floor = reference(all, probe, 10).get(4).score();
+            var floored = e.identify(new IdentifyRequest("vec", List.of(VectorTestModality.payload(probe)), Map.of(), 10,
+                    floor, SearchFilter.NONE, Long.MAX_VALUE), SearchControl.NONE).join();
+            assertTrue(floored.candidates().size() >= 5 && floored.candidates().stream().allMatch(c -> c.score() >= floor));
+        }
+    }
+
+    @Test
+    void compactionKeepsResultsAndFreesSlots() {
+        Random rnd = new Random(11);
+        Map<String, byte[]> live = new HashMap<>();
+        try (Engine e = open(2)) {
+            for (int i = 0; i < 6000; i++) {
+                byte[] v = VectorTestModality.vector(rnd);
+                e.enrol(enrolReq("c" + i, v)).join();
+                live.put("c" + i, v);
+            }
+            for (int i = 0; i < 6000; i += 2) { // half dead: automatic compaction runs on the way
+                e.delete("c" + i).join();
+                live.remove("c" + i);
+            }
+            e.compact().join();
+            long dead = e.stats().shards().stream().mapToLong(s -> s.deadByModality().getOrDefault("vec", 0L)).sum();
+            assertEquals(0, dead);
+            assertEquals(3000L, e.stats().liveByModality().get("vec"));
+            for (int q = 0; q < 10; q++) {
+                byte[] probe = VectorTestModality.vector(rnd);
+                assertSameRanking(reference(live, probe, 20), e.identify(identifyReq(probe, 20), SearchControl.NONE)
+                        .join().candidates(), "after compaction");
+            }
+            // ids still resolve after compaction: delete and re-enrol work on moved slots
+            e.delete("c5999").join();
+            e.enrol(enrolReq("c5999", live.get("c5999"))).join();
+            assertEquals("c5999", e.identify(identifyReq(live.get("c5999"), 1), SearchControl.NONE).join()
+                    .candidates().get(0).id());
+        }
+    }
+
+    @Test
+    void rescorerReplacesFirstStageScores() {
+        Random rnd = new Random(5);
+        Map<String, byte[]> g = new HashMap<>();
+        try (Engine e = open(2, new VectorTestModality(true))) {
+            for (int i = 0; i < 100; i++) {
+                byte[] v = VectorTestModality.vector(rnd);
+                g.put("s" + i, v);
+                e.enrol(enrolReq("s" + i, v)).join();
+            }
+            byte[] probe = g.get("s3");
+            IdentifyResult r = e.identify(identifyReq(probe, 4), SearchControl.NONE).join();
+            assertEquals(8, r.rescored(), "short list = 2 k");
+            List<Candidate> ref = reference(g, probe, 4);
+            for (int i = 0; i < 4; i++) {
+                assertEquals(ref.get(i).id(), r.candidates().get(i).id());
+                assertEquals(1000 + ref.get(i).score(), r.candidates().get(i).score());
+            }
+            VerifyResult v = e.verify("s3", "", List.of(VectorTestModality.payload(probe)), Map.of(), SearchControl.NONE).join();
+            assertEquals(1000f, v.score());
+            assertTrue(v.match());
+        }
+    }
+
+    @Test
+    void deadlineStopsTheScanInTheShards() {
+        Random rnd = new Random(9);
+        try (Engine e = open(2)) {
+            for (int i = 0; i < 3000; i++) {
+                e.enrol(enrolReq("d" + i, VectorTestModality.vector(rnd))).join();
+            }
+            long start = System.nanoTime();
+            // "slow" sleeps 1 ms per slot: a full scan would take ~1.5 s per shard.
+            var req = new IdentifyRequest("vec", List.of(new Payload("slow", new byte[8])), Map.of(), 5,
+                    Float.NEGATIVE_INFINITY, SearchFilter.NONE, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(100));
+            assertEquals(EngineException.Reason.DEADLINE_EXCEEDED,
+                    failure(e.identify(req, new SearchControl(req.deadlineNanos()))));
+            // the shards are free again soon after: a normal search completes
+            assertEquals(5, e.identify(identifyReq(new byte[8], 5), SearchControl.NONE).join().candidates().size());
+            assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(10));
+        }
+    }
+
+    @Test
+    void concurrentEnrolDeleteIdentifyMatchSingleThreadedReference() throws Exception {
+        long seed = 12345;
+        Random rnd = new Random(seed);
+        int writers = 3;
+        int perWriter = 1500;
+        byte[][][] vectors = new byte[writers][perWriter][];
+        for (int w = 0; w < writers; w++) {
+            for (int i = 0; i < perWriter; i++) {
+                vectors[w][i] = VectorTestModality.vector(rnd);
+            }
+        }
+        Map<String, byte[]> expected = new ConcurrentHashMap<>();
+        List<Throwable> errors = java.util.Collections.synchronizedList(new ArrayList<>());
+        try (Engine e = open(4)) {
+            List<Thread> threads = new ArrayList<>();
+            for (int w = 0; w < writers; w++) {
+                int writer = w;
+                threads.add(Thread.ofPlatform().start(() -> {
+                    try {
+                        for (int i = 0; i < perWriter; i++) {
+                            String id = "w" + writer + "-" + i;
+                            e.enrol(enrolReq(id, vectors[writer][i])).join();
+                            if (i % 3 == 0) { // delete every third one, and re-enrol every ninth with a new vector
+                                e.delete(id).join();
+                                if (i % 9 == 0) {
+                                    byte[] nv = vectors[(writer + 1) % writers][i];
+                                    e.enrol(enrolReq(id, nv)).join();
+                                    expected.put(id, nv);
+                                }
+                            } else {
+                                expected.put(id, vectors[writer][i]);
+                            }
+                        }
+                    } catch (Throwable t) {
+                        errors.add(t);
+                    }
+                }));
+            }
+            threads.add(Thread.ofPlatform().start(() -> { // readers during the writes
+                Random r = new Random(seed + 1);
+                try {
+                    for (int q = 0; q < 200; q++) {
+                        IdentifyResult res = e.identify(identifyReq(VectorTestModality.vector(r), 10), SearchControl.NONE).join();
+                        for (int i = 1; i < res.candidates().size(); i++) {
+                            assertTrue(Engine.rank(res.candidates().get(i - 1), res.candidates().get(i)) < 0, "sorted");
+                        }
+                    }
+                } catch (Throwable t) {
+                    errors.add(t);
+                }
+            }));
+            for (Thread t : threads) {
+                t.join();
+            }
+            assertTrue(errors.isEmpty(), () -> "errors: " + errors);
+            assertEquals(expected.size(), e.stats().storedRecords());
+            assertEquals((long) expected.size(), e.stats().liveByModality().get("vec"));
+            Random r = new Random(seed + 2);
+            for (int q = 0; q < 30; q++) {
+                byte[] probe = VectorTestModality.vector(r);
+                assertSameRanking(reference(expected, probe, 25),
+                        e.identify(identifyReq(probe, 25), SearchControl.NONE).join().candidates(), "probe " + q);
+            }
+        }
+    }
+
+    @Test
+    void recordsOfAbsentModalityAreKeptAndCounted() {
+        try (Engine e = open(1)) {
+            e.enrol(enrolReq("keep", new byte[8])).join();
+        }
+        try (Engine e = Engine.open(EngineConfig.defaults(dir).withShards(1).withCapacity(20_000, 128), List.of())) {
+            assertEquals(1, e.stats().skippedAtStart());
+            assertEquals(1, e.stats().storedRecords());
+        }
+        try (Engine e = open(1)) {
+            assertEquals(0, e.stats().skippedAtStart());
+            assertFalse(e.identify(identifyReq(new byte[8], 1), SearchControl.NONE).join().candidates().isEmpty());
+        }
+    }
+}
