@@ -261,15 +261,16 @@ class EngineTest {
             for (int i = 0; i < 3000; i++) {
                 e.enrol(enrolReq("d" + i, VectorTestModality.vector(rnd))).join();
             }
-            long start = System.nanoTime();
-            // "slow" sleeps 1 ms per slot: a full scan would take ~1.5 s per shard.
+            long before = VectorTestModality.SLOW_SCORED.get();
+            // "slow" sleeps 1 ms per slot: a full scan would take ~1.5 s per shard and score 3000 slots.
             var req = new IdentifyRequest("vec", List.of(new Payload("slow", new byte[8])), Map.of(), 5,
                     Float.NEGATIVE_INFINITY, SearchFilter.NONE, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(100));
             assertEquals(EngineException.Reason.DEADLINE_EXCEEDED,
                     failure(e.identify(req, new SearchControl(req.deadlineNanos()))));
-            // the shards are free again soon after: a normal search completes
+            // queued behind the slow scans on both shards: when it returns, they have stopped
             assertEquals(5, e.identify(identifyReq(new byte[8], 5), SearchControl.NONE).join().candidates().size());
-            assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(10));
+            long scored = VectorTestModality.SLOW_SCORED.get() - before;
+            assertTrue(scored < 1000, "the shards stopped at the deadline, after " + scored + " of 3000 slots");
         }
     }
 

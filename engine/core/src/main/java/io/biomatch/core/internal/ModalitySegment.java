@@ -23,9 +23,6 @@ import java.util.Map;
  * </pre>
  */
 final class ModalitySegment implements AutoCloseable {
-    /** Slots scanned between two deadline/cancellation checks. */
-    static final int SCAN_BLOCK = 16_384;
-
     final Modality<?> modality;
     final int slotBytes;
     private Arena arena;
@@ -163,9 +160,10 @@ final class ModalitySegment implements AutoCloseable {
         long[] allowed = filter.isEmpty() ? live : allowed(filter);
         top.reset(k, minScore);
         ScanKernel kernel = modality.kernel();
-        for (int from = 0; from < count; from += SCAN_BLOCK) {
+        int block = Math.max(1, modality.scanBlockSlots());
+        for (int from = 0; from < count; from += block) {
             control.check();
-            kernel.scan(probe, slots, slotBytes, allowed, from, Math.min(count, from + SCAN_BLOCK), top);
+            kernel.scan(probe, slots, slotBytes, allowed, from, Math.min(count, from + block), top);
         }
         control.check();
         int n = top.size();

@@ -61,6 +61,14 @@ public interface Modality<P> {
         return topK;
     }
 
+    /**
+     * Slots a shard scans between two checks of the request's deadline and cancellation. Choose it so a
+     * block takes at most a few milliseconds: a client's deadline is honoured to within one block.
+     */
+    default int scanBlockSlots() {
+        return 1024;
+    }
+
     /** What scores mean: scale, default threshold and its error rate. */
     ScoreMeaning scoreMeaning();
 

@@ -28,6 +28,9 @@ public final class VectorTestModality implements Modality<VectorTestModality.Pro
     public record Probe(byte[] v, boolean slow) {
     }
 
+    /** Slots scored by "slow" probes so far (deadline tests read it). */
+    public static final java.util.concurrent.atomic.AtomicLong SLOW_SCORED = new java.util.concurrent.atomic.AtomicLong();
+
     private final boolean rescore;
 
     public VectorTestModality() {
@@ -80,6 +83,7 @@ public final class VectorTestModality implements Modality<VectorTestModality.Pro
     public ScanKernel<Probe> kernel() {
         return (probe, slots, off) -> {
             if (probe.slow()) {
+                SLOW_SCORED.incrementAndGet();
                 try {
                     Thread.sleep(1);
                 } catch (InterruptedException e) {
@@ -112,6 +116,11 @@ public final class VectorTestModality implements Modality<VectorTestModality.Pro
     @Override
     public int shortlistSize(int topK) {
         return topK * 2;
+    }
+
+    @Override
+    public int scanBlockSlots() {
+        return 16; // "slow" probes take 1 ms per slot
     }
 
     @Override

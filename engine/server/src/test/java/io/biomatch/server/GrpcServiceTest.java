@@ -1,0 +1,299 @@
+package io.biomatch.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.ByteString;
+import io.biomatch.core.Engine;
+import io.biomatch.core.EngineConfig;
+import io.biomatch.core.testing.VectorTestModality;
+import io.biomatch.server.grpc.v1.BatchIdentifyRequest;
+import io.biomatch.server.grpc.v1.BatchIdentifyResponse;
+import io.biomatch.server.grpc.v1.BiomatchGrpc;
+import io.biomatch.server.grpc.v1.DeleteRequest;
+import io.biomatch.server.grpc.v1.EnrolAck;
+import io.biomatch.server.grpc.v1.EnrolRequest;
+import io.biomatch.server.grpc.v1.GetRequest;
+import io.biomatch.server.grpc.v1.IdentifyRequest;
+import io.biomatch.server.grpc.v1.IdentifyResponse;
+import io.biomatch.server.grpc.v1.Payload;
+import io.biomatch.server.grpc.v1.StatsRequest;
+import io.biomatch.server.grpc.v1.StatsResponse;
+import io.biomatch.server.grpc.v1.VerifyRequest;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.health.v1.HealthGrpc;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
+import io.grpc.reflection.v1.ServerReflectionGrpc;
+import io.grpc.reflection.v1.ServerReflectionRequest;
+import io.grpc.reflection.v1.ServerReflectionResponse;
+import io.grpc.stub.StreamObserver;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Every RPC through the real service on an in-process transport. */
+class GrpcServiceTest {
+    static final int MAX_PAYLOAD = 1024;
+
+    @TempDir
+    Path dir;
+    Engine engine;
+    BiomatchServer server;
+    ManagedChannel channel;
+    BiomatchGrpc.BiomatchBlockingStub stub;
+
+    @BeforeEach
+    void start() {
+        engine = Engine.open(EngineConfig.defaults(dir).withShards(2).withCapacity(10_000, 128)
+                .withMaxPayloadBytes(MAX_PAYLOAD), List.of(new VectorTestModality()));
+        String name = InProcessServerBuilder.generateName();
+        server = BiomatchServer.start(engine, InProcessServerBuilder.forName(name).directExecutor());
+        channel = InProcessChannelBuilder.forName(name).directExecutor().build();
+        stub = BiomatchGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
+    }
+
+    @AfterEach
+    void stop() {
+        channel.shutdownNow();
+        server.close();
+        engine.close();
+    }
+
+    static Payload vec(byte[] v) {
+        return Payload.newBuilder().setFormat("vec8").setData(ByteString.copyFrom(v)).build();
+    }
+
+    static EnrolRequest enrol(String id, byte[] v) {
+        return EnrolRequest.newBuilder().setId(id).setModality("vec").addPayloads(vec(v)).build();
+    }
+
+    static IdentifyRequest identify(byte[] v, int k) {
+        return IdentifyRequest.newBuilder().setModality("vec").addProbe(vec(v)).setTopK(k).build();
+    }
+
+    static Status.Code code(org.junit.jupiter.api.function.Executable call) {
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class, call);
+        String msg = e.getStatus().getDescription();
+        assertTrue(msg == null || !msg.contains("Exception") && !msg.contains("\tat "), "no stack trace: " + msg);
+        return e.getStatus().getCode();
+    }
+
+    @Test
+    void healthIsServingAndReflectionListsTheServices() throws Exception {
+        HealthCheckResponse h = HealthGrpc.newBlockingStub(channel).check(HealthCheckRequest.newBuilder().build());
+        assertEquals(HealthCheckResponse.ServingStatus.SERVING, h.getStatus());
+        assertEquals(HealthCheckResponse.ServingStatus.SERVING, HealthGrpc.newBlockingStub(channel)
+                .check(HealthCheckRequest.newBuilder().setService("biomatch.v1.Biomatch").build()).getStatus());
+
+        Set<String> services = new HashSet<>();
+        CountDownLatch done = new CountDownLatch(1);
+        var req = ServerReflectionGrpc.newStub(channel).serverReflectionInfo(new StreamObserver<>() {
+            @Override
+            public void onNext(ServerReflectionResponse r) {
+                r.getListServicesResponse().getServiceList().forEach(s -> services.add(s.getName()));
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                done.countDown();
+            }
+
+            @Override
+            public void onCompleted() {
+                done.countDown();
+            }
+        });
+        req.onNext(ServerReflectionRequest.newBuilder().setListServices("").build());
+        req.onCompleted();
+        assertTrue(done.await(10, TimeUnit.SECONDS));
+        assertTrue(services.containsAll(Set.of("biomatch.v1.Biomatch", "grpc.health.v1.Health",
+                "grpc.reflection.v1.ServerReflection")), services.toString());
+    }
+
+    @Test
+    void enrolGetIdentifyVerifyDeleteStats() {
+        Random rnd = new Random(1);
+        List<byte[]> g = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            g.add(VectorTestModality.vector(rnd));
+            var r = stub.enrol(enrol("id" + i, g.get(i)).toBuilder().setAgency("NCB").putMetadata("k", "v" + (i % 2)).build());
+            assertEquals("id" + i, r.getRecord().getId());
+        }
+        var got = stub.get(GetRequest.newBuilder().setId("id7").setIncludeTemplate(true).build());
+        assertEquals("NCB", got.getRecord().getAgency());
+        assertEquals("v1", got.getRecord().getMetadataMap().get("k"));
+        assertEquals(ByteString.copyFrom(g.get(7)), got.getTemplate());
+
+        IdentifyResponse r = stub.identify(identify(g.get(7), 3));
+        assertEquals(3, r.getCandidatesCount());
+        assertEquals("id7", r.getCandidates(0).getId());
+        assertEquals(1, r.getCandidates(0).getRank());
+        assertTrue(r.getCandidates(0).getAboveThreshold());
+        assertEquals(50, r.getSlotsScanned());
+        assertFalse(r.getScoreMeaning().getScale().isEmpty());
+
+        IdentifyResponse filtered = stub.identify(identify(g.get(7), 50).toBuilder()
+                .setFilter(io.biomatch.server.grpc.v1.Filter.newBuilder().putMetadata("k", "v0")).build());
+        assertEquals(25, filtered.getCandidatesCount());
+        assertTrue(filtered.getCandidatesList().stream().noneMatch(c -> c.getId().equals("id7")));
+
+        var v = stub.verify(VerifyRequest.newBuilder().setId("id7").addProbe(vec(g.get(7))).build());
+        assertTrue(v.getMatch());
+        assertEquals(0f, v.getScore());
+
+        StatsResponse s = stub.stats(StatsRequest.getDefaultInstance());
+        assertEquals(50, s.getStoredRecords());
+        assertEquals(50L, s.getLiveByModalityMap().get("vec"));
+        assertEquals(2, s.getShardsCount());
+        assertTrue(s.getOffHeapBytes() > 0);
+
+        stub.delete(DeleteRequest.newBuilder().setId("id7").build());
+        assertEquals(Status.Code.NOT_FOUND, code(() -> stub.get(GetRequest.newBuilder().setId("id7").build())));
+        assertEquals(49, stub.stats(StatsRequest.getDefaultInstance()).getStoredRecords());
+    }
+
+    @Test
+    void badInputGetsTheRightStatusOnEveryRpc() {
+        byte[] v = new byte[8];
+        stub.enrol(enrol("known", v));
+        // Enrol
+        assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> stub.enrol(EnrolRequest.newBuilder().setId("e")
+                .setModality("vec").addPayloads(Payload.newBuilder().setFormat("vec8")).build())));
+        assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> stub.enrol(EnrolRequest.newBuilder().setId("e")
+                .setModality("vec").build())));
+        assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> stub.enrol(EnrolRequest.newBuilder().setId("e")
+                .setModality("vec").addPayloads(vec(v).toBuilder().setFormat("png")).build())));
+        assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> stub.enrol(EnrolRequest.newBuilder().setId("e")
+                .setModality("iris").addPayloads(vec(v)).build())));
+        assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> stub.enrol(EnrolRequest.newBuilder().setId("e")
+                .setModality("vec").addPayloads(vec(new byte[MAX_PAYLOAD + 1])).build())));
+        assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> stub.enrol(enrol("", v))));
+        assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> stub.enrol(enrol("e", new byte[5]))));
+        assertEquals(Status.Code.ALREADY_EXISTS, code(() -> stub.enrol(enrol("known", v))));
+        // Get / Delete
+        assertEquals(Status.Code.NOT_FOUND, code(() -> stub.get(GetRequest.newBuilder().setId("nope").build())));
+        assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> stub.get(GetRequest.newBuilder().build())));
+        assertEquals(Status.Code.NOT_FOUND, code(() -> stub.delete(DeleteRequest.newBuilder().setId("nope").build())));
+        assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> stub.delete(DeleteRequest.newBuilder().build())));
+        // Identify
+        assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> stub.identify(IdentifyRequest.newBuilder().setModality("vec").build())));
+        assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> stub.identify(identify(v, 1).toBuilder().setModality("iris").build())));
+        assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> stub.identify(identify(new byte[3], 1))));
+        assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> stub.identify(identify(v, 1).toBuilder()
+                .setProbe(0, vec(v).toBuilder().setFormat("jpeg")).build())));
+        assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> stub.identify(identify(new byte[MAX_PAYLOAD + 1], 1))));
+        assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> stub.identify(identify(v, 20_000))));
+        // Verify
+        assertEquals(Status.Code.NOT_FOUND, code(() -> stub.verify(VerifyRequest.newBuilder().setId("nope").addProbe(vec(v)).build())));
+        assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> stub.verify(VerifyRequest.newBuilder().setId("known").build())));
+        assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> stub.verify(VerifyRequest.newBuilder().setId("known")
+                .setModality("iris").addProbe(vec(v)).build())));
+        // nothing was stored by any of the refused calls
+        assertEquals(1, stub.stats(StatsRequest.getDefaultInstance()).getStoredRecords());
+    }
+
+    @Test
+    void deadlineIsHonouredDownToTheShards() {
+        Random rnd = new Random(2);
+        for (int i = 0; i < 3000; i++) {
+            engine.enrol(new io.biomatch.core.EnrolRequest("s" + i, "vec", "", java.util.Map.of(),
+                    List.of(VectorTestModality.payload(VectorTestModality.vector(rnd))), false)).join();
+        }
+        long before = VectorTestModality.SLOW_SCORED.get();
+        var slow = IdentifyRequest.newBuilder().setModality("vec").addProbe(vec(new byte[8]).toBuilder().setFormat("slow")).build();
+        assertEquals(Status.Code.DEADLINE_EXCEEDED,
+                code(() -> BiomatchGrpc.newBlockingStub(channel).withDeadlineAfter(150, TimeUnit.MILLISECONDS).identify(slow)));
+        // queued behind the slow scans on both shards: when it returns, they have stopped
+        IdentifyResponse r = stub.identify(identify(new byte[8], 1));
+        assertEquals(1, r.getCandidatesCount());
+        long scored = VectorTestModality.SLOW_SCORED.get() - before;
+        assertTrue(scored < 1000, "the shards stopped at the deadline, after " + scored + " of 3000 slots (1 ms each)");
+    }
+
+    @Test
+    void bulkEnrolAcksEveryRecordAndBatchIdentifyAnswersEveryProbe() throws Exception {
+        Random rnd = new Random(3);
+        int n = 300;
+        List<byte[]> g = new ArrayList<>();
+        List<EnrolAck> acks = java.util.Collections.synchronizedList(new ArrayList<>());
+        CountDownLatch done = new CountDownLatch(1);
+        var in = BiomatchGrpc.newStub(channel).enrolBulk(new StreamObserver<>() {
+            @Override
+            public void onNext(EnrolAck a) {
+                acks.add(a);
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                done.countDown();
+            }
+
+            @Override
+            public void onCompleted() {
+                done.countDown();
+            }
+        });
+        for (int i = 0; i < n; i++) {
+            g.add(VectorTestModality.vector(rnd));
+            in.onNext(enrol("b" + i, g.get(i)));
+        }
+        in.onNext(enrol("b0", g.get(0)));          // duplicate
+        in.onNext(enrol("bad", new byte[3]));      // invalid
+        in.onCompleted();
+        assertTrue(done.await(30, TimeUnit.SECONDS));
+        assertEquals(n + 2, acks.size());
+        assertEquals(n, acks.stream().filter(EnrolAck::getStored).count());
+        assertEquals(Set.of("ALREADY_EXISTS", "INVALID_ARGUMENT"),
+                Set.copyOf(acks.stream().filter(a -> !a.getStored()).map(EnrolAck::getErrorCode).toList()));
+        assertEquals(n, stub.stats(StatsRequest.getDefaultInstance()).getStoredRecords());
+
+        List<BatchIdentifyResponse> results = java.util.Collections.synchronizedList(new ArrayList<>());
+        CountDownLatch done2 = new CountDownLatch(1);
+        var probes = BiomatchGrpc.newStub(channel).batchIdentify(new StreamObserver<>() {
+            @Override
+            public void onNext(BatchIdentifyResponse r) {
+                results.add(r);
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                done2.countDown();
+            }
+
+            @Override
+            public void onCompleted() {
+                done2.countDown();
+            }
+        });
+        for (int i = 0; i < 100; i++) {
+            probes.onNext(BatchIdentifyRequest.newBuilder().setRequestId("q" + i).setIdentify(identify(g.get(i), 1)).build());
+        }
+        probes.onNext(BatchIdentifyRequest.newBuilder().setRequestId("broken").setIdentify(identify(new byte[2], 1)).build());
+        probes.onCompleted();
+        assertTrue(done2.await(30, TimeUnit.SECONDS));
+        assertEquals(101, results.size());
+        for (BatchIdentifyResponse r : results) {
+            if (r.getRequestId().equals("broken")) {
+                assertEquals("INVALID_ARGUMENT", r.getErrorCode());
+            } else {
+                assertEquals("b" + r.getRequestId().substring(1), r.getResult().getCandidates(0).getId());
+            }
+        }
+    }
+}
