@@ -1,0 +1,97 @@
+package io.biomatch.server.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.biomatch.core.Engine;
+import io.biomatch.core.EngineConfig;
+import io.biomatch.core.testing.VectorTestModality;
+import io.biomatch.server.BiomatchServer;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The client commands against a real server on loopback: output, JSON and exit codes. */
+class CliTest {
+    @TempDir
+    Path tmp;
+    Engine engine;
+    BiomatchServer server;
+    String target;
+
+    @BeforeEach
+    void start() {
+        engine = Engine.open(EngineConfig.defaults(tmp.resolve("data")).withShards(2).withCapacity(1000, 128),
+                List.of(new VectorTestModality()));
+        server = BiomatchServer.start(engine, NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)));
+        target = "127.0.0.1:" + server.port();
+    }
+
+    @AfterEach
+    void stop() {
+        server.close();
+        engine.close();
+    }
+
+    record Run(int exit, String out) {
+    }
+
+    private Run run(String... args) {
+        PrintStream saved = System.out;
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
+        try {
+            return new Run(BiomatchCli.execute(args), buf.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(saved);
+        }
+    }
+
+    @Test
+    void enrolIdentifyVerifyGetDeleteStatsWithExitCodes() throws Exception {
+        Path a = Files.write(tmp.resolve("a.vec"), new byte[] {1, 2, 3, 4, 5, 6, 7, 8});
+        Path b = Files.write(tmp.resolve("b.vec"), new byte[] {8, 7, 6, 5, 4, 3, 2, 1});
+        Path bad = Files.write(tmp.resolve("bad.vec"), new byte[] {1, 2, 3});
+        assertEquals(0, run("enrol", "--server", target, "--id", "A", "-m", "vec", "-f", "vec8", "--file", a.toString(),
+                "--agency", "NCB").exit());
+        assertEquals(0, run("enrol", "--server", target, "--id", "B", "-m", "vec", "-f", "vec8", "--file", b.toString()).exit());
+        assertEquals(4, run("enrol", "--server", target, "--id", "A", "-m", "vec", "-f", "vec8", "--file", a.toString()).exit());
+        assertEquals(2, run("enrol", "--server", target, "--id", "C", "-m", "vec", "-f", "vec8", "--file", bad.toString()).exit());
+        assertEquals(2, run("enrol", "--server", target, "--id", "C", "-m", "vec", "-f", "vec8", "--file", "/no/such/file").exit());
+        assertEquals(2, run("enrol", "--server", target, "--id", "C", "-m", "iris", "-f", "vec8", "--file", a.toString()).exit());
+        assertEquals(2, run("identify", "--server", target).exit(), "usage error");
+
+        Run id = run("identify", "--server", target, "-m", "vec", "-f", "vec8", "--file", a.toString(), "-k", "2", "--json");
+        assertEquals(0, id.exit());
+        var json = com.google.gson.JsonParser.parseString(id.out()).getAsJsonObject();
+        assertEquals("A", json.getAsJsonArray("candidates").get(0).getAsJsonObject().get("id").getAsString());
+        assertEquals(2, json.getAsJsonArray("candidates").size());
+
+        Run text = run("identify", "--server", target, "-m", "vec", "-f", "vec8", "--file", b.toString());
+        assertTrue(text.out().contains("1. B"), text.out());
+
+        Run v = run("verify", "--server", target, "--id", "A", "-f", "vec8", "--file", a.toString());
+        assertEquals(0, v.exit());
+        assertTrue(v.out().contains("MATCH"), v.out());
+        assertEquals(3, run("verify", "--server", target, "--id", "Z", "-f", "vec8", "--file", a.toString()).exit());
+
+        assertTrue(run("get", "--server", target, "--id", "A").out().contains("NCB"));
+        assertEquals(3, run("get", "--server", target, "--id", "Z").exit());
+        assertEquals(0, run("delete", "--server", target, "--id", "A").exit());
+        assertEquals(3, run("delete", "--server", target, "--id", "A").exit());
+
+        Run stats = run("stats", "--server", target, "--json");
+        assertEquals(0, stats.exit());
+        assertEquals("1", com.google.gson.JsonParser.parseString(stats.out()).getAsJsonObject().get("storedRecords").getAsString());
+        assertEquals(5, run("stats", "--server", "127.0.0.1:1", "--deadline-ms", "3000").exit(), "unreachable server");
+    }
+}
