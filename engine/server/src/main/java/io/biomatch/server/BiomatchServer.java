@@ -40,6 +40,7 @@ public final class BiomatchServer implements AutoCloseable {
                 .addService(new BiomatchService(engine))
                 .addService(health.getHealthService())
                 .addService(ProtoReflectionServiceV1.newInstance())
+                .addService(reflectionV1Alpha())
                 .maxInboundMessageSize(grpcMessageLimit(engine.config().maxPayloadBytes()))
                 .build();
         try {
@@ -50,6 +51,12 @@ public final class BiomatchServer implements AutoCloseable {
         health.setStatus("", ServingStatus.SERVING);
         health.setStatus(BiomatchGrpc.SERVICE_NAME, ServingStatus.SERVING);
         return new BiomatchServer(server, health);
+    }
+
+    /** Reflection v1alpha too: older clients (grpcurl before v1, grpc-reflection-js) speak only that. */
+    @SuppressWarnings("deprecation")
+    private static io.grpc.BindableService reflectionV1Alpha() {
+        return io.grpc.protobuf.services.ProtoReflectionService.newInstance();
     }
 
     /** The bound port (-1 for in-process servers). */
