@@ -1,0 +1,45 @@
+package io.biomatch.face;
+
+/**
+ * A prepared face probe: its unit embedding, the int8 copy used by the first pass, and the search mode.
+ * Immutable (the arrays are private copies and never handed out).
+ */
+public final class FaceProbe {
+    /** How the shard scan scores. */
+    public enum Mode {
+        /** int8 pass over every slot, then float32 re-rank of the short list (default; same ranking as fp32 in practice). */
+        EXACT,
+        /** float32 scan of every slot (reference; reads 4x the bytes). */
+        FP32
+    }
+
+    final float[] unit;
+    final byte[] q;
+    final float qScale;
+    final Mode mode;
+
+    FaceProbe(float[] unit, Mode mode) {
+        this.unit = unit.clone();
+        this.q = new byte[unit.length];
+        this.qScale = io.biomatch.face.internal.FaceSlotLayout.quantise(this.unit, q);
+        this.mode = mode;
+    }
+
+    public int dim() {
+        return unit.length;
+    }
+
+    public Mode mode() {
+        return mode;
+    }
+
+    /** A copy of the unit embedding. */
+    public float[] vector() {
+        return unit.clone();
+    }
+
+    @Override
+    public String toString() {
+        return "FaceProbe[dim=" + unit.length + ", mode=" + mode + "]";
+    }
+}

@@ -1,0 +1,194 @@
+package io.biomatch.face;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.biomatch.core.EngineException;
+import io.biomatch.core.Payload;
+import io.biomatch.core.spi.Bits;
+import io.biomatch.core.spi.Modality;
+import io.biomatch.core.spi.TopK;
+import io.biomatch.face.internal.FaceTemplateFormat;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.ServiceLoader;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
+
+/** Embedding input, stored bytes, slots and kernels: no models or shared data needed. */
+class FaceModalityTest {
+    private final FaceModality simd = new FaceModality(FaceConfig.defaults());
+    private final FaceModality scalar = new FaceModality(FaceConfig.defaults(), false);
+
+    static Payload emb(float[] v) {
+        return new Payload(FaceModality.FORMAT_EMBEDDING, Embeddings.toBytes(v));
+    }
+
+    static float[] random(Random rnd, int dim) {
+        float[] v = new float[dim];
+        for (int i = 0; i < dim; i++) {
+            v[i] = (float) rnd.nextGaussian();
+        }
+        return v;
+    }
+
+    static void assertInvalid(Executable e) {
+        EngineException x = assertThrows(EngineException.class, e);
+        assertEquals(EngineException.Reason.INVALID_INPUT, x.reason(), x.getMessage());
+    }
+
+    @Test
+    void serviceLoaderFindsIt() {
+        assertTrue(ServiceLoader.load(Modality.class).stream().anyMatch(p -> p.type() == FaceModality.class));
+        assertEquals("face", simd.name());
+        assertTrue(simd.simd(), "tests run with the Vector API module");
+        assertEquals(0, simd.slotBytes() % 64);
+    }
+
+    @Test
+    void badEmbeddingsAreInvalidInput() {
+        int dim = simd.dim();
+        assertInvalid(() -> simd.extractTemplate(List.of(emb(new float[dim - 1]))));
+        assertInvalid(() -> simd.extractTemplate(List.of(new Payload("embedding-f32", new byte[4 * dim + 1]))));
+        assertInvalid(() -> simd.extractTemplate(List.of(new Payload("embedding-f32", new byte[0]))));
+        assertInvalid(() -> simd.extractTemplate(List.of(emb(new float[dim])))); // zero norm
+        float[] nan = random(new Random(1), dim);
+        nan[17] = Float.NaN;
+        assertInvalid(() -> simd.extractTemplate(List.of(emb(nan))));
+        float[] inf = random(new Random(2), dim);
+        inf[dim - 1] = Float.POSITIVE_INFINITY;
+        assertInvalid(() -> simd.prepareProbe(List.of(emb(inf)), Map.of()));
+        assertInvalid(() -> simd.extractTemplate(List.of()));
+        assertInvalid(() -> simd.extractTemplate(List.of(new Payload("wsq", new byte[10]))));
+        assertInvalid(() -> simd.extractTemplate(List.of(new Payload("embedding-f32",
+                Embeddings.toBytes(random(new Random(3), dim)), Map.of("model", "other")))));
+        float[] ok = random(new Random(4), dim);
+        assertInvalid(() -> simd.prepareProbe(List.of(emb(ok)), Map.of("mode", "fast")));
+        assertInvalid(() -> simd.prepareProbe(List.of(emb(ok)), Map.of("mode", "hnsw")));
+    }
+
+    @Test
+    void embeddingIsNormalisedAndRoundTrips() {
+        float[] v = random(new Random(5), simd.dim());
+        byte[] t = simd.extractTemplate(List.of(emb(v)));
+        assertEquals(FaceTemplateFormat.bytes(simd.dim()), t.length);
+        float[] unit = Embeddings.normalise(v, "x");
+        FaceProbe p = simd.prepareProbe(List.of(emb(v)), Map.of());
+        assertArrayEquals(unit, p.vector(), 1e-6f);
+        assertEquals(1f, simd.compare(p, t), 1e-5f);
+        // scaled input gives the same template
+        float[] scaled = v.clone();
+        for (int i = 0; i < scaled.length; i++) {
+            scaled[i] *= 1024; // a power of two scales exactly
+        }
+        assertArrayEquals(t, simd.extractTemplate(List.of(emb(scaled))));
+    }
+
+    @Test
+    void writeSlotRejectsCorruptTemplates() {
+        byte[] t = simd.extractTemplate(List.of(emb(random(new Random(6), simd.dim()))));
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment slot = arena.allocate(simd.slotBytes(), 64);
+            simd.writeSlot(t, slot);
+            assertInvalid(() -> simd.writeSlot(java.util.Arrays.copyOf(t, t.length - 4), slot));
+            byte[] magic = t.clone();
+            magic[0] ^= 1;
+            assertInvalid(() -> simd.writeSlot(magic, slot));
+            byte[] nan = t.clone();
+            MemorySegment.ofArray(nan).set(java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED, 40, 0x7fc00000);
+            assertInvalid(() -> simd.writeSlot(nan, slot));
+            byte[] notUnit = t.clone();
+            notUnit[FaceTemplateFormat.HEADER_BYTES + 3] ^= 0x40; // exponent bit of the first float
+            assertInvalid(() -> simd.writeSlot(notUnit, slot));
+            // a template of the 128-d model is refused by the 512-d modality and vice versa
+            FaceModality small = new FaceModality(FaceConfig.defaults().withEmbedder(FaceModelSpec.MOBILEFACENET_PADDLEX));
+            byte[] t128 = small.extractTemplate(List.of(emb(random(new Random(7), 128))));
+            assertInvalid(() -> simd.writeSlot(t128, slot));
+            assertInvalid(() -> small.writeSlot(t, arena.allocate(small.slotBytes(), 64)));
+        }
+    }
+
+    @Test
+    void simdAndScalarKernelsAgreeAndInt8TracksFp32() {
+        Random rnd = new Random(8);
+        int n = 300;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment slots = arena.allocate((long) n * simd.slotBytes(), 64);
+            float[][] vs = new float[n][];
+            for (int i = 0; i < n; i++) {
+                vs[i] = random(rnd, simd.dim());
+                simd.writeSlot(simd.extractTemplate(List.of(emb(vs[i]))), slots.asSlice((long) i * simd.slotBytes(), simd.slotBytes()));
+            }
+            for (int rep = 0; rep < 10; rep++) {
+                float[] q = random(rnd, simd.dim());
+                for (FaceProbe.Mode mode : FaceProbe.Mode.values()) {
+                    FaceProbe p = simd.probe(q, mode);
+                    for (int i = 0; i < n; i++) {
+                        long off = (long) i * simd.slotBytes();
+                        float a = simd.kernel().score(p, slots, off);
+                        float b = scalar.kernel().score(p, slots, off);
+                        float ref = Embeddings.dot(p.vector(), Embeddings.normalise(vs[i], "x"));
+                        if (mode == FaceProbe.Mode.EXACT) {
+                            assertEquals(b, a, 0f, "int8 pass is exact integer arithmetic");
+                            assertEquals(ref, a, 0.01f);
+                        } else {
+                            assertEquals(ref, a, 1e-5f);
+                            assertEquals(ref, b, 1e-5f);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void scanKeepsTheBestSlot() {
+        Random rnd = new Random(9);
+        int n = 200;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment slots = arena.allocate((long) n * simd.slotBytes(), 64);
+            float[][] vs = new float[n][];
+            for (int i = 0; i < n; i++) {
+                vs[i] = random(rnd, simd.dim());
+                simd.writeSlot(simd.extractTemplate(List.of(emb(vs[i]))), slots.asSlice((long) i * simd.slotBytes(), simd.slotBytes()));
+            }
+            long[] live = new long[Bits.words(n)];
+            for (int i = 0; i < n; i++) {
+                Bits.set(live, i);
+            }
+            // a noisy copy of slot 123 must come first in both modes
+            float[] q = vs[123].clone();
+            for (int i = 0; i < q.length; i++) {
+                q[i] += 0.3f * (float) rnd.nextGaussian();
+            }
+            for (FaceProbe.Mode mode : FaceProbe.Mode.values()) {
+                TopK top = new TopK(Integer::compare);
+                top.reset(5, Float.NEGATIVE_INFINITY);
+                simd.kernel().scan(simd.probe(q, mode), slots, simd.slotBytes(), live, 0, n, top);
+                float[] s = new float[5];
+                int[] o = new int[5];
+                top.drainBestFirst(s, o);
+                assertEquals(123, o[0], mode.toString());
+                assertTrue(s[0] > 0.8f);
+            }
+        }
+    }
+
+    @Test
+    void fusedEnrolmentAveragesEmbeddings() {
+        float[] a = random(new Random(10), simd.dim());
+        float[] b = random(new Random(11), simd.dim());
+        byte[] t = simd.extractTemplate(List.of(emb(a), emb(b)));
+        FaceProbe pa = simd.prepareProbe(List.of(emb(a)), Map.of());
+        FaceProbe pb = simd.prepareProbe(List.of(emb(b)), Map.of());
+        float ca = simd.compare(pa, t), cb = simd.compare(pb, t);
+        assertTrue(ca > 0.6f && cb > 0.6f, ca + " " + cb);
+        assertFalse(Float.isNaN(ca));
+    }
+}
