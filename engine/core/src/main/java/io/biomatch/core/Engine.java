@@ -97,7 +97,7 @@ public final class Engine implements AutoCloseable {
         AgencyCodes agencies = new AgencyCodes();
         Shard[] shards = new Shard[config.shards()];
         for (int i = 0; i < shards.length; i++) {
-            shards[i] = new Shard(i, config.shardQueueCapacity(), agencies);
+            shards[i] = new Shard(i, config.shardQueueCapacity(), agencies, config.dataDir());
         }
         long skipped = rebuild(store, shards, modalities);
         AtomicInteger n = new AtomicInteger();
@@ -237,8 +237,9 @@ public final class Engine implements AutoCloseable {
     /** Fans a prepared probe out to every shard, merges, and re-scores when the modality has a re-scorer. */
     public <P> CompletableFuture<IdentifyResult> searchPrepared(Modality<P> m, P probe, int topK, float minScore,
                                                                 SearchFilter filter, SearchControl control) {
-        Optional<Rescorer<P>> rescorer = m.rescorer();
-        int shortlist = rescorer.isPresent() ? Math.max(topK, m.shortlistSize(topK)) : topK;
+        int wanted = m.rescorer().isPresent() ? m.shortlistSize(probe, topK) : 0;
+        Optional<Rescorer<P>> rescorer = wanted > 0 ? m.rescorer() : Optional.empty();
+        int shortlist = rescorer.isPresent() ? Math.min(IdentifyRequest.MAX_TOP_K * 8, Math.max(topK, wanted)) : topK;
         // The first stage of a re-scoring modality is on another scale: the floor applies after re-scoring.
         float firstFloor = rescorer.isPresent() ? Float.NEGATIVE_INFINITY : minScore;
         @SuppressWarnings("unchecked")

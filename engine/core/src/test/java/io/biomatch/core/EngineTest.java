@@ -231,6 +231,42 @@ class EngineTest {
     }
 
     @Test
+    void shardIndexHooksFollowEnrolDeleteCompactionAndRestart() {
+        Random rnd = new Random(21);
+        Map<String, byte[]> live = new HashMap<>();
+        try (Engine e = open(2)) {
+            for (int i = 0; i < 5000; i++) {
+                byte[] v = VectorTestModality.vector(rnd);
+                e.enrol(enrolReq("h" + i, v)).join();
+                live.put("h" + i, v);
+            }
+            for (int i = 0; i < 5000; i += 3) {
+                e.delete("h" + i).join();
+                live.remove("h" + i);
+            }
+            e.compact().join();
+            e.enrol(new EnrolRequest("h1", "vec", "", Map.of(), List.of(VectorTestModality.payload(new byte[8])), true)).join();
+            live.put("h1", new byte[8]);
+            byte[] probe = VectorTestModality.vector(rnd);
+            IdentifyResult r = e.identify(new IdentifyRequest("vec", List.of(VectorTestModality.payload(probe)),
+                    Map.of("mode", "index"), 15, Float.NEGATIVE_INFINITY, SearchFilter.NONE, Long.MAX_VALUE),
+                    SearchControl.NONE).join();
+            assertEquals(0, r.slotsScanned());
+            assertSameRanking(reference(live, probe, 15), r.candidates(), "index after compaction");
+        }
+        try (Engine e = open(3)) {
+            for (int q = 0; q < 10; q++) {
+                byte[] probe = VectorTestModality.vector(rnd);
+                var req = new IdentifyRequest("vec", List.of(VectorTestModality.payload(probe)), Map.of("mode", "index"),
+                        15, Float.NEGATIVE_INFINITY, SearchFilter.NONE, Long.MAX_VALUE);
+                IdentifyResult r = e.identify(req, SearchControl.NONE).join();
+                assertEquals(0, r.slotsScanned(), "answered by the index, not the scan");
+                assertSameRanking(reference(live, probe, 15), r.candidates(), "index after restart");
+            }
+        }
+    }
+
+    @Test
     void rescorerReplacesFirstStageScores() {
         Random rnd = new Random(5);
         Map<String, byte[]> g = new HashMap<>();

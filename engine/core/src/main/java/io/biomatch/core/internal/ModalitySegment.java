@@ -5,6 +5,7 @@ import io.biomatch.core.SearchControl;
 import io.biomatch.core.spi.Bits;
 import io.biomatch.core.spi.Modality;
 import io.biomatch.core.spi.ScanKernel;
+import io.biomatch.core.spi.ShardIndex;
 import io.biomatch.core.spi.TopK;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -38,7 +39,10 @@ final class ModalitySegment implements AutoCloseable {
     private final TopK top;
     private final AgencyCodes agencies;
 
-    ModalitySegment(Modality<?> modality, AgencyCodes agencies) {
+    @SuppressWarnings("rawtypes")
+    private final ShardIndex index; // optional
+
+    ModalitySegment(Modality<?> modality, AgencyCodes agencies, int shard, java.nio.file.Path dataDir) {
         this.modality = modality;
         this.slotBytes = modality.slotBytes();
         if (slotBytes <= 0) {
@@ -49,6 +53,7 @@ final class ModalitySegment implements AutoCloseable {
         this.arena = Arena.ofShared();
         this.slots = arena.allocate((long) capacity * slotBytes, 64);
         this.top = new TopK(ids::compareIds);
+        this.index = modality.newShardIndex(shard, dataDir);
     }
 
     int liveCount() {
@@ -96,6 +101,9 @@ final class ModalitySegment implements AutoCloseable {
         Bits.set(live, ordinal);
         count++;
         liveCount++;
+        if (index != null) {
+            index.add(ordinal, slots.asSlice((long) ordinal * slotBytes, slotBytes));
+        }
     }
 
     /** Marks the ordinal dead. */
@@ -104,6 +112,9 @@ final class ModalitySegment implements AutoCloseable {
             Bits.clear(live, ordinal);
             ids.remove(ordinal);
             liveCount--;
+            if (index != null) {
+                index.delete(ordinal);
+            }
         }
     }
 
@@ -150,6 +161,9 @@ final class ModalitySegment implements AutoCloseable {
         }
         count = n;
         liveCount = n;
+        if (index != null) {
+            index.rebuild(slots, slotBytes, count);
+        }
     }
 
     /**
@@ -159,9 +173,10 @@ final class ModalitySegment implements AutoCloseable {
     ShardHits search(Object probe, int k, float minScore, SearchFilter filter, SearchControl control) {
         long[] allowed = filter.isEmpty() ? live : allowed(filter);
         top.reset(k, minScore);
+        boolean indexed = index != null && index.search(probe, allowed, top, control);
         ScanKernel kernel = modality.kernel();
         int block = Math.max(1, modality.scanBlockSlots());
-        for (int from = 0; from < count; from += block) {
+        for (int from = 0; !indexed && from < count; from += block) {
             control.check();
             kernel.scan(probe, slots, slotBytes, allowed, from, Math.min(count, from + block), top);
         }
@@ -176,7 +191,7 @@ final class ModalitySegment implements AutoCloseable {
             hitIds[i] = ids.id(ords[i]);
             hitAgencies[i] = agencies.name(agencyCode[ords[i]]);
         }
-        long scanned = filter.isEmpty() ? liveCount : Bits.cardinality(allowed);
+        long scanned = indexed ? 0 : filter.isEmpty() ? liveCount : Bits.cardinality(allowed);
         return new ShardHits(hitIds, scores, hitAgencies, scanned);
     }
 
@@ -232,7 +247,7 @@ final class ModalitySegment implements AutoCloseable {
     }
 
     long offHeapBytes() {
-        return slots.byteSize() + ids.offHeapBytes();
+        return slots.byteSize() + ids.offHeapBytes() + (index == null ? 0 : index.offHeapBytes());
     }
 
     long heapBytes() {
@@ -245,6 +260,9 @@ final class ModalitySegment implements AutoCloseable {
 
     @Override
     public void close() {
+        if (index != null) {
+            index.close();
+        }
         arena.close();
         ids.close();
     }

@@ -28,8 +28,11 @@ public final class Shard implements AutoCloseable {
     private volatile Map<String, long[]> published = Map.of();
     private volatile boolean closed;
 
-    public Shard(int index, int queueCapacity, AgencyCodes agencies) {
+    private final java.nio.file.Path dataDir;
+
+    public Shard(int index, int queueCapacity, AgencyCodes agencies, java.nio.file.Path dataDir) {
         this.index = index;
+        this.dataDir = dataDir;
         this.queue = new LinkedBlockingQueue<>(queueCapacity);
         this.agencies = agencies;
         this.thread = Thread.ofPlatform().name("biomatch-shard-" + index).daemon(true).start(this::loop);
@@ -96,7 +99,7 @@ public final class Shard implements AutoCloseable {
 
     /** The segment of a modality; worker thread only. */
     ModalitySegment segment(Modality<?> modality) {
-        return segments.computeIfAbsent(modality.name(), n -> new ModalitySegment(modality, agencies));
+        return segments.computeIfAbsent(modality.name(), n -> new ModalitySegment(modality, agencies, index, dataDir));
     }
 
     /** The segment if it exists; worker thread only. */

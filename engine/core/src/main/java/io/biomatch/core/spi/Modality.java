@@ -62,6 +62,25 @@ public interface Modality<P> {
     }
 
     /**
+     * How many first-stage candidates to re-score for this probe; 0 = no second stage for this probe
+     * (its first-stage scores are final). The default ignores the probe.
+     */
+    default int shortlistSize(P probe, int topK) {
+        return shortlistSize(topK);
+    }
+
+    /**
+     * A per-shard secondary index (graph, postings), or null for scan only. Called on the shard's worker
+     * thread when the shard first holds this modality.
+     *
+     * @param shard    the shard number
+     * @param dataDir  the engine's data directory, for indexes that keep files (use a sub-folder per shard)
+     */
+    default ShardIndex<P> newShardIndex(int shard, java.nio.file.Path dataDir) {
+        return null;
+    }
+
+    /**
      * Slots a shard scans between two checks of the request's deadline and cancellation. Choose it so a
      * block takes at most a few milliseconds: a client's deadline is honoured to within one block.
      */

@@ -5,6 +5,7 @@ import io.biomatch.core.spi.Modality;
 import io.biomatch.core.spi.Rescorer;
 import io.biomatch.core.spi.ScanKernel;
 import io.biomatch.core.spi.ScoreMeaning;
+import io.biomatch.core.spi.ShardIndex;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
@@ -25,7 +26,7 @@ public final class VectorTestModality implements Modality<VectorTestModality.Pro
     public static final String NAME = "vec";
     public static final int DIM = 8;
 
-    public record Probe(byte[] v, boolean slow) {
+    public record Probe(byte[] v, boolean slow, boolean useIndex) {
     }
 
     /** Slots scored by "slow" probes so far (deadline tests read it). */
@@ -76,7 +77,8 @@ public final class VectorTestModality implements Modality<VectorTestModality.Pro
 
     @Override
     public Probe prepareProbe(List<Payload> payloads, Map<String, String> options) {
-        return new Probe(check(payloads.get(0).data()).clone(), payloads.get(0).format().equals("slow"));
+        return new Probe(check(payloads.get(0).data()).clone(), payloads.get(0).format().equals("slow"),
+                "index".equals(options.get("mode")));
     }
 
     @Override
@@ -116,6 +118,58 @@ public final class VectorTestModality implements Modality<VectorTestModality.Pro
     @Override
     public int shortlistSize(int topK) {
         return topK * 2;
+    }
+
+    /**
+     * With {@code mode=index} searches go to this test index: a heap copy of the live slots kept through
+     * the {@link ShardIndex} hooks, searched by brute force. Wrong hook calls show up as wrong results.
+     */
+    @Override
+    public ShardIndex<Probe> newShardIndex(int shard, java.nio.file.Path dataDir) {
+        return new ShardIndex<>() {
+            final java.util.Map<Integer, byte[]> copy = new java.util.HashMap<>();
+
+            @Override
+            public void add(int ordinal, MemorySegment slot) {
+                copy.put(ordinal, slot.toArray(ValueLayout.JAVA_BYTE));
+            }
+
+            @Override
+            public void delete(int ordinal) {
+                copy.remove(ordinal);
+            }
+
+            @Override
+            public void rebuild(MemorySegment slots, int slotBytes, int count) {
+                copy.clear();
+                for (int o = 0; o < count; o++) {
+                    add(o, slots.asSlice((long) o * slotBytes, slotBytes));
+                }
+            }
+
+            @Override
+            public boolean search(Probe probe, long[] allowed, io.biomatch.core.spi.TopK top,
+                                  io.biomatch.core.SearchControl control) {
+                if (!probe.useIndex()) {
+                    return false;
+                }
+                for (var e : copy.entrySet()) {
+                    if (io.biomatch.core.spi.Bits.get(allowed, e.getKey())) {
+                        top.offer(score(probe.v(), e.getValue()), e.getKey());
+                    }
+                }
+                return true;
+            }
+
+            @Override
+            public long offHeapBytes() {
+                return 0;
+            }
+
+            @Override
+            public void close() {
+            }
+        };
     }
 
     @Override

@@ -1,0 +1,39 @@
+package io.biomatch.core.spi;
+
+import io.biomatch.core.SearchControl;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Optional per-shard secondary index of a modality (an HNSW graph, postings), kept beside the shard's
+ * fixed-stride slots by the shard's worker thread, which alone calls it. The slots stay the source the
+ * index is built from: after a restart the core calls {@link #add} for every restored record, and after a
+ * compaction it calls {@link #rebuild}.
+ *
+ * @param <P> the modality's prepared probe
+ */
+public interface ShardIndex<P> extends AutoCloseable {
+    /** A new live slot. */
+    void add(int ordinal, MemorySegment slot);
+
+    /** The ordinal is dead (its slot stays until compaction). */
+    void delete(int ordinal);
+
+    /**
+     * Ordinals were renumbered by compaction: the live slots are now {@code 0..count-1} in {@code slots}
+     * (stride {@code slotBytes}). Rebuild or remap.
+     */
+    void rebuild(MemorySegment slots, int slotBytes, int count);
+
+    /**
+     * Searches the index when this probe asks for it (e.g. {@code mode=hnsw}); returns false to let the
+     * core run the exact scan instead. Offers only ordinals set in {@code allowed} to {@code top}. Check
+     * {@code control} now and then.
+     */
+    boolean search(P probe, long[] allowed, TopK top, SearchControl control);
+
+    /** Bytes held off the Java heap (or memory-mapped). */
+    long offHeapBytes();
+
+    @Override
+    void close();
+}
