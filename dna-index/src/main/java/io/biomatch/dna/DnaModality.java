@@ -1,0 +1,155 @@
+package io.biomatch.dna;
+
+import io.biomatch.core.Payload;
+import io.biomatch.core.spi.DemoSet;
+import io.biomatch.core.spi.Modality;
+import io.biomatch.core.spi.ScanKernel;
+import io.biomatch.core.spi.ScoreMeaning;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Supplier;
+
+/**
+ * The DNA modality ({@code dna}): STR profiles, CODIS-style stringency search ranked by match LR, and mixture
+ * LR ranking.
+ *
+ * <p><b>Input.</b> One payload of format {@code str-csv} ({@link StrCsvFormat}: rows {@code locus,allele,...}
+ * or {@code profile,locus,allele,...}) with attributes {@code category} ({@link SpecimenCategory}) and
+ * {@code contributors}. Enrolled profiles hold at most 4 alleles per locus.
+ *
+ * <p><b>Storage.</b> Template = {@link StrProfile#toTemplate()}; slot = {@link DnaSlotLayout} (144 bytes:
+ * locus masks, category, contributors, 4 allele bytes per locus).
+ *
+ * <p><b>Search options</b> ({@link DnaSearchOptions}): {@code mode=stringency} (default) with
+ * {@code stringency=high|moderate|low}, {@code min_loci}, {@code mismatches}, {@code theta}, {@code formula},
+ * {@code categories}; or {@code mode=mixture-lr} with {@code dropout}, {@code dropin}, {@code theta}.
+ *
+ * <p><b>Scores</b> ({@link #scoreMeaning()}): log10 likelihood ratio. Stringency mode: Σ over matching compared
+ * loci of log10(1 / P(probe's genotype at the locus)) (NRC II 4.10 θ correction by default; 2p for partial loci;
+ * (Σp)² inclusion for mixture loci) — for a full single-source match this is log10(1/RMP), the match LR. Without a
+ * configured frequency table, stringency searches still work with {@code score=loci} (the number of matching
+ * loci) and LR searches fail with INVALID_INPUT. Non-matching candidates are not returned.
+ *
+ * <p><b>Frequencies.</b> The table comes from the constructor, or from {@code -Dbiomatch.dna.frequencies=FILE}
+ * ({@code -Dbiomatch.dna.population=NAME}), or by default NIST 1036 Caucasian from the shared data folder; it is
+ * loaded lazily once.
+ */
+public final class DnaModality implements Modality<DnaProbe> {
+    public static final String NAME = "dna";
+    /** Default threshold: log10 LR 6, one million. */
+    public static final float DEFAULT_THRESHOLD_LOG10_LR = 6f;
+
+    private final Supplier<AlleleFrequencies> frequencies;
+    private final DnaScanKernel kernel = new DnaScanKernel();
+
+    /** Uses the default table ({@link AlleleFrequencies#defaultOrNull()}), loaded on first need. */
+    public DnaModality() {
+        this.frequencies = new Lazy(null);
+    }
+
+    /** Uses this table (null: none; LR searches then fail, stringency with score=loci works). */
+    public DnaModality(AlleleFrequencies table) {
+        this.frequencies = new Lazy(table == null ? NONE : table);
+    }
+
+    private static final AlleleFrequencies NONE = AlleleFrequencies.of("none", new double[0][], null, Double.NaN);
+
+    /** Thread-safe lazy load of the default table. */
+    private static final class Lazy implements Supplier<AlleleFrequencies> {
+        private volatile AlleleFrequencies value;
+        private volatile boolean loaded;
+
+        Lazy(AlleleFrequencies fixed) {
+            this.value = fixed;
+            this.loaded = fixed != null;
+        }
+
+        @Override
+        public AlleleFrequencies get() {
+            if (!loaded) {
+                synchronized (this) {
+                    if (!loaded) {
+                        value = AlleleFrequencies.defaultOrNull();
+                        loaded = true;
+                    }
+                }
+            }
+            return value == NONE ? null : value;
+        }
+    }
+
+    /** The frequency table in use, or null. */
+    public AlleleFrequencies frequencies() {
+        return frequencies.get();
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public Set<String> formats() {
+        return Set.of(StrCsvFormat.NAME);
+    }
+
+    @Override
+    public int slotBytes() {
+        return DnaSlotLayout.SLOT_BYTES;
+    }
+
+    static StrProfile parse(List<Payload> payloads) {
+        if (payloads == null || payloads.size() != 1) {
+            throw Modality.invalid("a DNA request takes exactly one payload (one profile), got "
+                    + (payloads == null ? 0 : payloads.size()));
+        }
+        return StrCsvFormat.parse(payloads.get(0));
+    }
+
+    @Override
+    public byte[] extractTemplate(List<Payload> payloads) {
+        StrProfile p = parse(payloads);
+        DnaSlotLayout.checkStorable(p);
+        return p.toTemplate();
+    }
+
+    @Override
+    public void writeSlot(byte[] template, MemorySegment slot) {
+        DnaSlotLayout.write(StrProfile.fromTemplate(template), slot);
+    }
+
+    @Override
+    public DnaProbe prepareProbe(List<Payload> payloads, Map<String, String> options) {
+        return prepare(parse(payloads), options);
+    }
+
+    /** Prepares a probe from a profile. */
+    public DnaProbe prepare(StrProfile profile, Map<String, String> options) {
+        AlleleFrequencies f = frequencies.get();
+        DnaSearchOptions o = DnaSearchOptions.parse(options == null ? Map.of() : options, profile.comparableLoci(),
+                f != null);
+        return new DnaProbe(profile, o, f);
+    }
+
+    @Override
+    public ScanKernel<DnaProbe> kernel() {
+        return kernel;
+    }
+
+    @Override
+    public ScoreMeaning scoreMeaning() {
+        return new ScoreMeaning("log10 likelihood ratio", DEFAULT_THRESHOLD_LOG10_LR,
+                "LR 1,000,000 (log10 6): stringency mode, the match LR 1/RMP with NRC II 4.10 theta over the matching"
+                        + " compared loci; mixture-lr mode, the LRmix/SmartRank semi-continuous LR (SmartRank reports"
+                        + " candidates from log10 3, LR 1000). Non-matching candidates are never returned."
+                        + " With score=loci the score is the number of matching loci instead.");
+    }
+
+    @Override
+    public List<DemoSet> demo(Path sharedData) {
+        return DnaDemo.sets(sharedData, this);
+    }
+}

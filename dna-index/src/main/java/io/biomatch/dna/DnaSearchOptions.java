@@ -1,0 +1,118 @@
+package io.biomatch.dna;
+
+import io.biomatch.core.spi.Modality;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Probe options of a DNA search (the request's options map), validated.
+ *
+ * <table>
+ *   <caption>options</caption>
+ *   <tr><th>option</th><th>values</th><th>default</th></tr>
+ *   <tr><td>mode</td><td>{@code stringency} | {@code mixture-lr}</td><td>stringency</td></tr>
+ *   <tr><td>stringency</td><td>high | moderate | low</td><td>moderate</td></tr>
+ *   <tr><td>min_loci</td><td>fewest compared loci (typed in both, amelogenin excluded)</td>
+ *       <td>min(8, probe's typed loci)</td></tr>
+ *   <tr><td>mismatches</td><td>allowed mismatching loci</td><td>0</td></tr>
+ *   <tr><td>score</td><td>{@code lr} (log10 1/RMP) | {@code loci} (matching loci)</td>
+ *       <td>lr when a frequency table is configured, else loci</td></tr>
+ *   <tr><td>theta</td><td>θ (F<sub>ST</sub>), 0..0.25</td><td>0.01</td></tr>
+ *   <tr><td>formula</td><td>{@code nrc2-4.10} | {@code nrc2-4.1}</td><td>nrc2-4.10</td></tr>
+ *   <tr><td>categories</td><td>comma list of {@link SpecimenCategory} labels to search</td><td>all</td></tr>
+ *   <tr><td>dropout</td><td>mixture-lr: drop-out probability of candidate and unknowns</td><td>0.05</td></tr>
+ *   <tr><td>dropin</td><td>mixture-lr: drop-in probability</td><td>0.05</td></tr>
+ * </table>
+ */
+public record DnaSearchOptions(Mode mode, Stringency stringency, int minLoci, int mismatches, boolean scoreLr,
+                               double theta, MatchStatistics.Formula formula, int categoryMask, double dropout,
+                               double dropin) {
+    /** Search mode. */
+    public enum Mode { STRINGENCY, MIXTURE_LR }
+
+    public static final int DEFAULT_MIN_LOCI = 8;
+    public static final double DEFAULT_THETA = 0.01;
+    public static final double DEFAULT_DROPOUT = 0.05;
+    public static final double DEFAULT_DROPIN = 0.05;
+
+    private static final Set<String> KNOWN = Set.of("mode", "stringency", "min_loci", "mismatches", "score", "theta",
+            "formula", "categories", "dropout", "dropin");
+
+    /** Parses options; {@code probeLoci} is the probe's comparable locus count, {@code lrAvailable} whether a
+     * frequency table is configured. */
+    public static DnaSearchOptions parse(Map<String, String> o, int probeLoci, boolean lrAvailable) {
+        for (String k : o.keySet()) {
+            if (!KNOWN.contains(k)) {
+                throw Modality.invalid("unknown DNA search option '" + (k.length() > 30 ? k.substring(0, 30) : k)
+                        + "'; known: " + String.join(", ", KNOWN.stream().sorted().toList()));
+            }
+        }
+        Mode mode = switch (o.getOrDefault("mode", "stringency").trim().toLowerCase(Locale.ROOT)) {
+            case "stringency" -> Mode.STRINGENCY;
+            case "mixture-lr", "mixture_lr", "lr" -> Mode.MIXTURE_LR;
+            default -> throw Modality.invalid("option mode must be stringency or mixture-lr");
+        };
+        Stringency s = Stringency.parse(o.getOrDefault("stringency", "moderate"));
+        int minLoci = integer(o, "min_loci", Math.max(1, Math.min(DEFAULT_MIN_LOCI, probeLoci)), 1, Loci.COUNT);
+        int mismatches = integer(o, "mismatches", 0, 0, Loci.COUNT);
+        String score = o.getOrDefault("score", lrAvailable ? "lr" : "loci").trim().toLowerCase(Locale.ROOT);
+        if (!score.equals("lr") && !score.equals("loci")) {
+            throw Modality.invalid("option score must be lr or loci");
+        }
+        boolean scoreLr = score.equals("lr") || mode == Mode.MIXTURE_LR;
+        if (scoreLr && !lrAvailable) {
+            throw Modality.invalid("this search needs allele frequencies, but no frequency table is configured"
+                    + " (set -D" + AlleleFrequencies.PROPERTY_FILE + "=FILE, or use score=loci)");
+        }
+        double theta = real(o, "theta", DEFAULT_THETA, 0, 0.25);
+        MatchStatistics.Formula formula = switch (o.getOrDefault("formula", "nrc2-4.10").trim()) {
+            case "nrc2-4.10", "4.10" -> MatchStatistics.Formula.NRC2_4_10;
+            case "nrc2-4.1", "4.1" -> MatchStatistics.Formula.NRC2_4_1;
+            default -> throw Modality.invalid("option formula must be nrc2-4.10 or nrc2-4.1");
+        };
+        int cats = -1;
+        String c = o.get("categories");
+        if (c != null && !c.isBlank()) {
+            cats = 0;
+            for (String part : c.split(",")) {
+                cats |= 1 << SpecimenCategory.parse(part).ordinal();
+            }
+        }
+        double dropout = real(o, "dropout", DEFAULT_DROPOUT, 0, 0.99);
+        double dropin = real(o, "dropin", DEFAULT_DROPIN, 0, 0.99);
+        return new DnaSearchOptions(mode, s, minLoci, mismatches, scoreLr, theta, formula, cats, dropout, dropin);
+    }
+
+    private static int integer(Map<String, String> o, String k, int def, int min, int max) {
+        String v = o.get(k);
+        if (v == null || v.isBlank()) {
+            return def;
+        }
+        try {
+            int x = Integer.parseInt(v.trim());
+            if (x >= min && x <= max) {
+                return x;
+            }
+        } catch (NumberFormatException e) {
+            // fall through
+        }
+        throw Modality.invalid("option " + k + " must be an integer " + min + ".." + max);
+    }
+
+    private static double real(Map<String, String> o, String k, double def, double min, double max) {
+        String v = o.get(k);
+        if (v == null || v.isBlank()) {
+            return def;
+        }
+        try {
+            double x = Double.parseDouble(v.trim());
+            if (x >= min && x <= max) {
+                return x;
+            }
+        } catch (NumberFormatException e) {
+            // fall through
+        }
+        throw Modality.invalid("option " + k + " must be a number " + min + ".." + max);
+    }
+}
