@@ -7,6 +7,7 @@ import io.biomatch.core.internal.Shard;
 import io.biomatch.core.internal.ShardHits;
 import io.biomatch.core.spi.Modality;
 import io.biomatch.core.spi.Rescorer;
+import io.biomatch.core.spi.ScoreMeaning;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -251,7 +252,7 @@ public final class Engine implements AutoCloseable {
             control.check();
             Merged merged = merge(parts, shortlist);
             if (rescorer.isEmpty()) {
-                return new IdentifyResult(merged.candidates(topK), m.scoreMeaning(), merged.scanned, 0);
+                return new IdentifyResult(merged.candidates(topK), m.scoreMeaning(probe), merged.scanned, 0);
             }
             List<Candidate> rescored = new ArrayList<>(merged.size);
             for (int i = 0; i < merged.size; i++) {
@@ -267,7 +268,7 @@ public final class Engine implements AutoCloseable {
             }
             rescored.sort(Engine::rank);
             List<Candidate> top = rescored.size() > topK ? List.copyOf(rescored.subList(0, topK)) : List.copyOf(rescored);
-            return new IdentifyResult(top, m.scoreMeaning(), merged.scanned, merged.size);
+            return new IdentifyResult(top, m.scoreMeaning(probe), merged.scanned, merged.size);
         }, work);
     }
 
@@ -291,7 +292,8 @@ public final class Engine implements AutoCloseable {
         P probe = m.prepareProbe(payloads, options == null ? Map.of() : options);
         control.check();
         float score = m.compare(probe, r.template());
-        return new VerifyResult(r.id(), score, score >= m.scoreMeaning().defaultThreshold(), m.scoreMeaning());
+        ScoreMeaning meaning = m.scoreMeaning(probe);
+        return new VerifyResult(r.id(), score, score >= meaning.defaultThreshold(), meaning);
     }
 
     // ---------------------------------------------------------------- stats, close

@@ -91,6 +91,11 @@ public interface Modality<P> {
     /** What scores mean: scale, default threshold and its error rate. */
     ScoreMeaning scoreMeaning();
 
+    /** What this probe's scores mean, when search options change the scale; the default ignores the probe. */
+    default ScoreMeaning scoreMeaning(P probe) {
+        return scoreMeaning();
+    }
+
     /**
      * 1:1 comparison of a probe with one stored template (verify). The default writes the template into a
      * scratch slot and runs the kernel, then the re-scorer when there is one.
