@@ -119,7 +119,15 @@ public final class FingerInputs {
         int w = img.getWidth(), h = img.getHeight();
         byte[] gray = new byte[w * h];
         int[] row = new int[w];
-        for (int y = 0; y < h; y++) {
+        if (img.getRaster().getNumBands() == 1 && img.getColorModel().getComponentSize(0) == 8) {
+            // plain 8-bit gray: take the samples as they are (getRGB would apply a gamma conversion)
+            for (int y = 0; y < h; y++) {
+                img.getRaster().getSamples(0, y, w, 1, 0, row);
+                for (int x = 0; x < w; x++) {
+                    gray[y * w + x] = (byte) row[x];
+                }
+            }
+        } else for (int y = 0; y < h; y++) {
             img.getRGB(0, y, w, 1, row, 0, w);
             for (int x = 0; x < w; x++) {
                 int c = row[x];
