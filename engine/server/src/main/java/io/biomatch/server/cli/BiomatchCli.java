@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
 @Command(name = "biomatch", mixinStandardHelpOptions = true, version = "biomatch 0.1.0",
         description = "Biometric matching engine: fingerprint, face and DNA 1:N search.",
         subcommands = {ServeCommand.class, EnrolCommand.class, IdentifyCommand.class, VerifyCommand.class,
-                GetCommand.class, DeleteCommand.class, StatsCommand.class, DemoCommand.class,
+                GetCommand.class, DeleteCommand.class, StatsCommand.class, DemoCommand.class, EvalCommand.class,
                 CommandLine.HelpCommand.class})
 public final class BiomatchCli implements Runnable {
     @CommandLine.Spec
