@@ -348,6 +348,36 @@ class EngineTest {
     }
 
     @Test
+    void fullQueuesRefuseWorkAsOverloadedAndRecover() {
+        Random rnd = new Random(13);
+        try (Engine e = Engine.open(EngineConfig.defaults(dir).withShards(1).withCapacity(1000, 128).withQueues(1, 1),
+                List.of(new VectorTestModality()))) {
+            for (int i = 0; i < 100; i++) {
+                e.enrol(enrolReq("o" + i, VectorTestModality.vector(rnd))).join();
+            }
+            List<CompletableFuture<IdentifyResult>> flood = new ArrayList<>();
+            for (int i = 0; i < 40; i++) { // each takes ~100 ms on the single shard
+                flood.add(e.identify(new IdentifyRequest("vec", List.of(new Payload("slow", new byte[8])), Map.of(), 1,
+                        Float.NEGATIVE_INFINITY, SearchFilter.NONE, Long.MAX_VALUE), SearchControl.NONE));
+            }
+            int overloaded = 0;
+            int answered = 0;
+            for (var f : flood) {
+                try {
+                    f.join();
+                    answered++;
+                } catch (RuntimeException ex) {
+                    assertEquals(EngineException.Reason.OVERLOADED, ((EngineException) Engine.cause(ex)).reason());
+                    overloaded++;
+                }
+            }
+            assertTrue(overloaded > 0, "some were refused");
+            assertTrue(answered > 0, "some were served");
+            assertEquals(1, e.identify(identifyReq(new byte[8], 1), SearchControl.NONE).join().candidates().size());
+        }
+    }
+
+    @Test
     void concurrentEnrolDeleteIdentifyMatchSingleThreadedReference() throws Exception {
         long seed = 12345;
         Random rnd = new Random(seed);
