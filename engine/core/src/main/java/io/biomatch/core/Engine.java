@@ -13,7 +13,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -105,7 +104,7 @@ public final class Engine implements AutoCloseable {
         ThreadPoolExecutor pool = new ThreadPoolExecutor(config.workThreads(), config.workThreads(), 30,
                 TimeUnit.SECONDS, new ArrayBlockingQueue<>(config.workQueueCapacity()),
                 r -> Thread.ofPlatform().name("biomatch-work-" + n.incrementAndGet()).daemon(true).unstarted(r));
-        return new Engine(config, Collections0.unmodifiable(modalities), store, shards, pool, skipped);
+        return new Engine(config, java.util.Collections.unmodifiableMap(modalities), store, shards, pool, skipped);
     }
 
     private static long rebuild(RecordStore store, Shard[] shards, Map<String, Modality<?>> modalities) {
@@ -252,12 +251,12 @@ public final class Engine implements AutoCloseable {
             control.check();
             Merged merged = merge(parts, shortlist);
             if (rescorer.isEmpty()) {
-                return new IdentifyResult(merged.candidates(topK), m.scoreMeaning(probe), merged.scanned, 0);
+                return new IdentifyResult(merged.candidates(topK), m.scoreMeaning(probe), merged.scanned(), 0);
             }
-            List<Candidate> rescored = new ArrayList<>(merged.size);
-            for (int i = 0; i < merged.size; i++) {
+            List<Candidate> rescored = new ArrayList<>(merged.list().size());
+            for (Candidate c : merged.list()) {
                 control.check();
-                Record r = store.get(merged.ids[i]);
+                Record r = store.get(c.id());
                 if (r == null || !r.modality().equals(m.name())) {
                     continue; // deleted since the scan
                 }
@@ -268,7 +267,7 @@ public final class Engine implements AutoCloseable {
             }
             rescored.sort(Engine::rank);
             List<Candidate> top = rescored.size() > topK ? List.copyOf(rescored.subList(0, topK)) : List.copyOf(rescored);
-            return new IdentifyResult(top, m.scoreMeaning(probe), merged.scanned, merged.size);
+            return new IdentifyResult(top, m.scoreMeaning(probe), merged.scanned(), merged.list().size());
         }, work);
     }
 
@@ -445,6 +444,7 @@ public final class Engine implements AutoCloseable {
         return Arrays.compareUnsigned(a.getBytes(StandardCharsets.UTF_8), b.getBytes(StandardCharsets.UTF_8));
     }
 
+    /** All shards' hits in rank order, at most {@code limit}. */
     private static Merged merge(CompletableFuture<ShardHits>[] parts, int limit) {
         List<Candidate> all = new ArrayList<>();
         long scanned = 0;
@@ -456,36 +456,12 @@ public final class Engine implements AutoCloseable {
             }
         }
         all.sort(Engine::rank);
-        int n = Math.min(limit, all.size());
-        Merged m = new Merged(n, scanned);
-        for (int i = 0; i < n; i++) {
-            m.ids[i] = all.get(i).id();
-            m.list.add(all.get(i));
-        }
-        return m;
+        return new Merged(all.size() > limit ? all.subList(0, limit) : all, scanned);
     }
 
-    private static final class Merged {
-        final String[] ids;
-        final List<Candidate> list;
-        final int size;
-        final long scanned;
-
-        Merged(int n, long scanned) {
-            this.ids = new String[n];
-            this.list = new ArrayList<>(n);
-            this.size = n;
-            this.scanned = scanned;
-        }
-
+    private record Merged(List<Candidate> list, long scanned) {
         List<Candidate> candidates(int k) {
             return List.copyOf(list.size() > k ? list.subList(0, k) : list);
-        }
-    }
-
-    private static final class Collections0 {
-        static <K, V> Map<K, V> unmodifiable(Map<K, V> m) {
-            return java.util.Collections.unmodifiableMap(new LinkedHashMap<>(m));
         }
     }
 }

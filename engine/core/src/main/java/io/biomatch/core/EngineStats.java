@@ -10,7 +10,8 @@ import java.util.Map;
  * @param liveByModality    searchable records per modality (all shards)
  * @param shards            per-shard figures
  * @param offHeapBytes      bytes of shard segments (slots and ids) off the Java heap
- * @param storeOffHeapBytes bytes of the record store's mapped memory in use
+ * @param storeOffHeapBytes bytes of the record store's memory mapping (a sparse file sized for the planned
+ *                          records; the pages actually touched are fewer)
  * @param heapUsedBytes     Java heap in use by the whole process
  * @param segmentHeapBytes  heap held by shard bookkeeping (primitive arrays: live bits, id table, postings)
  * @param skippedAtStart    stored records that could not be loaded into segments at start (corrupt, or

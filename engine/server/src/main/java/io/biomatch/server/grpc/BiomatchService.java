@@ -26,7 +26,6 @@ import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -244,11 +243,6 @@ public final class BiomatchService extends BiomatchGrpc.BiomatchImplBase {
                 out.onCompleted();
             }
         }
-    }
-
-    /** For tests and the CLI: names of the engine's modalities. */
-    public List<String> modalities() {
-        return List.copyOf(engine.modalityNames());
     }
 
 }
