@@ -5,7 +5,7 @@ import picocli.CommandLine.Command;
 
 /** {@code biomatch bench ...}: load runs through the real front (JMH lives in bench/run). */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks through the real gRPC front.",
-        subcommands = {LoadCommand.class})
+        subcommands = {LoadCommand.class, io.biomatch.bench.report.ReportCommand.class})
 public final class BenchCli implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
