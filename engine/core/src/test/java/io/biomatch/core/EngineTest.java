@@ -267,6 +267,43 @@ class EngineTest {
     }
 
     @Test
+    void multiSlotRecordsSurviveDeleteCompactionAndRestart() {
+        Random rnd = new Random(31);
+        Map<String, byte[]> live = new HashMap<>();
+        try (Engine e = open(2)) {
+            for (int i = 0; i < 4000; i++) {
+                byte[] t = new byte[VectorTestModality.DIM * (1 + rnd.nextInt(4))]; // 1..4 slots per record
+                rnd.nextBytes(t);
+                e.enrol(enrolReq("m" + i, t)).join();
+                live.put("m" + i, t);
+            }
+            for (int i = 0; i < 4000; i += 2) {
+                e.delete("m" + i).join();
+                live.remove("m" + i);
+            }
+            e.compact().join();
+            assertEquals(0L, e.stats().shards().stream().mapToLong(s -> s.deadByModality().get("vec")).sum());
+            for (int q = 0; q < 10; q++) {
+                byte[] probe = VectorTestModality.vector(rnd);
+                assertSameRanking(reference(live, probe, 20), e.identify(identifyReq(probe, 20), SearchControl.NONE)
+                        .join().candidates(), "multi-slot after compaction");
+            }
+        }
+        try (Engine e = open(1)) {
+            assertEquals((long) live.size(), e.stats().liveByModality().get("vec"));
+            for (int q = 0; q < 10; q++) {
+                byte[] probe = VectorTestModality.vector(rnd);
+                assertSameRanking(reference(live, probe, 20), e.identify(identifyReq(probe, 20), SearchControl.NONE)
+                        .join().candidates(), "multi-slot after restart");
+                var ix = e.identify(new IdentifyRequest("vec", List.of(VectorTestModality.payload(probe)),
+                        Map.of("mode", "index"), 20, Float.NEGATIVE_INFINITY, SearchFilter.NONE, Long.MAX_VALUE),
+                        SearchControl.NONE).join();
+                assertSameRanking(reference(live, probe, 20), ix.candidates(), "multi-slot through the index");
+            }
+        }
+    }
+
+    @Test
     void rescorerReplacesFirstStageScores() {
         Random rnd = new Random(5);
         Map<String, byte[]> g = new HashMap<>();

@@ -117,8 +117,8 @@ final class IdTable implements AutoCloseable {
     }
 
     /**
-     * Keeps only the ordinals with {@code oldToNew[o] >= 0}, renumbered; {@code count} is the old ordinal
-     * high-water mark.
+     * Keeps only the ordinals with {@code oldToNew[o] >= 0}, renumbered (new ordinals may leave gaps);
+     * {@code count} is the old ordinal high-water mark, {@code newCount} the new one.
      */
     void compact(int[] oldToNew, int count, int newCount) {
         Arena newArena = Arena.ofShared();
@@ -151,9 +151,12 @@ final class IdTable implements AutoCloseable {
         hashes = nh;
         table = new int[Math.max(2048, Integer.highestOneBit(Math.max(1, newCount)) * 4)];
         tableUsed = 0;
-        for (int n = 0; n < newCount; n++) {
-            insert(hashes[n], n);
-            tableUsed++;
+        for (int o = 0; o < count; o++) {
+            int n = oldToNew[o];
+            if (n >= 0) {
+                insert(hashes[n], n);
+                tableUsed++;
+            }
         }
     }
 

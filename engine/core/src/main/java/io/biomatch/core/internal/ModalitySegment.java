@@ -22,6 +22,8 @@ import java.util.Map;
  * slots:  | slot 0 (slotBytes) | slot 1 | ... | slot count-1 | free ... capacity |
  *           offset(ord) = ord * slotBytes  (long)
  * </pre>
+ * A record takes {@link Modality#slotsFor} consecutive slots (usually one). Its ordinal is its first
+ * slot; only first slots have live bits, so scans skip continuation slots and the kernel reads them.
  */
 final class ModalitySegment implements AutoCloseable {
     final Modality<?> modality;
@@ -29,8 +31,11 @@ final class ModalitySegment implements AutoCloseable {
     private Arena arena;
     private MemorySegment slots;
     private int capacity;
-    private int count;      // ordinal high-water mark
-    private int liveCount;
+    private int count;      // slot high-water mark
+    private int liveCount;  // live records
+    private int liveSlots;  // slots of live records
+    private int stagedSpan;
+    private byte[] spans = new byte[1024]; // slots per record, at its first slot
     private long[] live = new long[16];
     private int[] agencyCode = new int[1024];
     private final IdTable ids = new IdTable();
@@ -60,8 +65,13 @@ final class ModalitySegment implements AutoCloseable {
         return liveCount;
     }
 
+    /** Slots of deleted records not yet dropped by compaction. */
     int deadCount() {
-        return count - liveCount;
+        return count - liveSlots;
+    }
+
+    private int span(int ordinal) {
+        return spans[ordinal] & 0xFF;
     }
 
     /** Ordinal of a live id, or -1. */
@@ -74,10 +84,15 @@ final class ModalitySegment implements AutoCloseable {
      * modality) on a template it rejects, leaving everything unchanged.
      */
     int stage(byte[] template) {
-        ensureCapacity(count + 1);
-        MemorySegment slot = slots.asSlice((long) count * slotBytes, slotBytes);
+        int n = modality.slotsFor(template);
+        if (n < 1 || n > 255) {
+            throw io.biomatch.core.EngineException.invalid("template needs " + n + " slots; 1..255 are allowed");
+        }
+        ensureCapacity(count + n);
+        MemorySegment slot = slots.asSlice((long) count * slotBytes, (long) n * slotBytes);
         slot.fill((byte) 0);
         modality.writeSlot(template, slot);
+        stagedSpan = n;
         return count;
     }
 
@@ -88,6 +103,11 @@ final class ModalitySegment implements AutoCloseable {
         if (ordinal >= agencyCode.length) {
             agencyCode = Arrays.copyOf(agencyCode, Math.max(ordinal + 1, agencyCode.length * 2));
         }
+        if (ordinal >= spans.length) {
+            spans = Arrays.copyOf(spans, Math.max(ordinal + 1, spans.length * 2));
+        }
+        int n = stagedSpan;
+        spans[ordinal] = (byte) n;
         agencyCode[ordinal] = agencies.code(agency);
         if (!agency.isEmpty()) {
             postings.computeIfAbsent(agencyKey(agency), k -> new IntList()).add(ordinal);
@@ -99,10 +119,11 @@ final class ModalitySegment implements AutoCloseable {
             live = Arrays.copyOf(live, Math.max(Bits.words(ordinal + 1), live.length * 2));
         }
         Bits.set(live, ordinal);
-        count++;
+        count += n;
         liveCount++;
+        liveSlots += n;
         if (index != null) {
-            index.add(ordinal, slots.asSlice((long) ordinal * slotBytes, slotBytes));
+            index.add(ordinal, slots.asSlice((long) ordinal * slotBytes, (long) n * slotBytes));
         }
     }
 
@@ -112,6 +133,7 @@ final class ModalitySegment implements AutoCloseable {
             Bits.clear(live, ordinal);
             ids.remove(ordinal);
             liveCount--;
+            liveSlots -= span(ordinal);
             if (index != null) {
                 index.delete(ordinal);
             }
@@ -124,22 +146,28 @@ final class ModalitySegment implements AutoCloseable {
         return dead >= 1024 && dead * 4 >= count;
     }
 
-    /** Drops dead slots, renumbering live ones in order. */
+    /** Drops dead slots, renumbering live records in order. */
     void compact() {
         int[] oldToNew = new int[count];
+        Arrays.fill(oldToNew, -1);
         int n = 0;
-        for (int o = 0; o < count; o++) {
-            oldToNew[o] = Bits.get(live, o) ? n++ : -1;
+        for (int o = Bits.nextSetBit(live, 0, count); o >= 0; o = Bits.nextSetBit(live, o + 1, count)) {
+            oldToNew[o] = n;
+            n += span(o);
         }
         int newCapacity = Math.max(1024, n + n / 2);
         Arena na = Arena.ofShared();
         MemorySegment ns = na.allocate((long) newCapacity * slotBytes, 64);
         int[] nAgency = new int[newCapacity];
+        byte[] nSpans = new byte[newCapacity];
+        long[] nLive = new long[Bits.words(newCapacity)];
         for (int o = 0; o < count; o++) {
             int t = oldToNew[o];
             if (t >= 0) {
-                MemorySegment.copy(slots, (long) o * slotBytes, ns, (long) t * slotBytes, slotBytes);
+                MemorySegment.copy(slots, (long) o * slotBytes, ns, (long) t * slotBytes, (long) span(o) * slotBytes);
                 nAgency[t] = agencyCode[o];
+                nSpans[t] = spans[o];
+                Bits.set(nLive, t);
             }
         }
         ids.compact(oldToNew, count, n);
@@ -155,14 +183,12 @@ final class ModalitySegment implements AutoCloseable {
         slots = ns;
         capacity = newCapacity;
         agencyCode = nAgency;
-        live = new long[Bits.words(newCapacity)];
-        for (int i = 0; i < n; i++) {
-            Bits.set(live, i);
-        }
+        spans = nSpans;
+        live = nLive;
         count = n;
-        liveCount = n;
+        liveSlots = n;
         if (index != null) {
-            index.rebuild(slots, slotBytes, count);
+            index.rebuild(slots, slotBytes, live, count);
         }
     }
 

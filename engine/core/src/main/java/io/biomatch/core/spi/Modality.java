@@ -40,7 +40,16 @@ public interface Modality<P> {
     byte[] extractTemplate(List<Payload> payloads);
 
     /**
-     * Writes a stored template into its slot ({@link #slotBytes()} long, zero-filled). Also called when
+     * Consecutive slots this template takes (default 1). A record with several parts (fingers of a
+     * ten-print card) can take one slot per part; the scan visits only the record's first slot, so the
+     * first slot must tell the kernel how many follow. At most 255.
+     */
+    default int slotsFor(byte[] template) {
+        return 1;
+    }
+
+    /**
+     * Writes a stored template into its slots ({@code slotsFor(template) * slotBytes()} bytes, zero-filled). Also called when
      * segments are rebuilt from the record store, so it must reject corrupt bytes with INVALID_INPUT.
      */
     void writeSlot(byte[] template, MemorySegment slot);
@@ -106,7 +115,7 @@ public interface Modality<P> {
             return rescorer.get().rescore(probe, template);
         }
         try (var arena = java.lang.foreign.Arena.ofConfined()) {
-            MemorySegment slot = arena.allocate(slotBytes(), 64);
+            MemorySegment slot = arena.allocate((long) slotsFor(template) * slotBytes(), 64);
             writeSlot(template, slot);
             return kernel().score(probe, slot, 0);
         }

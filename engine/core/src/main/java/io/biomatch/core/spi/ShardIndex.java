@@ -12,17 +12,17 @@ import java.lang.foreign.MemorySegment;
  * @param <P> the modality's prepared probe
  */
 public interface ShardIndex<P> extends AutoCloseable {
-    /** A new live slot. */
+    /** A new live record; {@code slot} spans all its slots. */
     void add(int ordinal, MemorySegment slot);
 
     /** The ordinal is dead (its slot stays until compaction). */
     void delete(int ordinal);
 
     /**
-     * Ordinals were renumbered by compaction: the live slots are now {@code 0..count-1} in {@code slots}
-     * (stride {@code slotBytes}). Rebuild or remap.
+     * Ordinals were renumbered by compaction: the live records now start at the ordinals set in
+     * {@code live} (below {@code count}) in {@code slots} (stride {@code slotBytes}). Rebuild or remap.
      */
-    void rebuild(MemorySegment slots, int slotBytes, int count);
+    void rebuild(MemorySegment slots, int slotBytes, long[] live, int count);
 
     /**
      * Searches the index when this probe asks for it (e.g. {@code mode=hnsw}); returns false to let the

@@ -16,8 +16,11 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Test-only modality: a template is {@link #DIM} little-endian int8 values ("vec8" format, exactly DIM
- * bytes); the score is the negated squared L2 distance, so an exact copy scores 0 and is always first.
+ * Test-only modality: a template is 1..4 vectors of {@link #DIM} int8 values ("vec8" format; a probe is
+ * exactly one vector); the score is the negated squared L2 distance to the nearest of the record's
+ * vectors, so an exact copy scores 0 and is always first. A record takes one 9-byte slot per vector
+ * ({@code [vectors in record u8 | vector]}, the count only in the first slot), which exercises multi-slot
+ * records.
  * With {@code rescore=true} a re-scorer adds 1000 to every score, which tests can see.
  *
  * <p>Format "slow" accepts the same bytes and makes the kernel sleep per slot, for deadline tests.
@@ -54,12 +57,12 @@ public final class VectorTestModality implements Modality<VectorTestModality.Pro
 
     @Override
     public int slotBytes() {
-        return DIM;
+        return DIM + 1;
     }
 
     @Override
     public byte[] extractTemplate(List<Payload> payloads) {
-        return check(payloads.get(0).data()).clone();
+        return checkTemplate(payloads.get(0).data()).clone();
     }
 
     private static byte[] check(byte[] b) {
@@ -69,10 +72,25 @@ public final class VectorTestModality implements Modality<VectorTestModality.Pro
         return b;
     }
 
+    private static byte[] checkTemplate(byte[] b) {
+        if (b.length == 0 || b.length % DIM != 0 || b.length > 4 * DIM) {
+            throw Modality.invalid("vec8 template must be 1..4 vectors of " + DIM + " bytes, was " + b.length + " bytes");
+        }
+        return b;
+    }
+
+    @Override
+    public int slotsFor(byte[] template) {
+        return checkTemplate(template).length / DIM;
+    }
+
     @Override
     public void writeSlot(byte[] template, MemorySegment slot) {
-        check(template);
-        MemorySegment.copy(template, 0, slot, ValueLayout.JAVA_BYTE, 0, DIM);
+        int n = slotsFor(template);
+        for (int i = 0; i < n; i++) {
+            slot.set(ValueLayout.JAVA_BYTE, (long) i * (DIM + 1), (byte) (i == 0 ? n : 0));
+            MemorySegment.copy(template, i * DIM, slot, ValueLayout.JAVA_BYTE, (long) i * (DIM + 1) + 1, DIM);
+        }
     }
 
     @Override
@@ -92,11 +110,21 @@ public final class VectorTestModality implements Modality<VectorTestModality.Pro
                     Thread.currentThread().interrupt();
                 }
             }
-            return score(probe.v(), slots, off);
+            return scoreRecord(probe.v(), slots, off);
         };
     }
 
-    public static float score(byte[] p, MemorySegment slots, long off) {
+    /** Score against the record whose first slot starts at {@code off}. */
+    static float scoreRecord(byte[] p, MemorySegment slots, long off) {
+        int n = slots.get(ValueLayout.JAVA_BYTE, off);
+        float best = Float.NEGATIVE_INFINITY;
+        for (int i = 0; i < n; i++) {
+            best = Math.max(best, score(p, slots, off + (long) i * (DIM + 1) + 1));
+        }
+        return best;
+    }
+
+    static float score(byte[] p, MemorySegment slots, long off) {
         int d = 0;
         for (int i = 0; i < DIM; i++) {
             int x = p[i] - slots.get(ValueLayout.JAVA_BYTE, off + i);
@@ -105,9 +133,13 @@ public final class VectorTestModality implements Modality<VectorTestModality.Pro
         return -d;
     }
 
-    /** Reference score on plain arrays. */
-    public static float score(byte[] a, byte[] b) {
-        return score(a, MemorySegment.ofArray(b), 0);
+    /** Reference score on plain arrays: probe vector against a template of 1..4 vectors. */
+    public static float score(byte[] probe, byte[] template) {
+        float best = Float.NEGATIVE_INFINITY;
+        for (int i = 0; i < template.length; i += DIM) {
+            best = Math.max(best, score(probe, MemorySegment.ofArray(template), i));
+        }
+        return best;
     }
 
     @Override
@@ -140,10 +172,12 @@ public final class VectorTestModality implements Modality<VectorTestModality.Pro
             }
 
             @Override
-            public void rebuild(MemorySegment slots, int slotBytes, int count) {
+            public void rebuild(MemorySegment slots, int slotBytes, long[] live, int count) {
                 copy.clear();
-                for (int o = 0; o < count; o++) {
-                    add(o, slots.asSlice((long) o * slotBytes, slotBytes));
+                for (int o = io.biomatch.core.spi.Bits.nextSetBit(live, 0, count); o >= 0;
+                     o = io.biomatch.core.spi.Bits.nextSetBit(live, o + 1, count)) {
+                    int n = slots.get(ValueLayout.JAVA_BYTE, (long) o * slotBytes);
+                    add(o, slots.asSlice((long) o * slotBytes, (long) n * slotBytes));
                 }
             }
 
@@ -155,7 +189,7 @@ public final class VectorTestModality implements Modality<VectorTestModality.Pro
                 }
                 for (var e : copy.entrySet()) {
                     if (io.biomatch.core.spi.Bits.get(allowed, e.getKey())) {
-                        top.offer(score(probe.v(), e.getValue()), e.getKey());
+                        top.offer(scoreRecord(probe.v(), MemorySegment.ofArray(e.getValue()), 0), e.getKey());
                     }
                 }
                 return true;

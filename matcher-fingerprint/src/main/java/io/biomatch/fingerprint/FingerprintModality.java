@@ -1,0 +1,325 @@
+package io.biomatch.fingerprint;
+
+import com.machinezoo.sourceafis.FingerprintTemplate;
+import io.biomatch.core.Payload;
+import io.biomatch.core.spi.DemoSet;
+import io.biomatch.core.spi.Modality;
+import io.biomatch.core.spi.Rescorer;
+import io.biomatch.core.spi.ScanKernel;
+import io.biomatch.core.spi.ScoreMeaning;
+import io.biomatch.core.spi.TopK;
+import io.biomatch.fingerprint.internal.FingerInputs;
+import io.biomatch.fingerprint.internal.FingerSlotLayout;
+import io.biomatch.fingerprint.internal.FirstStage;
+import io.biomatch.fingerprint.internal.Minutiae;
+import io.biomatch.fingerprint.internal.ProbeFinger;
+import io.biomatch.fingerprint.internal.StoredTemplateFormat;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Fingerprint modality: SourceAFIS extracts templates and gives the reported scores; our own off-heap
+ * local-structure first stage picks the short list that SourceAFIS re-scores.
+ *
+ * <h2>Payload formats</h2>
+ * <ul>
+ *   <li>{@code image}: PNG, JPEG, BMP or TIFF bytes (JDK ImageIO). Attribute {@code dpi} (100..2000); when
+ *   absent the file's resolution is used, else 500 (the FVC TIFFs carry none).</li>
+ *   <li>{@code iso-19794-2}: an ISO/IEC 19794-2 (2005, 2011) or ANSI INCITS 378 (2004, 2009, 2009/AM1)
+ *   minutiae template, imported with SourceAFIS {@code FingerprintCompatibility}; each finger view of the
+ *   record becomes one finger.</li>
+ *   <li>{@code sourceafis}: a serialized SourceAFIS 3.x template ({@code FingerprintTemplate.toByteArray()}).</li>
+ * </ul>
+ * Every payload may carry {@code finger_position}: the ANSI/NIST finger position 0..10 (0 = unknown,
+ * 1 = right thumb ... 10 = left little). Several payloads = several fingers (a record holds 1..10).
+ *
+ * <h2>Scores and fusion</h2>
+ * Reported scores are SourceAFIS similarity scores (threshold 40 = FMR 0.01 % by SourceAFIS's
+ * calibration; configurable). With several fingers on either side, a probe finger is compared with every
+ * stored finger of a compatible position (equal, or either unknown) and the record's score is the
+ * <em>maximum</em> over those pairs; the maximum keeps the single-finger scale and threshold meaning (the
+ * FMR per pair), at the price of not adding evidence across fingers.
+ *
+ * <h2>Search</h2>
+ * The stored template ({@link StoredTemplateFormat}) holds per finger the position, the exact minutiae and
+ * the SourceAFIS template. Each shard slot ({@link FingerSlotLayout}, 2 KiB per finger) holds the exact
+ * minutiae and local-structure codes of up to 34 central minutiae. Search option {@code mode}:
+ * <ul>
+ *   <li>{@code fast} (default): the kernel scores local structures ({@link FirstStage}); the best
+ *   {@link Config#shortlist()} are re-scored by SourceAFIS (matcher built once per probe).</li>
+ *   <li>{@code exhaustive}: the reference. The kernel rebuilds each slot's SourceAFIS template from the
+ *   exact minutiae in the slot (bit-identical scores to the stored template) and scores it with
+ *   SourceAFIS; this allocates per slot and is as slow as SourceAFIS 1:N, by design.</li>
+ * </ul>
+ */
+public final class FingerprintModality implements Modality<FingerprintProbe> {
+    public static final String NAME = "fingerprint";
+
+    /**
+     * @param maxFingers fingers per record slot (1..10); slot = maxFingers x 2 KiB
+     * @param shortlist  first-stage candidates re-scored by SourceAFIS (at least topK)
+     * @param threshold  SourceAFIS score reported as a match (40 = FMR 0.01 %)
+     */
+    public record Config(int maxFingers, int shortlist, float threshold) {
+        public static final float THRESHOLD_FMR_0_01_PERCENT = 40f;
+
+        public Config {
+            if (maxFingers < 1 || maxFingers > StoredTemplateFormat.MAX_FINGERS) {
+                throw new IllegalArgumentException("maxFingers must be 1..10: " + maxFingers);
+            }
+            if (shortlist < 1) {
+                throw new IllegalArgumentException("shortlist must be >= 1: " + shortlist);
+            }
+        }
+
+        /**
+         * 10 fingers per slot (system property {@code biomatch.fingerprint.maxFingers}), short list 100
+         * ({@code biomatch.fingerprint.shortlist}), threshold 40 ({@code biomatch.fingerprint.threshold}).
+         */
+        public static Config defaults() {
+            return new Config(Integer.getInteger("biomatch.fingerprint.maxFingers", 10),
+                    Integer.getInteger("biomatch.fingerprint.shortlist", 100),
+                    Float.parseFloat(System.getProperty("biomatch.fingerprint.threshold", "40")));
+        }
+
+        public Config withMaxFingers(int n) {
+            return new Config(n, shortlist, threshold);
+        }
+
+        public Config withShortlist(int n) {
+            return new Config(maxFingers, n, threshold);
+        }
+    }
+
+    private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[FirstStage.SCRATCH]);
+
+    private final Config config;
+    private final ScanKernel<FingerprintProbe> kernel = new Kernel();
+
+    public FingerprintModality() {
+        this(Config.defaults());
+    }
+
+    public FingerprintModality(Config config) {
+        this.config = config;
+    }
+
+    public Config config() {
+        return config;
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public Set<String> formats() {
+        return Set.of(FingerInputs.IMAGE, FingerInputs.ISO, FingerInputs.SOURCEAFIS);
+    }
+
+    @Override
+    public int slotBytes() {
+        return config.maxFingers() * FingerSlotLayout.FINGER_BYTES;
+    }
+
+    @Override
+    public byte[] extractTemplate(List<Payload> payloads) {
+        List<FingerInputs.Finger> fingers = FingerInputs.decode(payloads);
+        if (fingers.size() > config.maxFingers()) {
+            throw Modality.invalid("this engine stores at most " + config.maxFingers() + " fingers per record, got "
+                    + fingers.size());
+        }
+        List<StoredTemplateFormat.Finger> stored = new ArrayList<>(fingers.size());
+        for (FingerInputs.Finger f : fingers) {
+            stored.add(new StoredTemplateFormat.Finger(f.position(), f.minutiae(), f.template().toByteArray()));
+        }
+        return StoredTemplateFormat.encode(stored);
+    }
+
+    @Override
+    public void writeSlot(byte[] template, MemorySegment slot) {
+        List<StoredTemplateFormat.Finger> fingers = StoredTemplateFormat.decode(template);
+        if (fingers.size() > config.maxFingers()) {
+            throw Modality.invalid("stored record has " + fingers.size() + " fingers, slots hold "
+                    + config.maxFingers());
+        }
+        if (slot.byteSize() < slotBytes()) {
+            throw new IllegalArgumentException("slot too small: " + slot.byteSize());
+        }
+        for (int f = 0; f < fingers.size(); f++) {
+            StoredTemplateFormat.Finger fi = fingers.get(f);
+            FingerSlotLayout.writeFinger(slot, FingerSlotLayout.fingerOffset(0, f), fi.position(), fi.minutiae(),
+                    f == 0 ? fingers.size() : 0);
+        }
+    }
+
+    @Override
+    public FingerprintProbe prepareProbe(List<Payload> payloads, Map<String, String> options) {
+        String mode = options == null ? "fast" : options.getOrDefault("mode", "fast");
+        boolean exhaustive = switch (mode) {
+            case "fast" -> false;
+            case "exhaustive" -> true;
+            default -> throw Modality.invalid("fingerprint option mode must be fast or exhaustive");
+        };
+        List<FingerInputs.Finger> fingers = FingerInputs.decode(payloads);
+        List<ProbeFinger> prepared = new ArrayList<>(fingers.size());
+        for (FingerInputs.Finger f : fingers) {
+            prepared.add(new ProbeFinger(f.position(), f.minutiae(), f.template()));
+        }
+        return new FingerprintProbe(prepared, exhaustive);
+    }
+
+    @Override
+    public ScanKernel<FingerprintProbe> kernel() {
+        return kernel;
+    }
+
+    private static final class Kernel implements ScanKernel<FingerprintProbe> {
+        @Override
+        public float score(FingerprintProbe probe, MemorySegment slots, long slotOffset) {
+            if (probe.exhaustive()) {
+                return exhaustiveScore(probe, slots, slotOffset);
+            }
+            return FirstStage.score(probe.fingers(), slots, slotOffset, SCRATCH.get());
+        }
+
+        @Override
+        public void scan(FingerprintProbe probe, MemorySegment slots, int slotBytes, long[] live, int fromOrdinal,
+                         int toOrdinal, TopK top) {
+            if (probe.exhaustive()) {
+                ScanKernel.super.scan(probe, slots, slotBytes, live, fromOrdinal, toOrdinal, top);
+                return;
+            }
+            float[] scratch = SCRATCH.get();
+            ProbeFinger[] fingers = probe.fingers();
+            for (int ord = io.biomatch.core.spi.Bits.nextSetBit(live, fromOrdinal, toOrdinal); ord >= 0;
+                 ord = io.biomatch.core.spi.Bits.nextSetBit(live, ord + 1, toOrdinal)) {
+                top.offer(FirstStage.score(fingers, slots, (long) ord * slotBytes, scratch), ord);
+            }
+        }
+    }
+
+    /** SourceAFIS on the template rebuilt from the slot's exact minutiae (reference; allocates). */
+    static float exhaustiveScore(FingerprintProbe probe, MemorySegment slots, long slotOffset) {
+        int fingers = FingerSlotLayout.fingerCount(slots, slotOffset);
+        double best = 0;
+        for (int f = 0; f < fingers; f++) {
+            long fo = FingerSlotLayout.fingerOffset(slotOffset, f);
+            int pos = FingerSlotLayout.position(slots, fo);
+            FingerprintTemplate candidate = null;
+            for (ProbeFinger pf : probe.fingers()) {
+                if (ProbeFinger.compatible(pf.position, pos)) {
+                    if (candidate == null) {
+                        candidate = FingerSlotLayout.readMinutiae(slots, fo).toSourceAfis();
+                    }
+                    best = Math.max(best, pf.matcher.match(candidate));
+                }
+            }
+        }
+        return (float) best;
+    }
+
+    @Override
+    public Optional<Rescorer<FingerprintProbe>> rescorer() {
+        return Optional.of(FingerprintModality::rescore);
+    }
+
+    /** SourceAFIS score of the probe against a stored template (max over compatible finger pairs). */
+    static float rescore(FingerprintProbe probe, byte[] stored) {
+        double best = 0;
+        for (StoredTemplateFormat.Finger f : StoredTemplateFormat.decode(stored)) {
+            FingerprintTemplate candidate = null;
+            for (ProbeFinger pf : probe.fingers()) {
+                if (ProbeFinger.compatible(pf.position, f.position())) {
+                    if (candidate == null) {
+                        try {
+                            candidate = new FingerprintTemplate(f.sourceAfis());
+                        } catch (RuntimeException e) {
+                            throw Modality.invalid("stored SourceAFIS template cannot be read");
+                        }
+                    }
+                    best = Math.max(best, pf.matcher.match(candidate));
+                }
+            }
+        }
+        return (float) best;
+    }
+
+    @Override
+    public int shortlistSize(int topK) {
+        return Math.max(topK, config.shortlist());
+    }
+
+    @Override
+    public ScoreMeaning scoreMeaning() {
+        float t = config.threshold();
+        String meaning = t == Config.THRESHOLD_FMR_0_01_PERCENT ? "FMR 0.01 % (SourceAFIS calibration)"
+                : "configured threshold (40 = FMR 0.01 %, 30 ~ 0.1 %, 20 ~ 1 % per SourceAFIS)";
+        return new ScoreMeaning("SourceAFIS similarity", t, meaning);
+    }
+
+    @Override
+    public float compare(FingerprintProbe probe, byte[] template) {
+        return rescore(probe, template);
+    }
+
+    /**
+     * Demo: impression 1 of every finger of FVC2002 DB1 B enrolled; impressions 2 and 5 of three fingers
+     * and one finger of FVC2000 DB1 B (no mate in the gallery) as probes.
+     */
+    @Override
+    public List<DemoSet> demo(Path sharedData) {
+        Path set = sharedData.resolve("fingerprint/fvc2002-db1b");
+        Path other = sharedData.resolve("fingerprint/fvc2000-db1b/101_2.tif");
+        if (!Files.isDirectory(set)) {
+            return List.of();
+        }
+        try {
+            List<DemoSet.Entry> gallery = new ArrayList<>();
+            for (int finger = 101; finger <= 110; finger++) {
+                Path f = set.resolve(finger + "_1.tif");
+                if (Files.exists(f)) {
+                    gallery.add(new DemoSet.Entry("fvc2002-db1b/" + finger, "demo", Map.of("impression", "1"),
+                            List.of(image(f))));
+                }
+            }
+            List<DemoSet.Probe> probes = new ArrayList<>();
+            for (String name : List.of("102_2", "105_5", "109_2")) {
+                Path f = set.resolve(name + ".tif");
+                if (Files.exists(f)) {
+                    probes.add(new DemoSet.Probe("fvc2002-db1b/" + name, List.of(image(f)), Map.of(),
+                            "fvc2002-db1b/" + name.substring(0, 3)));
+                }
+            }
+            if (Files.exists(other)) {
+                probes.add(new DemoSet.Probe("fvc2000-db1b/101_2 (not enrolled)", List.of(image(other)), Map.of(),
+                        null));
+            }
+            return gallery.isEmpty() ? List.of() : List.of(new DemoSet("Fingerprint", gallery, probes));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static Payload image(Path f) throws IOException {
+        return new Payload(FingerInputs.IMAGE, Files.readAllBytes(f), Map.of("dpi", "500"));
+    }
+
+    /** Minutiae count of a stored template's fingers (diagnostics). */
+    public static int[] minutiaCounts(byte[] stored) {
+        return StoredTemplateFormat.decode(stored).stream().mapToInt(f -> f.minutiae().count()).toArray();
+    }
+
+    static Minutiae minutiae(FingerprintTemplate t) {
+        return Minutiae.of(t);
+    }
+}

@@ -1,0 +1,31 @@
+package io.biomatch.fingerprint;
+
+import io.biomatch.fingerprint.internal.ProbeFinger;
+import java.util.List;
+
+/**
+ * A prepared fingerprint probe (immutable, shared by all shard workers of one search): one
+ * {@link ProbeFinger} per probe finger, and whether the kernel scores exhaustively with SourceAFIS.
+ */
+public final class FingerprintProbe {
+    private final ProbeFinger[] fingers;
+    private final boolean exhaustive;
+
+    FingerprintProbe(List<ProbeFinger> fingers, boolean exhaustive) {
+        this.fingers = fingers.toArray(ProbeFinger[]::new);
+        this.exhaustive = exhaustive;
+    }
+
+    public int fingerCount() {
+        return fingers.length;
+    }
+
+    public boolean exhaustive() {
+        return exhaustive;
+    }
+
+    /** The fingers (shared array: callers must not modify it). */
+    public ProbeFinger[] fingers() {
+        return fingers;
+    }
+}

@@ -1,0 +1,199 @@
+package io.biomatch.fingerprint.internal;
+
+import com.machinezoo.sourceafis.FingerprintCompatibility;
+import com.machinezoo.sourceafis.FingerprintImage;
+import com.machinezoo.sourceafis.FingerprintImageOptions;
+import com.machinezoo.sourceafis.FingerprintTemplate;
+import io.biomatch.core.Payload;
+import io.biomatch.core.spi.Modality;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.metadata.IIOMetadata;
+import javax.imageio.metadata.IIOMetadataNode;
+import javax.imageio.stream.ImageInputStream;
+
+/** Decodes and validates fingerprint payloads into SourceAFIS templates (one per finger). */
+public final class FingerInputs {
+    public static final String IMAGE = "image";
+    public static final String ISO = "iso-19794-2";
+    public static final String SOURCEAFIS = "sourceafis";
+    public static final double DEFAULT_DPI = 500;
+    public static final double MIN_DPI = 100;
+    public static final double MAX_DPI = 2000;
+    public static final int MIN_SIDE_PX = 32;
+    public static final int MAX_SIDE_PX = 8000;
+
+    /** One decoded finger. */
+    public record Finger(int position, FingerprintTemplate template, Minutiae minutiae) {
+    }
+
+    private FingerInputs() {
+    }
+
+    public static List<Finger> decode(List<Payload> payloads) {
+        if (payloads == null || payloads.isEmpty()) {
+            throw Modality.invalid("a fingerprint request needs at least one payload");
+        }
+        List<Finger> out = new ArrayList<>();
+        for (int i = 0; i < payloads.size(); i++) {
+            Payload p = payloads.get(i);
+            String where = "payload " + i + " (" + p.format() + ")";
+            int position = position(p, where);
+            if (p.data().length == 0) {
+                throw Modality.invalid(where + " is empty");
+            }
+            List<FingerprintTemplate> templates = switch (p.format()) {
+                case IMAGE -> List.of(fromImage(p, where));
+                case ISO -> fromIso(p, where);
+                case SOURCEAFIS -> List.of(fromSourceAfis(p, where));
+                default -> throw Modality.invalid(where + ": unknown fingerprint format; use " + IMAGE + ", " + ISO
+                        + " or " + SOURCEAFIS);
+            };
+            for (FingerprintTemplate t : templates) {
+                Minutiae m = Minutiae.of(t);
+                if (m.count() == 0) {
+                    throw Modality.invalid(where + ": no minutiae found (not a fingerprint, or too poor to use)");
+                }
+                out.add(new Finger(position, t, m));
+            }
+        }
+        if (out.size() > StoredTemplateFormat.MAX_FINGERS) {
+            throw Modality.invalid("at most " + StoredTemplateFormat.MAX_FINGERS + " fingers per request, got "
+                    + out.size());
+        }
+        return out;
+    }
+
+    static int position(Payload p, String where) {
+        String v = p.attribute("finger_position", "0");
+        try {
+            int pos = Integer.parseInt(v.trim());
+            if (pos < 0 || pos > 10) {
+                throw Modality.invalid(where + ": finger_position must be 0..10 (ANSI/NIST), was " + pos);
+            }
+            return pos;
+        } catch (NumberFormatException e) {
+            throw Modality.invalid(where + ": finger_position is not a number");
+        }
+    }
+
+    static FingerprintTemplate fromImage(Payload p, String where) {
+        BufferedImage img;
+        double fileDpi = Double.NaN;
+        try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(p.data()))) {
+            Iterator<ImageReader> readers = in == null ? null : ImageIO.getImageReaders(in);
+            if (readers == null || !readers.hasNext()) {
+                throw Modality.invalid(where + ": not a decodable image (PNG, JPEG, BMP, TIFF expected)");
+            }
+            ImageReader reader = readers.next();
+            try {
+                reader.setInput(in, true, false);
+                int w = reader.getWidth(0), h = reader.getHeight(0);
+                if (w < MIN_SIDE_PX || h < MIN_SIDE_PX || w > MAX_SIDE_PX || h > MAX_SIDE_PX) {
+                    throw Modality.invalid(where + ": image size " + w + " x " + h + " px is outside "
+                            + MIN_SIDE_PX + ".." + MAX_SIDE_PX);
+                }
+                img = reader.read(0);
+                try {
+                    fileDpi = dpiOf(reader.getImageMetadata(0));
+                } catch (Exception ignored) {
+                    // metadata is optional
+                }
+            } finally {
+                reader.dispose();
+            }
+        } catch (io.biomatch.core.EngineException e) {
+            throw e;
+        } catch (Exception | Error e) {
+            if (e instanceof VirtualMachineError vme && !(e instanceof OutOfMemoryError)) {
+                throw vme;
+            }
+            throw Modality.invalid(where + ": image could not be decoded (truncated or corrupt)");
+        }
+        double dpi = dpi(p, fileDpi, where);
+        int w = img.getWidth(), h = img.getHeight();
+        byte[] gray = new byte[w * h];
+        int[] row = new int[w];
+        if (img.getRaster().getNumBands() == 1 && img.getColorModel().getComponentSize(0) == 8) {
+            // plain 8-bit gray: take the samples as they are (getRGB would apply a gamma conversion)
+            for (int y = 0; y < h; y++) {
+                img.getRaster().getSamples(0, y, w, 1, 0, row);
+                for (int x = 0; x < w; x++) {
+                    gray[y * w + x] = (byte) row[x];
+                }
+            }
+        } else for (int y = 0; y < h; y++) {
+            img.getRGB(0, y, w, 1, row, 0, w);
+            for (int x = 0; x < w; x++) {
+                int c = row[x];
+                gray[y * w + x] = (byte) ((((c >> 16) & 0xFF) + ((c >> 8) & 0xFF) + (c & 0xFF)) / 3);
+            }
+        }
+        try {
+            return new FingerprintTemplate(new FingerprintImage(w, h, gray, new FingerprintImageOptions().dpi(dpi)));
+        } catch (RuntimeException e) {
+            throw Modality.invalid(where + ": no fingerprint could be extracted from the image");
+        }
+    }
+
+    static double dpi(Payload p, double fileDpi, String where) {
+        String v = p.attributes().get("dpi");
+        double dpi;
+        if (v != null) {
+            try {
+                dpi = Double.parseDouble(v.trim());
+            } catch (NumberFormatException e) {
+                throw Modality.invalid(where + ": dpi is not a number");
+            }
+        } else {
+            dpi = Double.isFinite(fileDpi) ? fileDpi : DEFAULT_DPI;
+        }
+        if (!(dpi >= MIN_DPI && dpi <= MAX_DPI)) {
+            throw Modality.invalid(where + ": dpi " + dpi + " is outside " + (int) MIN_DPI + ".." + (int) MAX_DPI
+                    + (v == null ? " (read from the file; pass the dpi attribute)" : ""));
+        }
+        return dpi;
+    }
+
+    /** DPI from the standard ImageIO metadata (HorizontalPixelSize is mm per pixel), or NaN. */
+    static double dpiOf(IIOMetadata meta) {
+        if (meta == null || !meta.isStandardMetadataFormatSupported()) {
+            return Double.NaN;
+        }
+        IIOMetadataNode root = (IIOMetadataNode) meta.getAsTree("javax_imageio_1.0");
+        var nodes = root.getElementsByTagName("HorizontalPixelSize");
+        if (nodes.getLength() == 0) {
+            return Double.NaN;
+        }
+        double mmPerPixel = Double.parseDouble(((IIOMetadataNode) nodes.item(0)).getAttribute("value"));
+        return mmPerPixel > 0 ? 25.4 / mmPerPixel : Double.NaN;
+    }
+
+    static List<FingerprintTemplate> fromIso(Payload p, String where) {
+        try {
+            List<FingerprintTemplate> list = FingerprintCompatibility.importTemplates(p.data());
+            if (list.isEmpty()) {
+                throw Modality.invalid(where + ": the template holds no finger views");
+            }
+            return list;
+        } catch (io.biomatch.core.EngineException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw Modality.invalid(where + ": not a valid ISO/IEC 19794-2 or ANSI INCITS 378 template");
+        }
+    }
+
+    static FingerprintTemplate fromSourceAfis(Payload p, String where) {
+        Minutiae.fromSourceAfis(p.data()); // validates the structure with our own messages
+        try {
+            return new FingerprintTemplate(p.data());
+        } catch (RuntimeException e) {
+            throw Modality.invalid(where + ": not a valid SourceAFIS template");
+        }
+    }
+}

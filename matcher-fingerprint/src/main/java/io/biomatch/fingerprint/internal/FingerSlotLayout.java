@@ -1,0 +1,134 @@
+package io.biomatch.fingerprint.internal;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * Off-heap layout of one fingerprint record in a shard segment: {@code maxFingers} finger blocks of
+ * {@link #FINGER_BYTES} bytes each (slot = maxFingers x 2048 B; block 0 also carries the record's finger
+ * count). Native byte order (slots are rebuilt from the record store, never persisted as such).
+ *
+ * <pre>
+ * finger block, 2048 bytes
+ *  offset  size
+ *  +0      u8    fingerCount      number of fingers of the record (block 0 only, 0 elsewhere)
+ *  +1      u8    position         ANSI/NIST finger position 0..10 (0 = unknown)
+ *  +2      u8    minutiaCount n   0..100
+ *  +3      u8    codeCount c      0..34 local-structure codes (central minutiae)
+ *  +4      u16   width            template width in px (500 dpi)
+ *  +6      u16   height
+ *  +8      8     reserved
+ *  +16     100 x 8 B minutiae     u16 x | bifurcation&lt;&lt;15, u16 y, f32 direction (radians, SourceAFIS exact)
+ *  +816    34 x 32 B codes        i64 hard0, hard1, soft0, soft1   (see {@link LocalStructures})
+ *  +1904   34 x 4 B code meta     u8 popcount(hard), u8 direction/256, u8 minutia index, u8 reserved
+ *  +2040   8     reserved
+ * </pre>
+ *
+ * The first stage reads the codes and their meta only (1,224 bytes of the 2,048); the exact minutiae
+ * let the exhaustive reference mode rebuild the SourceAFIS template without the record store.
+ */
+public final class FingerSlotLayout {
+    public static final int FINGER_BYTES = 2048;
+    public static final int MAX_CODES = 34;
+
+    public static final int FINGER_COUNT_OFFSET = 0;
+    public static final int POSITION_OFFSET = 1;
+    public static final int MINUTIA_COUNT_OFFSET = 2;
+    public static final int CODE_COUNT_OFFSET = 3;
+    public static final int WIDTH_OFFSET = 4;
+    public static final int HEIGHT_OFFSET = 6;
+    public static final int MINUTIAE_OFFSET = 16;
+    public static final int MINUTIA_BYTES = 8;
+    public static final int CODES_OFFSET = MINUTIAE_OFFSET + Minutiae.MAX * MINUTIA_BYTES;
+    public static final int CODE_BYTES = 32;
+    public static final int META_OFFSET = CODES_OFFSET + MAX_CODES * CODE_BYTES;
+    public static final int META_BYTES = 4;
+
+    static {
+        if (META_OFFSET + MAX_CODES * META_BYTES > FINGER_BYTES) {
+            throw new AssertionError("finger block overflows");
+        }
+    }
+
+    static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED;
+    static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED;
+    static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED;
+
+    private FingerSlotLayout() {
+    }
+
+    public static long fingerOffset(long slotOffset, int finger) {
+        return slotOffset + (long) finger * FINGER_BYTES;
+    }
+
+    public static int fingerCount(MemorySegment s, long slotOffset) {
+        return s.get(ValueLayout.JAVA_BYTE, slotOffset + FINGER_COUNT_OFFSET) & 0xFF;
+    }
+
+    public static int position(MemorySegment s, long fingerOffset) {
+        return s.get(ValueLayout.JAVA_BYTE, fingerOffset + POSITION_OFFSET) & 0xFF;
+    }
+
+    public static int codeCount(MemorySegment s, long fingerOffset) {
+        return s.get(ValueLayout.JAVA_BYTE, fingerOffset + CODE_COUNT_OFFSET) & 0xFF;
+    }
+
+    /** Writes one finger block (the slot is zero-filled by the caller). */
+    public static void writeFinger(MemorySegment s, long fingerOffset, int position, Minutiae m, int recordFingers) {
+        int n = m.count();
+        s.set(ValueLayout.JAVA_BYTE, fingerOffset + FINGER_COUNT_OFFSET, (byte) recordFingers);
+        s.set(ValueLayout.JAVA_BYTE, fingerOffset + POSITION_OFFSET, (byte) position);
+        s.set(ValueLayout.JAVA_BYTE, fingerOffset + MINUTIA_COUNT_OFFSET, (byte) n);
+        s.set(SHORT, fingerOffset + WIDTH_OFFSET, (short) m.width);
+        s.set(SHORT, fingerOffset + HEIGHT_OFFSET, (short) m.height);
+        for (int i = 0; i < n; i++) {
+            long o = fingerOffset + MINUTIAE_OFFSET + (long) i * MINUTIA_BYTES;
+            s.set(SHORT, o, (short) (m.x[i] | (m.bifurcation[i] ? 0x8000 : 0)));
+            s.set(SHORT, o + 2, m.y[i]);
+            s.set(FLOAT, o + 4, m.direction[i]);
+        }
+        int[] which = new int[MAX_CODES];
+        int c = LocalStructures.central(m, MAX_CODES, which);
+        long[] hard = new long[2 * c];
+        long[] soft = new long[2 * c];
+        LocalStructures.compute(m, which, c, hard, soft);
+        int written = 0;
+        for (int q = 0; q < c; q++) {
+            int hc = Long.bitCount(hard[2 * q]) + Long.bitCount(hard[2 * q + 1]);
+            if (hc < ProbeFinger.MIN_NEIGHBOURS) {
+                continue; // too few neighbours to say anything
+            }
+            long o = fingerOffset + CODES_OFFSET + (long) written * CODE_BYTES;
+            s.set(LONG, o, hard[2 * q]);
+            s.set(LONG, o + 8, hard[2 * q + 1]);
+            s.set(LONG, o + 16, soft[2 * q]);
+            s.set(LONG, o + 24, soft[2 * q + 1]);
+            long mo = fingerOffset + META_OFFSET + (long) written * META_BYTES;
+            s.set(ValueLayout.JAVA_BYTE, mo, (byte) hc);
+            s.set(ValueLayout.JAVA_BYTE, mo + 1, (byte) LocalStructures.angle256(m.direction[which[q]]));
+            s.set(ValueLayout.JAVA_BYTE, mo + 2, (byte) which[q]);
+            written++;
+        }
+        s.set(ValueLayout.JAVA_BYTE, fingerOffset + CODE_COUNT_OFFSET, (byte) written);
+    }
+
+    /** Reads the exact minutiae of a finger block back (exhaustive mode; allocates). */
+    public static Minutiae readMinutiae(MemorySegment s, long fingerOffset) {
+        int n = s.get(ValueLayout.JAVA_BYTE, fingerOffset + MINUTIA_COUNT_OFFSET) & 0xFF;
+        short[] x = new short[n];
+        short[] y = new short[n];
+        float[] d = new float[n];
+        boolean[] b = new boolean[n];
+        for (int i = 0; i < n; i++) {
+            long o = fingerOffset + MINUTIAE_OFFSET + (long) i * MINUTIA_BYTES;
+            int xv = s.get(SHORT, o) & 0xFFFF;
+            x[i] = (short) (xv & 0x7FFF);
+            b[i] = (xv & 0x8000) != 0;
+            y[i] = s.get(SHORT, o + 2);
+            d[i] = s.get(FLOAT, o + 4);
+        }
+        int w = s.get(SHORT, fingerOffset + WIDTH_OFFSET) & 0xFFFF;
+        int h = s.get(SHORT, fingerOffset + HEIGHT_OFFSET) & 0xFFFF;
+        return new Minutiae(w, h, x, y, d, b);
+    }
+}
