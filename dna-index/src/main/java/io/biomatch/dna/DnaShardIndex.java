@@ -39,9 +39,12 @@ final class DnaShardIndex implements ShardIndex<DnaProbe> {
     // cost model, in nanoseconds on the reference machine (2-core EPYC); ratios matter, not absolutes
     static final double NS_PER_POSTING = 2.0;
     static final double NS_PER_WORD = 0.4;
-    static final double NS_PER_VERIFY = 60.0;
+    static final double NS_PER_VERIFY = 100.0;
+    /** Stored profiles sampled per search to estimate the survivors of each choice of loci. */
+    static final int SAMPLE = 2048;
     static final double NS_PER_SCAN = 50.0;
 
+    private static final boolean DEBUG = Boolean.getBoolean("biomatch.dna.index.debug");
     private final DnaScanKernel kernel = new DnaScanKernel();
     private Arena arena;
     private MemorySegment slots;
@@ -117,9 +120,10 @@ final class DnaShardIndex implements ShardIndex<DnaProbe> {
     }
 
     @Override
-    public void rebuild(MemorySegment shardSlots, int slotBytes, int n) {
+    public void rebuild(MemorySegment shardSlots, int slotBytes, long[] live, int n) {
         reset();
-        for (int i = 0; i < n; i++) {
+        for (int i = io.biomatch.core.spi.Bits.nextSetBit(live, 0, n); i >= 0;
+             i = io.biomatch.core.spi.Bits.nextSetBit(live, i + 1, n)) {
             add(i, shardSlots.asSlice((long) i * slotBytes, slotBytes));
         }
     }
@@ -136,49 +140,53 @@ final class DnaShardIndex implements ShardIndex<DnaProbe> {
             return false;
         }
         indexedSearches++;
+        long d0 = DEBUG ? System.nanoTime() : 0;
         int m = p.options.mismatches();
+        int u = plan.nonSuccessLimit; // -1: not tracked
         int words = (count + 63) >>> 6;
+        int slices = m + 1 + (u + 1);
         if (scratch.length < words) {
             scratch = new long[words + (words >> 2)];
         }
-        if (fails.length < m + 1 || fails[0].length < words) {
+        if (fails.length < slices || fails[0].length < words) {
             int len = Math.max(words + (words >> 2), fails.length == 0 ? 0 : fails[0].length);
-            fails = new long[m + 1][len];
+            fails = new long[Math.max(slices, fails.length)][len];
         }
-        for (int k = 0; k <= m; k++) {
+        for (int k = 0; k < slices; k++) {
             Arrays.fill(fails[k], 0, words, 0L);
         }
         long[] t = scratch;
+        // fails[0..m]: failed at >= 1..m+1 chosen loci; fails[m+1..m+1+u]: no success at >= 1..u+1 chosen loci
         for (int c = 0; c < plan.loci.length; c++) {
             control.check();
             int l = plan.loci[c];
-            // t = typed at l, minus every ordinal with an accepted genotype: the ordinals failing locus l
-            long[] ty = typed[l];
-            int tw = Math.min(words, ty.length);
-            System.arraycopy(ty, 0, t, 0, tw);
-            Arrays.fill(t, tw, words, 0L);
+            Arrays.fill(t, 0, words, 0L);
             Postings ps = postings[l];
             for (int id : plan.accepted[c]) {
                 int[] list = ps.lists[id];
                 int size = ps.sizes[id];
                 for (int i = 0; i < size; i++) {
                     int o = list[i];
-                    t[o >>> 6] &= ~(1L << o);
+                    t[o >>> 6] |= 1L << o;
                 }
             }
-            for (int w = 0; w < words; w++) {
-                long f = t[w];
-                for (int k = m; k >= 1; k--) {
-                    fails[k][w] |= fails[k - 1][w] & f;
-                }
-                fails[0][w] |= f;
+            long[] ty = typed[l];
+            if (m == 0 && u < 0) {
+                failOnly(t, ty, fails[0], words);
+            } else {
+                fold(t, ty, fails, m, u, words);
             }
         }
+        long d1 = DEBUG ? System.nanoTime() : 0;
         long[] out = fails[m];
+        long[] out2 = u >= 0 ? fails[m + 1 + u] : null;
         int aw = Math.min(words, allowed.length);
         int verified = 0;
         for (int w = 0; w < aw; w++) {
             long bits = allowed[w] & ~out[w];
+            if (out2 != null) {
+                bits &= ~out2[w];
+            }
             while (bits != 0) {
                 int o = (w << 6) + Long.numberOfTrailingZeros(bits);
                 bits &= bits - 1;
@@ -191,11 +199,48 @@ final class DnaShardIndex implements ShardIndex<DnaProbe> {
                 }
             }
         }
+        if (DEBUG) {
+            System.err.printf("plan %d loci (u %d), est %.2f ms (scan %.2f); filter %.2f ms, verify %d in %.2f ms%n",
+                    plan.loci.length, u, plan.estimatedNs / 1e6, plan.scanNs / 1e6, (d1 - d0) / 1e6, verified,
+                    (System.nanoTime() - d1) / 1e6);
+        }
         return true;
     }
 
-    /** The loci to filter on (most selective first) and their accepted genotype ids, or null to scan. */
-    record Plan(int[] loci, int[][] accepted, double estimatedNs, double scanNs) {
+    /** fails |= typed & ~accepted, word by word (the common case: no mismatch allowed, no success count). */
+    private static void failOnly(long[] acc, long[] ty, long[] fails, int words) {
+        int tw = Math.min(words, ty.length);
+        for (int w = 0; w < tw; w++) {
+            fails[w] |= ty[w] & ~acc[w];
+        }
+    }
+
+    /** Bit-sliced counters: fails[0..m] count failures, fails[m+1..m+1+u] count loci without success. */
+    private static void fold(long[] acc, long[] ty, long[][] fails, int m, int u, int words) {
+        int tw = Math.min(words, ty.length);
+        for (int w = 0; w < words; w++) {
+            long a = acc[w];
+            long f = (w < tw ? ty[w] : 0L) & ~a;
+            for (int k = m; k >= 1; k--) {
+                fails[k][w] |= fails[k - 1][w] & f;
+            }
+            fails[0][w] |= f;
+            if (u >= 0) {
+                long ns = ~a;
+                int b = m + 1;
+                for (int k = u; k >= 1; k--) {
+                    fails[b + k][w] |= fails[b + k - 1][w] & ns;
+                }
+                fails[b][w] |= ns;
+            }
+        }
+    }
+
+    /**
+     * The loci to filter on (most selective first), their accepted genotype ids, and the most chosen loci without a
+     * success a candidate may have (-1: not used).
+     */
+    record Plan(int[] loci, int[][] accepted, int nonSuccessLimit, double estimatedNs, double scanNs) {
     }
 
     Plan plan(DnaProbe p) {
@@ -204,22 +249,26 @@ final class DnaShardIndex implements ShardIndex<DnaProbe> {
         if (n <= m) {
             return null;
         }
+        // a match has <= m failing and >= minLoci compared probe loci, so >= minLoci - m successes:
+        // at most n - minLoci + m probe loci (of any subset) without success
+        int u = n - p.options.minLoci() + m;
         int[] ls = new int[n];
         int[][] acc = new int[n][];
         long[] accPostings = new long[n];
-        double[] pass = new double[n];
+        double[] ps = new double[n];
+        double[] pf = new double[n];
         int i = 0;
         int mask = p.lociMask;
         while (mask != 0) {
             int l = Integer.numberOfTrailingZeros(mask);
             mask &= mask - 1;
-            Postings ps = postings[l];
-            int[] ids = new int[ps.n];
+            Postings post = postings[l];
+            int[] ids = new int[post.n];
             int na = 0;
             long sum = 0;
             int base = l << 8;
-            for (int id = 0; id < ps.n; id++) {
-                long key = ps.keys[id];
+            for (int id = 0; id < post.n; id++) {
+                long key = post.keys[id];
                 int w = (int) key;
                 int cp = (int) (key >>> 32);
                 int k = p.member[base + (w & 0xFF)] + p.member[base + (w >>> 8 & 0xFF)]
@@ -227,41 +276,76 @@ final class DnaShardIndex implements ShardIndex<DnaProbe> {
                 int nc = (39 - Integer.numberOfLeadingZeros(w)) >>> 3;
                 if (p.accept[l << 7 | cp << 6 | k << 3 | nc] != 0) {
                     ids[na++] = id;
-                    sum += ps.sizes[id];
+                    sum += post.sizes[id];
                 }
             }
             ls[i] = l;
             acc[i] = Arrays.copyOf(ids, na);
             accPostings[i] = sum;
-            pass[i] = Math.min(1.0, (sum + (count - ps.total)) / (double) count);
+            ps[i] = Math.min(1.0, sum / (double) count);
+            pf[i] = Math.min(1.0 - ps[i], Math.max(0, post.total - sum) / (double) count);
             i++;
         }
         Integer[] order = new Integer[n];
         for (int j = 0; j < n; j++) {
             order[j] = j;
         }
-        Arrays.sort(order, (a, b) -> Double.compare(pass[a], pass[b]));
-        // choose the prefix length s (> m) minimising filter cost + verification of the expected survivors
+        // most selective first: least likely to be passed (success or untyped)
+        Arrays.sort(order, (a, b) -> Double.compare(1 - pf[a], 1 - pf[b]));
+        // survivors of each prefix, measured on a sample of stored profiles: untyped loci are strongly correlated
+        // (a partial profile misses many loci at once), so a product of per-locus rates would underestimate them
+        int samples = Math.min(count, SAMPLE);
+        long step = Math.max(1, count / samples);
+        int[] failsOf = new int[samples];
+        int[] missesOf = new int[samples];
+        int[] passFails = new int[n + 1];
+        int[] passBoth = new int[n + 1];
+        for (int sIdx = 1; sIdx <= n; sIdx++) {
+            int l = ls[order[sIdx - 1]];
+            int base = l << 8;
+            for (int j = 0; j < samples; j++) {
+                long off = j * step * SLOT;
+                int state; // 0 success, 1 fail, 2 untyped
+                if ((slots.get(INT_LE, off + DnaSlotLayout.TYPED_MASK_OFFSET) >>> l & 1) == 0) {
+                    state = 2;
+                } else {
+                    int w = slots.get(INT_LE, off + DnaSlotLayout.locusOffset(l));
+                    int cp = slots.get(INT_LE, off + DnaSlotLayout.PARTIAL_MASK_OFFSET) >>> l & 1;
+                    int k = p.member[base + (w & 0xFF)] + p.member[base + (w >>> 8 & 0xFF)]
+                            + p.member[base + (w >>> 16 & 0xFF)] + p.member[base + (w >>> 24)];
+                    int nc = (39 - Integer.numberOfLeadingZeros(w)) >>> 3;
+                    state = p.accept[l << 7 | cp << 6 | k << 3 | nc] != 0 ? 0 : 1;
+                }
+                if (state == 1) {
+                    failsOf[j]++;
+                }
+                if (state != 0) {
+                    missesOf[j]++;
+                }
+                if (failsOf[j] <= m) {
+                    passFails[sIdx]++;
+                    if (missesOf[j] <= u) {
+                        passBoth[sIdx]++;
+                    }
+                }
+            }
+        }
         double words = (count + 63) / 64.0;
         double scanNs = count * NS_PER_SCAN;
         double best = Double.MAX_VALUE;
         int bestS = -1;
+        boolean bestU = false;
         double cost = 0;
-        double[] dist = new double[m + 2]; // P(j fails) for j = 0..m, index m+1 = more than m
-        dist[0] = 1;
         for (int s = 1; s <= n; s++) {
-            int j = order[s - 1];
-            cost += accPostings[j] * NS_PER_POSTING + words * NS_PER_WORD * (m + 3);
-            double q = 1 - pass[j];
-            for (int f = m + 1; f >= 1; f--) {
-                dist[f] = f == m + 1 ? dist[f] + dist[f - 1] * q : dist[f] * (1 - q) + dist[f - 1] * q;
-            }
-            dist[0] *= 1 - q;
-            double survivors = count * (1 - dist[m + 1]);
-            double total = cost + survivors * NS_PER_VERIFY;
+            cost += accPostings[order[s - 1]] * NS_PER_POSTING;
+            boolean useU = u < s;
+            double wordCost = words * NS_PER_WORD * s * (m + 4 + (useU ? u + 3 : 0));
+            double survivors = count * (Math.max(0.5, useU ? passBoth[s] : passFails[s]) / samples);
+            double total = cost + wordCost + survivors * NS_PER_VERIFY;
             if (s > m && total < best) {
                 best = total;
                 bestS = s;
+                bestU = useU;
             }
         }
         if (bestS < 0 || best > 0.8 * scanNs && !alwaysIndex) {
@@ -273,7 +357,7 @@ final class DnaShardIndex implements ShardIndex<DnaProbe> {
             loci[s] = ls[order[s]];
             accepted[s] = acc[order[s]];
         }
-        return new Plan(loci, accepted, best, scanNs);
+        return new Plan(loci, accepted, bestU ? u : -1, best, scanNs);
     }
 
     /** Searches answered by the index / all searches, for reports. */

@@ -112,11 +112,11 @@ class DnaShardIndexTest {
                 DnaSlotLayout.write(gallery.get(n - 1 - i), packed.asSlice((long) i * DnaSlotLayout.SLOT_BYTES,
                         DnaSlotLayout.SLOT_BYTES));
             }
-            ix.rebuild(packed, DnaSlotLayout.SLOT_BYTES, n);
             long[] all = new long[Bits.words(n)];
             for (int i = 0; i < n; i++) {
                 Bits.set(all, i);
             }
+            ix.rebuild(packed, DnaSlotLayout.SLOT_BYTES, all, n);
             DnaProbe p = modality.prepare(DnaDemo.crimeScene(gallery.get(100)), Map.of());
             int a = run(false, ix, p, all, s1, o1);
             int b = run(true, ix, p, all, s2, o2);
