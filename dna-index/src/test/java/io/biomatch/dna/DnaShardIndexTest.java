@@ -151,4 +151,20 @@ class DnaShardIndexTest {
             ix.close();
         }
     }
+
+    @Test
+    void scoreMeaningFollowsTheOptions() {
+        DnaModality m = new DnaModality(TestData.cauc());
+        StrProfile p = TestData.profile("vWA,14,16\nTH01,6,9.3\nD3S1358,15,15\nFGA,20,22\nD8S1179,12,13\n");
+        var loci = m.scoreMeaning(m.prepare(p, Map.of("score", "loci", "min_loci", "4", "mismatches", "1")));
+        assertEquals("matching loci", loci.scale());
+        assertEquals(3f, loci.defaultThreshold());
+        var lr = m.scoreMeaning(m.prepare(p, Map.of("theta", "0.03")));
+        assertEquals("log10 likelihood ratio (match)", lr.scale());
+        assertTrue(lr.thresholdMeaning().contains("theta 0.03"), lr.thresholdMeaning());
+        var mix = m.scoreMeaning(m.prepare(DnaDemo.mixture(TestData.nist().get(1).profile(),
+                TestData.nist().get(2).profile(), 0), Map.of("mode", "mixture-lr", "dropout", "0.1")));
+        assertEquals(DnaModality.MIXTURE_THRESHOLD_LOG10_LR, mix.defaultThreshold());
+        assertTrue(mix.thresholdMeaning().contains("drop-out 0.1"), mix.thresholdMeaning());
+    }
 }
