@@ -45,7 +45,7 @@ public final class SmartRankFiles {
         for (int c = 1; c < head.length; c++) {
             String h = head[c].strip();
             int us = h.lastIndexOf('_');
-            locusOf[c] = us < 0 ? -1 : Loci.require(h.substring(0, us));
+            locusOf[c] = us < 0 ? -1 : Loci.indexOf(h.substring(0, us)); // unknown loci (Y-STRs) are ignored
         }
         Map<String, StrProfile> out = new LinkedHashMap<>();
         for (int r = 1; r < lines.size(); r++) {
