@@ -42,6 +42,7 @@ public final class AlleleFrequencies {
     private final double[][] freq; // [locus][256], NaN = not listed
     private final double[] minFrequency; // [locus], NaN = locus absent
     private final int[] sampledAlleles; // [locus] 2N, 0 = unknown
+    private boolean floorListed = true;
 
     private AlleleFrequencies(String source, double[][] freq, int[] sampledAlleles, double fallbackMin) {
         this.source = source;
@@ -104,7 +105,7 @@ public final class AlleleFrequencies {
             throw Modality.invalid("no allele frequencies for locus " + Loci.name(l) + " in " + source);
         }
         double f = freq[l][code];
-        return Double.isNaN(f) ? min : Math.max(f, min);
+        return Double.isNaN(f) ? min : floorListed ? Math.max(f, min) : f;
     }
 
     /** The codes listed at locus {@code l}, ascending. */
@@ -290,6 +291,57 @@ public final class AlleleFrequencies {
         }
         return new AlleleFrequencies(source, f, sampledAlleles == null ? new int[Loci.COUNT]
                 : Arrays.copyOf(sampledAlleles, Loci.COUNT), fallbackMin);
+    }
+
+    /**
+     * A table that uses listed frequencies as they are and gives {@code rareAlleleFrequency} only to alleles it
+     * does not list (the rule of LRmix Studio and SmartRank, whose "rare allele frequency" is not a floor).
+     */
+    public static AlleleFrequencies ofUnfloored(String source, double[][] freqs, double rareAlleleFrequency) {
+        AlleleFrequencies a = of(source, freqs, null, rareAlleleFrequency);
+        a.floorListed = false;
+        return a;
+    }
+
+    /**
+     * Reads an STRBase XML frequency file as SmartRank uses it: {@code <frequencies><marker><name>VWA</name>
+     * <origin ...><frequency allele="11">9.66744E-05</frequency>...}. Markers that are not known loci and alleles
+     * without a code are skipped. Unlisted alleles get {@code rareAlleleFrequency}; listed ones are not floored
+     * ({@link #ofUnfloored}).
+     */
+    public static AlleleFrequencies readStrBaseXml(Path file, double rareAlleleFrequency) {
+        double[][] f = emptyTable();
+        try (java.io.InputStream in = java.nio.file.Files.newInputStream(file)) {
+            javax.xml.parsers.DocumentBuilderFactory dbf = javax.xml.parsers.DocumentBuilderFactory.newInstance();
+            dbf.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
+            dbf.setExpandEntityReferences(false);
+            org.w3c.dom.Document doc = dbf.newDocumentBuilder().parse(in);
+            org.w3c.dom.NodeList markers = doc.getElementsByTagName("marker");
+            for (int i = 0; i < markers.getLength(); i++) {
+                org.w3c.dom.Element m = (org.w3c.dom.Element) markers.item(i);
+                org.w3c.dom.NodeList names = m.getElementsByTagName("name");
+                if (names.getLength() == 0) {
+                    continue;
+                }
+                int l = Loci.indexOf(names.item(0).getTextContent().strip());
+                if (l < 0) {
+                    continue;
+                }
+                org.w3c.dom.NodeList fr = m.getElementsByTagName("frequency");
+                for (int j = 0; j < fr.getLength(); j++) {
+                    org.w3c.dom.Element e = (org.w3c.dom.Element) fr.item(j);
+                    int code = Allele.parseTableAllele(e.getAttribute("allele"), l);
+                    if (code > 0) {
+                        f[l][code] = nanSum(f[l][code], Double.parseDouble(e.getTextContent().strip()));
+                    }
+                }
+            }
+        } catch (java.io.IOException | javax.xml.parsers.ParserConfigurationException
+                 | org.xml.sax.SAXException | NumberFormatException e) {
+            throw Modality.invalid("unreadable STRBase XML frequency file " + file.getFileName() + ": "
+                    + e.getClass().getSimpleName());
+        }
+        return ofUnfloored(file.getFileName().toString(), f, rareAlleleFrequency);
     }
 
     private static double nanSum(double a, double b) {

@@ -41,6 +41,8 @@ public final class DnaModality implements Modality<DnaProbe> {
     public static final String NAME = "dna";
     /** Default threshold: log10 LR 6, one million. */
     public static final float DEFAULT_THRESHOLD_LOG10_LR = 6f;
+    /** Mixture-LR threshold: log10 LR 3, SmartRank's default reporting threshold. */
+    public static final float MIXTURE_THRESHOLD_LOG10_LR = 3f;
 
     private final Supplier<AlleleFrequencies> frequencies;
     private final DnaScanKernel kernel = new DnaScanKernel();
@@ -146,6 +148,45 @@ public final class DnaModality implements Modality<DnaProbe> {
                         + " compared loci; mixture-lr mode, the LRmix/SmartRank semi-continuous LR (SmartRank reports"
                         + " candidates from log10 3, LR 1000). Non-matching candidates are never returned."
                         + " With score=loci the score is the number of matching loci instead.");
+    }
+
+    /**
+     * What this search's scores mean: the match LR (stringency, {@code score=lr}), the number of matching loci
+     * ({@code score=loci}), or the semi-continuous mixture LR ({@code mode=mixture-lr}, threshold LR 1000 as in
+     * SmartRank).
+     */
+    @Override
+    public ScoreMeaning scoreMeaning(DnaProbe probe) {
+        DnaSearchOptions o = probe.options();
+        if (o.mode() == DnaSearchOptions.Mode.MIXTURE_LR) {
+            return new ScoreMeaning("log10 likelihood ratio (mixture)", MIXTURE_THRESHOLD_LOG10_LR,
+                    String.format(java.util.Locale.ROOT, "LR 1000 (log10 3), the SmartRank reporting threshold:"
+                                    + " semi-continuous LRmix/SmartRank model, Hp = candidate + %d unknown(s) vs"
+                                    + " Hd = %d unknowns, drop-out %s, drop-in %s, theta %s",
+                            probe.profile().contributors() - 1, probe.profile().contributors(), o.dropout(),
+                            o.dropin(), o.theta()));
+        }
+        String rule = String.format(java.util.Locale.ROOT, "%s stringency, at least %d compared loci, at most %d"
+                + " mismatching", o.stringency().name().toLowerCase(java.util.Locale.ROOT), o.minLoci(),
+                o.mismatches());
+        if (!o.scoreLr()) {
+            return new ScoreMeaning("matching loci", o.minLoci() - o.mismatches(),
+                    "number of matching compared loci (" + rule + "); every returned candidate meets the rule");
+        }
+        return new ScoreMeaning("log10 likelihood ratio (match)", DEFAULT_THRESHOLD_LOG10_LR,
+                String.format(java.util.Locale.ROOT, "LR 1,000,000 (log10 6): 1/RMP over the matching loci, %s"
+                                + " theta %s (%s); non-matching candidates are never returned",
+                        o.formula() == MatchStatistics.Formula.NRC2_4_10 ? "NRC II 4.10" : "NRC II 4.1", o.theta(),
+                        rule));
+    }
+
+    /**
+     * The per-shard genotype postings ({@link DnaShardIndex}) that filter stringency searches before the kernel;
+     * {@code -Dbiomatch.dna.index=false} turns it off (every search scans).
+     */
+    @Override
+    public io.biomatch.core.spi.ShardIndex<DnaProbe> newShardIndex(int shard, Path dataDir) {
+        return Boolean.parseBoolean(System.getProperty("biomatch.dna.index", "true")) ? new DnaShardIndex() : null;
     }
 
     @Override

@@ -45,9 +45,13 @@ class DnaEngineEndToEndTest {
                 assertEquals(p.expectedId(), r.candidates().get(0).id(), p.label());
                 assertTrue(r.candidates().get(0).score() > DnaModality.DEFAULT_THRESHOLD_LOG10_LR,
                         p.label() + " score " + r.candidates().get(0).score());
-                assertEquals("log10 likelihood ratio", r.scoreMeaning().scale());
+                boolean mixture = p.options().containsKey("mode");
+                assertEquals(mixture ? "log10 likelihood ratio (mixture)" : "log10 likelihood ratio (match)",
+                        r.scoreMeaning().scale());
+                assertEquals(mixture ? DnaModality.MIXTURE_THRESHOLD_LOG10_LR : DnaModality.DEFAULT_THRESHOLD_LOG10_LR,
+                        r.scoreMeaning().defaultThreshold());
                 // the stain's moderate search: every returned candidate is a real match; usually only the donor
-                if (!p.options().containsKey("mode")) {
+                if (!mixture) {
                     assertTrue(r.candidates().size() <= 3, "few adventitious matches: " + r.candidates().size());
                 }
             }
