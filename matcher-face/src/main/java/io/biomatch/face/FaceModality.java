@@ -91,6 +91,11 @@ public final class FaceModality implements Modality<FaceProbe> {
         this(config, FaceScanKernel.vectorApiAvailable(), hnsw);
     }
 
+    /** The same modality with the plain-loop kernels (reference for tests and scalar/vector benchmark pairs). */
+    public static FaceModality withScalarKernels(FaceConfig config) {
+        return new FaceModality(config, false);
+    }
+
     /** {@code simd=false} forces the scalar kernel (tests compare both). */
     FaceModality(FaceConfig config, boolean simd) {
         this(config, simd, FaceHnswSettings.defaults());
