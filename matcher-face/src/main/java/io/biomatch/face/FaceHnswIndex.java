@@ -31,8 +31,8 @@ import org.apache.lucene.util.hnsw.UpdateableRandomVectorScorer;
  * the shard's int8 vectors, node id = shard ordinal; the ef candidates found are re-scored in float32.
  *
  * <p>Why int8 in the graph: a graph walk reads vectors at random, so its cost is cache misses per visited node;
- * the int8 copy is 8 cache lines per 512-d face against 32 for float32 (measured ~2.5 ms per insert at 50k
- * nodes with float32 on this machine). Its cosine error (under 0.01) barely changes which neighbours are
+ * the int8 copy is 8 cache lines per 512-d face against 32 for float32 (on the shared 2-core machine both
+ * measured ~2.4 ms per insert, under loads that hide the difference: not yet shown to pay off). Its cosine error (under 0.01) barely changes which neighbours are
  * linked, and the final float32 re-score of the ef candidates gives the same scores as {@code mode=fp32}.
  *
  * <p>Why Lucene's graph code and not an {@code IndexWriter} with {@code KnnFloatVectorField}: the shard already
