@@ -40,7 +40,11 @@ import java.util.stream.Stream;
  * <h2>Search options</h2>
  * {@code mode=exact} (default): int8 first pass over every slot, then float32 re-rank of a short list of
  * {@link #shortlistSize(int)} from the stored templates; the reported score is the float32 cosine.
- * {@code mode=fp32}: float32 scan of every slot (same scores; reads 4x the bytes). HNSW is not built yet.
+ * {@code mode=fp32}: float32 scan of every slot (same scores; reads 4x the bytes).
+ * {@code mode=hnsw}: approximate, through each shard's HNSW graph ({@link FaceHnswIndex}); option
+ * {@code hnsw_ef} (1..{@value FaceHnswSettings#MAX_EF}, default {@link FaceHnswSettings#defaultEf()}) trades
+ * speed for recall; scores are the float32 cosines. Without a graph ({@link FaceHnswSettings#off()}) or under a
+ * restrictive filter it scans in float32.
  *
  * <h2>Storage</h2>
  * Stored template: {@link FaceTemplateFormat} (header with dim and model id, then the unit float32 vector).
@@ -59,6 +63,7 @@ public final class FaceModality implements Modality<FaceProbe> {
     public static final String FORMAT_IMAGE = "image";
     public static final String FORMAT_EMBEDDING = "embedding-f32";
     public static final String OPTION_MODE = "mode";
+    public static final String OPTION_HNSW_EF = "hnsw_ef";
 
     /** Default match threshold of the default model (cosine); see {@link FaceModelSpec#FR_FEATURE} for how it was measured. */
     public static final float DEFAULT_THRESHOLD = 0.32f;
@@ -70,20 +75,35 @@ public final class FaceModality implements Modality<FaceProbe> {
     private final FaceSlotLayout layout;
     private final int modelCode;
     private final FaceScanKernel kernel;
+    private final FaceHnswSettings hnsw;
     private final Object analyzerLock = new Object();
     private volatile FaceAnalyzer analyzer;
 
     public FaceModality() {
-        this(FaceConfig.fromSystemProperties());
+        this(FaceConfig.fromSystemProperties(), FaceHnswSettings.fromSystemProperties());
     }
 
     public FaceModality(FaceConfig config) {
-        this(config, FaceScanKernel.vectorApiAvailable());
+        this(config, FaceHnswSettings.defaults());
+    }
+
+    public FaceModality(FaceConfig config, FaceHnswSettings hnsw) {
+        this(config, FaceScanKernel.vectorApiAvailable(), hnsw);
+    }
+
+    /** The same modality with the plain-loop kernels (reference for tests and scalar/vector benchmark pairs). */
+    public static FaceModality withScalarKernels(FaceConfig config) {
+        return new FaceModality(config, false);
     }
 
     /** {@code simd=false} forces the scalar kernel (tests compare both). */
     FaceModality(FaceConfig config, boolean simd) {
+        this(config, simd, FaceHnswSettings.defaults());
+    }
+
+    FaceModality(FaceConfig config, boolean simd, FaceHnswSettings hnsw) {
         this.config = config;
+        this.hnsw = hnsw;
         this.layout = new FaceSlotLayout(config.embedder().dim());
         this.modelCode = FaceTemplateFormat.modelCode(config.embedder().id());
         this.kernel = new FaceScanKernel(layout, simd);
@@ -91,6 +111,10 @@ public final class FaceModality implements Modality<FaceProbe> {
 
     public FaceConfig config() {
         return config;
+    }
+
+    public FaceHnswSettings hnswSettings() {
+        return hnsw;
     }
 
     /** Embedding dimension of the configured model. */
@@ -185,15 +209,39 @@ public final class FaceModality implements Modality<FaceProbe> {
 
     @Override
     public FaceProbe prepareProbe(List<Payload> payloads, Map<String, String> options) {
-        return new FaceProbe(embed(payloads), mode(options));
+        return new FaceProbe(embed(payloads), mode(options), ef(options));
     }
 
     /** A probe from an embedding already computed (eval, demo, benchmarks). */
     public FaceProbe probe(float[] vector, FaceProbe.Mode mode) {
+        return probe(vector, mode, 0);
+    }
+
+    /** As {@link #probe(float[], FaceProbe.Mode)} with an HNSW ef ({@code 0}: the default). */
+    public FaceProbe probe(float[] vector, FaceProbe.Mode mode, int hnswEf) {
         if (vector.length != dim()) {
             throw Modality.invalid("embedding dim " + vector.length + " != " + dim());
         }
-        return new FaceProbe(Embeddings.normalise(vector, "embedding"), mode);
+        if (hnswEf < 0 || hnswEf > FaceHnswSettings.MAX_EF) {
+            throw Modality.invalid("face: hnsw_ef must be 1.." + FaceHnswSettings.MAX_EF);
+        }
+        return new FaceProbe(Embeddings.normalise(vector, "embedding"), mode, hnswEf);
+    }
+
+    private static int ef(Map<String, String> options) {
+        String v = options == null ? null : options.get(OPTION_HNSW_EF);
+        if (v == null || v.isEmpty()) {
+            return 0;
+        }
+        try {
+            int ef = Integer.parseInt(v.strip());
+            if (ef >= 1 && ef <= FaceHnswSettings.MAX_EF) {
+                return ef;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw Modality.invalid("face: hnsw_ef must be an integer 1.." + FaceHnswSettings.MAX_EF);
     }
 
     private static FaceProbe.Mode mode(Map<String, String> options) {
@@ -205,9 +253,9 @@ public final class FaceModality implements Modality<FaceProbe> {
             return FaceProbe.Mode.FP32;
         }
         if (m.equals("hnsw")) {
-            throw Modality.invalid("face: mode=hnsw is not available yet (use exact or fp32)");
+            return FaceProbe.Mode.HNSW;
         }
-        throw Modality.invalid("face: unknown mode (expected exact or fp32)");
+        throw Modality.invalid("face: unknown mode (expected exact, fp32 or hnsw)");
     }
 
     @Override
@@ -233,6 +281,28 @@ public final class FaceModality implements Modality<FaceProbe> {
     @Override
     public int shortlistSize(int topK) {
         return Math.max(4 * topK, 64);
+    }
+
+    /**
+     * Only {@code mode=exact} re-ranks: fp32 and hnsw scores are already float32 cosines. For hnsw the core's
+     * top_k is noted on the probe so each shard's graph search keeps at least k candidates.
+     */
+    @Override
+    public int shortlistSize(FaceProbe probe, int topK) {
+        return switch (probe.mode) {
+            case EXACT -> shortlistSize(topK);
+            case FP32 -> 0;
+            case HNSW -> {
+                probe.hintTopK(topK);
+                yield 0;
+            }
+        };
+    }
+
+    /** The shard's HNSW graph, unless {@link FaceHnswSettings#enabled()} is off. Nothing is kept on disk. */
+    @Override
+    public FaceHnswIndex newShardIndex(int shard, Path dataDir) {
+        return hnsw.enabled() ? new FaceHnswIndex(layout, kernel.simd(), hnsw) : null;
     }
 
     @Override

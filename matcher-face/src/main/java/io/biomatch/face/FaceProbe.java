@@ -10,19 +10,52 @@ public final class FaceProbe {
         /** int8 pass over every slot, then float32 re-rank of the short list (default; same ranking as fp32 in practice). */
         EXACT,
         /** float32 scan of every slot (reference; reads 4x the bytes). */
-        FP32
+        FP32,
+        /**
+         * Approximate: the shard's HNSW graph ({@link FaceHnswIndex}), float32 scores; where a shard has no graph
+         * or a filter leaves few records, the float32 scan.
+         */
+        HNSW
     }
 
     final float[] unit;
     final byte[] q;
     final float qScale;
     final Mode mode;
+    /** {@code hnsw_ef}, or 0 for the modality's default. */
+    private final int ef;
+    /**
+     * The request's top_k, told by the core through {@link FaceModality#shortlistSize(FaceProbe, int)} before the
+     * shards search (the {@link io.biomatch.core.spi.ShardIndex} does not see k). Only grows, so a probe reused
+     * with several k stays correct (it may search wider).
+     */
+    private volatile int topKHint;
 
     FaceProbe(float[] unit, Mode mode) {
+        this(unit, mode, 0);
+    }
+
+    FaceProbe(float[] unit, Mode mode, int ef) {
         this.unit = unit.clone();
         this.q = new byte[unit.length];
         this.qScale = io.biomatch.face.internal.FaceSlotLayout.quantise(this.unit, q);
         this.mode = mode;
+        this.ef = ef;
+    }
+
+    /** Candidates the HNSW search keeps: {@code hnsw_ef} or the given default. */
+    int ef(int defaultEf) {
+        return ef > 0 ? ef : defaultEf;
+    }
+
+    int topKHint() {
+        return topKHint;
+    }
+
+    synchronized void hintTopK(int k) {
+        if (k > topKHint) {
+            topKHint = k;
+        }
     }
 
     public int dim() {
@@ -40,6 +73,6 @@ public final class FaceProbe {
 
     @Override
     public String toString() {
-        return "FaceProbe[dim=" + unit.length + ", mode=" + mode + "]";
+        return "FaceProbe[dim=" + unit.length + ", mode=" + mode + (ef > 0 ? ", ef=" + ef : "") + "]";
     }
 }

@@ -33,7 +33,7 @@ final class FaceScanKernel implements ScanKernel<FaceProbe> {
 
     @Override
     public float score(FaceProbe probe, MemorySegment slots, long slotOffset) {
-        if (probe.mode == FaceProbe.Mode.FP32) {
+        if (probe.mode != FaceProbe.Mode.EXACT) { // FP32, and HNSW where it falls back to the scan
             return simd ? PanamaDot.f32(probe.unit, slots, slotOffset, dim)
                     : ScalarDot.f32(probe.unit, slots, slotOffset, dim);
         }

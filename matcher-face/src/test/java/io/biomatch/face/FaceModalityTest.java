@@ -70,7 +70,8 @@ class FaceModalityTest {
                 Embeddings.toBytes(random(new Random(3), dim)), Map.of("model", "other")))));
         float[] ok = random(new Random(4), dim);
         assertInvalid(() -> simd.prepareProbe(List.of(emb(ok)), Map.of("mode", "fast")));
-        assertInvalid(() -> simd.prepareProbe(List.of(emb(ok)), Map.of("mode", "hnsw")));
+        assertInvalid(() -> simd.prepareProbe(List.of(emb(ok)), Map.of("mode", "hnsw", "hnsw_ef", "0")));
+        assertInvalid(() -> simd.prepareProbe(List.of(emb(ok)), Map.of("mode", "hnsw", "hnsw_ef", "x")));
     }
 
     @Test

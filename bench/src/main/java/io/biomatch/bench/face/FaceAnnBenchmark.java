@@ -1,0 +1,211 @@
+package io.biomatch.bench.face;
+
+import io.biomatch.core.SearchControl;
+import io.biomatch.core.spi.Bits;
+import io.biomatch.core.spi.TopK;
+import io.biomatch.face.FaceConfig;
+import io.biomatch.face.FaceHnswIndex;
+import io.biomatch.face.FaceHnswSettings;
+import io.biomatch.face.FaceModality;
+import io.biomatch.face.FaceProbe;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+
+/**
+ * HNSW against exact search at scale (a benchmark main, not a CI test): {@link ClusteredFaces} gallery of n
+ * records split over S shards exactly as the engine's shards hold them (slots + one {@link FaceHnswIndex} each,
+ * fed through the same {@code add} hook), then Q mate probes searched single-threaded by
+ * <ul>
+ *   <li>the float32 scan of every slot ({@code mode=fp32}: the ground truth top-10),</li>
+ *   <li>the int8 pass + float32 re-rank of 64 ({@code mode=exact}),</li>
+ *   <li>each shard's graph at several ef ({@code mode=hnsw}), shard lists merged.</li>
+ * </ul>
+ * Prints recall@10 against the fp32 top-10, the rate at which the known mate is rank 1, queries per second,
+ * build time and memory.
+ *
+ * <p>Run (after {@code bench/run} has built the jar):
+ * {@code java @engine/server/target/jvm.args -Xmx4g -cp bench/target/benchmarks.jar
+ * io.biomatch.bench.face.FaceAnnBenchmark [n=1000000] [queries=200] [efs=50,100,200] [shards=2] [M=16] [beamWidth=100]}
+ */
+public final class FaceAnnBenchmark {
+    private FaceAnnBenchmark() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        int n = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;
+        int queries = args.length > 1 ? Integer.parseInt(args[1]) : 200;
+        String[] efList = (args.length > 2 ? args[2] : "50,100,200").split(",");
+        int shards = args.length > 3 ? Integer.parseInt(args[3]) : 2;
+        int m = args.length > 4 ? Integer.parseInt(args[4]) : 16;
+        int beam = args.length > 5 ? Integer.parseInt(args[5]) : 100;
+        FaceModality face = new FaceModality(FaceConfig.defaults(), new FaceHnswSettings(true, m, beam, 100));
+        int dim = face.dim();
+        int stride = face.slotBytes();
+        ClusteredFaces gen = new ClusteredFaces(2026, dim, n, 100);
+        System.out.printf(Locale.ROOT, "n=%,d dim=%d clusters=%,d shards=%d M=%d beamWidth=%d queries=%d simd=%s cpus=%d%n",
+                n, dim, gen.clusters(), shards, m, beam, queries, face.simd(), Runtime.getRuntime().availableProcessors());
+
+        Path dir = Files.createTempDirectory("face-ann-");
+        Arena arena = Arena.ofShared();
+        int[] sizes = new int[shards];
+        for (int i = 0; i < n; i++) {
+            sizes[i % shards]++;
+        }
+        MemorySegment[] slots = new MemorySegment[shards];
+        FaceHnswIndex[] index = new FaceHnswIndex[shards];
+        long[][] live = new long[shards][];
+        long[] genNanos = new long[shards];
+        long t0 = System.nanoTime();
+        List<Thread> builders = new ArrayList<>();
+        for (int s = 0; s < shards; s++) {
+            int shard = s;
+            slots[s] = arena.allocate((long) sizes[s] * stride, 64);
+            live[s] = new long[Bits.words(sizes[s])];
+            builders.add(Thread.ofPlatform().start(() -> {
+                FaceHnswIndex idx = face.newShardIndex(shard, dir); // created on its "worker" thread like the core does
+                index[shard] = idx;
+                for (int local = 0; local < sizes[shard]; local++) {
+                    long g0 = System.nanoTime();
+                    MemorySegment slot = slots[shard].asSlice((long) local * stride, stride);
+                    face.writeSlot(face.extractTemplate(List.of(FaceScanBenchmark.emb(gen.gallery(local * shards + shard)))), slot);
+                    Bits.set(live[shard], local);
+                    genNanos[shard] += System.nanoTime() - g0;
+                    idx.add(local, slot);
+                    if (shard == 0 && (local + 1) % 100_000 == 0) {
+                        System.out.printf(Locale.ROOT, "  shard 0: %,d added, %.0f s%n", local + 1, (System.nanoTime() - t0) / 1e9);
+                    }
+                }
+            }));
+        }
+        for (Thread t : builders) {
+            t.join();
+        }
+        double wall = (System.nanoTime() - t0) / 1e9;
+        long graphHeap = 0;
+        long vectorCopy = 0;
+        double insertSeconds = 0;
+        for (FaceHnswIndex idx : index) {
+            graphHeap += idx.graphHeapBytes();
+            vectorCopy += idx.offHeapBytes();
+            insertSeconds = Math.max(insertSeconds, idx.buildNanos() / 1e9);
+        }
+        System.gc();
+        long heapUsed = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+        System.out.printf(Locale.ROOT, "build: %.1f s wall (%d shards in parallel); graph inserts %.1f s in the slowest shard (%.0f us/insert), "
+                        + "generation+slot writes %.1f s%n", wall, shards, insertSeconds, insertSeconds * 1e6 / sizes[0],
+                genNanos[0] / 1e9);
+        System.out.printf(Locale.ROOT, "memory: slots %.2f GB off-heap, graph vector copy %.2f GB off-heap, graph %.2f GB heap (Lucene estimate), "
+                        + "JVM heap used after GC %.2f GB%n", (double) n * stride / 1e9, vectorCopy / 1e9, graphHeap / 1e9, heapUsed / 1e9);
+
+        // probes: the mate sample of Q random gallery records
+        SplittableRandom rnd = new SplittableRandom(99);
+        int[] mates = new int[queries];
+        float[][] probes = new float[queries][];
+        for (int q = 0; q < queries; q++) {
+            mates[q] = rnd.nextInt(n);
+            probes[q] = gen.mateProbe(mates[q]);
+        }
+        TopK[] tops = new TopK[shards];
+        for (int s = 0; s < shards; s++) {
+            tops[s] = new TopK(Integer::compare);
+        }
+        int k = 10;
+        // ground truth: fp32 scan
+        int[][] truth = new int[queries][];
+        long e0 = System.nanoTime();
+        for (int q = 0; q < queries; q++) {
+            FaceProbe p = face.probe(probes[q], FaceProbe.Mode.FP32);
+            for (int s = 0; s < shards; s++) {
+                tops[s].reset(k, Float.NEGATIVE_INFINITY);
+                face.kernel().scan(p, slots[s], stride, live[s], 0, sizes[s], tops[s]);
+            }
+            truth[q] = merge(tops, shards, k);
+        }
+        double fp32Qps = queries / ((System.nanoTime() - e0) / 1e9);
+        report("fp32 scan (truth)", truth, truth, mates, fp32Qps, fp32Qps);
+        // exact: int8 pass, fp32 re-rank of 64 (from the slots here; the engine reads the stored templates)
+        int[][] exact = new int[queries][];
+        e0 = System.nanoTime();
+        for (int q = 0; q < queries; q++) {
+            FaceProbe p8 = face.probe(probes[q], FaceProbe.Mode.EXACT);
+            FaceProbe p32 = face.probe(probes[q], FaceProbe.Mode.FP32);
+            for (int s = 0; s < shards; s++) {
+                tops[s].reset(64, Float.NEGATIVE_INFINITY);
+                face.kernel().scan(p8, slots[s], stride, live[s], 0, sizes[s], tops[s]);
+                float[] sc = new float[tops[s].size()];
+                int[] or = new int[tops[s].size()];
+                tops[s].drainBestFirst(sc, or);
+                tops[s].reset(k, Float.NEGATIVE_INFINITY);
+                for (int o : or) {
+                    tops[s].offer(face.kernel().score(p32, slots[s], (long) o * stride), o);
+                }
+            }
+            exact[q] = merge(tops, shards, k);
+        }
+        report("int8 + fp32 re-rank", exact, truth, mates, queries / ((System.nanoTime() - e0) / 1e9), fp32Qps);
+        for (String efs : efList) {
+            int ef = Integer.parseInt(efs.strip());
+            int[][] got = new int[queries][];
+            e0 = System.nanoTime();
+            for (int q = 0; q < queries; q++) {
+                FaceProbe p = face.probe(probes[q], FaceProbe.Mode.HNSW, ef);
+                for (int s = 0; s < shards; s++) {
+                    tops[s].reset(k, Float.NEGATIVE_INFINITY);
+                    if (!index[s].search(p, live[s], tops[s], SearchControl.NONE)) {
+                        throw new IllegalStateException("hnsw declined");
+                    }
+                }
+                got[q] = merge(tops, shards, k);
+            }
+            report("hnsw ef=" + ef, got, truth, mates, queries / ((System.nanoTime() - e0) / 1e9), fp32Qps);
+        }
+        for (FaceHnswIndex idx : index) {
+            idx.close();
+        }
+        arena.close();
+    }
+
+    /** Global ids (local * shards + shard) of the best k over the shards' lists, best first. */
+    private static int[] merge(TopK[] tops, int shards, int k) {
+        TopK all = new TopK(Integer::compare);
+        all.reset(k, Float.NEGATIVE_INFINITY);
+        for (int s = 0; s < shards; s++) {
+            float[] sc = new float[tops[s].size()];
+            int[] or = new int[tops[s].size()];
+            tops[s].drainBestFirst(sc, or);
+            for (int i = 0; i < or.length; i++) {
+                all.offer(sc[i], or[i] * shards + s);
+            }
+        }
+        float[] sc = new float[all.size()];
+        int[] ids = new int[all.size()];
+        all.drainBestFirst(sc, ids);
+        return ids;
+    }
+
+    private static void report(String what, int[][] got, int[][] truth, int[] mates, double qps, double fp32Qps) {
+        long hit = 0;
+        long total = 0;
+        int rank1 = 0;
+        for (int q = 0; q < got.length; q++) {
+            java.util.Set<Integer> want = new java.util.HashSet<>();
+            for (int id : truth[q]) {
+                want.add(id);
+            }
+            for (int id : got[q]) {
+                hit += want.contains(id) ? 1 : 0;
+            }
+            total += truth[q].length;
+            rank1 += got[q].length > 0 && got[q][0] == mates[q] ? 1 : 0;
+        }
+        System.out.printf(Locale.ROOT, "%-22s recall@10 %.4f  mate rank-1 %d/%d  %,10.1f queries/s  (%.1fx fp32 scan)%n",
+                what, hit / (double) total, rank1, got.length, qps, qps / fp32Qps);
+    }
+}

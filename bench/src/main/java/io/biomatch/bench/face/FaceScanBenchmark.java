@@ -1,0 +1,211 @@
+package io.biomatch.bench.face;
+
+import io.biomatch.core.Payload;
+import io.biomatch.core.spi.Bits;
+import io.biomatch.core.spi.TopK;
+import io.biomatch.face.Embeddings;
+import io.biomatch.face.FaceConfig;
+import io.biomatch.face.FaceModality;
+import io.biomatch.face.FaceProbe;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import jdk.incubator.vector.LongVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * Single-thread face scan speed over one shard-like segment of {@code n} slots, in slots per second
+ * (every benchmark is one full pass over the n slots, {@link OperationsPerInvocation} = n):
+ * <ul>
+ *   <li>{@code readBandwidth}: sum of every long of the whole slot segment (n * slotBytes, 2624 B per 512-d slot)
+ *       with the Vector API, the memory yardstick: GB/s = score * slotBytes ({@code readBandwidthScalar}: the
+ *       same with a plain loop);</li>
+ *   <li>{@code fp32Vector} / {@code fp32Scalar}: the float32 scan ({@code mode=fp32}), reading 4*dim = 2048 B per slot;</li>
+ *   <li>{@code int8Vector} / {@code int8Scalar}: the int8 first pass of {@code mode=exact}, dim + 4 bytes per slot.</li>
+ * </ul>
+ * fp32 as a fraction of bandwidth = fp32Vector * 2048 / (readBandwidth * 2624) (vector bytes) — the scan also
+ * drags in part of the skipped int8 block by prefetch, so the slot-byte ratio fp32Vector / readBandwidth is the
+ * upper bound. The setup checks each kernel finds the planted mate first and that the two sums agree.
+ * Run: {@code bench/run FaceScanBenchmark}.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Warmup(iterations = 2, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(1)
+public class FaceScanBenchmark {
+    public static final int N = 200_000;
+
+    @Param({"200000"})
+    int n;
+
+    FaceModality simd;
+    FaceModality scalar;
+    Arena arena;
+    MemorySegment slots;
+    int stride;
+    long[] live;
+    TopK top;
+    FaceProbe fp32Simd;
+    FaceProbe fp32Scalar;
+    FaceProbe int8Simd;
+    FaceProbe int8Scalar;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        if (n != N) {
+            throw new IllegalStateException("OperationsPerInvocation is fixed at " + N);
+        }
+        simd = new FaceModality(FaceConfig.defaults());
+        scalar = FaceModality.withScalarKernels(FaceConfig.defaults());
+        if (!simd.simd()) {
+            throw new IllegalStateException("Vector API not available: run through bench/run");
+        }
+        stride = simd.slotBytes();
+        ClusteredFaces gen = new ClusteredFaces(7, simd.dim(), n, 100);
+        arena = Arena.ofShared();
+        slots = arena.allocate((long) n * stride, 64);
+        live = new long[Bits.words(n)];
+        for (int i = 0; i < n; i++) {
+            simd.writeSlot(simd.extractTemplate(List.of(emb(gen.gallery(i)))), slots.asSlice((long) i * stride, stride));
+            Bits.set(live, i);
+        }
+        int mate = n / 3;
+        float[] probe = gen.mateProbe(mate);
+        fp32Simd = simd.probe(probe, FaceProbe.Mode.FP32);
+        fp32Scalar = scalar.probe(probe, FaceProbe.Mode.FP32);
+        int8Simd = simd.probe(probe, FaceProbe.Mode.EXACT);
+        int8Scalar = scalar.probe(probe, FaceProbe.Mode.EXACT);
+        top = new TopK(Integer::compare);
+        // sanity: every kernel ranks the planted mate first; the two bandwidth sums agree
+        for (FaceModality m : List.of(simd, scalar)) {
+            for (FaceProbe p : List.of(m == simd ? fp32Simd : fp32Scalar, m == simd ? int8Simd : int8Scalar)) {
+                scan(m, p);
+                float[] s = new float[top.size()];
+                int[] o = new int[top.size()];
+                top.drainBestFirst(s, o);
+                if (o[0] != mate || !(s[0] > 0.4f)) {
+                    throw new IllegalStateException("sanity: " + p + " ranked " + o[0] + " first, mate " + mate);
+                }
+            }
+        }
+        long sum = 0;
+        for (long off = 0; off < slots.byteSize(); off += 8) {
+            sum += slots.get(ValueLayout.JAVA_LONG, off);
+        }
+        if (sum != readBandwidth() || sum != readBandwidthScalar()) {
+            throw new IllegalStateException("sanity: bandwidth sum");
+        }
+    }
+
+    static Payload emb(float[] v) {
+        return new Payload(FaceModality.FORMAT_EMBEDDING, Embeddings.toBytes(v));
+    }
+
+    private float scan(FaceModality m, FaceProbe p) {
+        top.reset(10, Float.NEGATIVE_INFINITY);
+        m.kernel().scan(p, slots, stride, live, 0, n, top);
+        return top.threshold();
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        arena.close();
+    }
+
+    private static final VectorSpecies<Long> L = LongVector.SPECIES_PREFERRED;
+
+    /**
+     * The memory yardstick: every long of the segment summed with the Vector API, four accumulators (a plain
+     * long loop, {@link #readBandwidthScalar}, is load-issue-bound here, below the memory's speed).
+     */
+    @Benchmark
+    @OperationsPerInvocation(N)
+    public long readBandwidth() {
+        MemorySegment s = slots;
+        long bytes = s.byteSize();
+        int w = L.vectorByteSize();
+        LongVector a0 = LongVector.zero(L);
+        LongVector a1 = LongVector.zero(L);
+        LongVector a2 = LongVector.zero(L);
+        LongVector a3 = LongVector.zero(L);
+        long o = 0;
+        for (; o + 4L * w <= bytes; o += 4L * w) {
+            a0 = a0.add(LongVector.fromMemorySegment(L, s, o, ByteOrder.nativeOrder()));
+            a1 = a1.add(LongVector.fromMemorySegment(L, s, o + w, ByteOrder.nativeOrder()));
+            a2 = a2.add(LongVector.fromMemorySegment(L, s, o + 2L * w, ByteOrder.nativeOrder()));
+            a3 = a3.add(LongVector.fromMemorySegment(L, s, o + 3L * w, ByteOrder.nativeOrder()));
+        }
+        long sum = a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
+        for (; o < bytes; o += 8) {
+            sum += s.get(ValueLayout.JAVA_LONG, o);
+        }
+        return sum;
+    }
+
+    /** Every long of the segment, four independent scalar sums. */
+    @Benchmark
+    @OperationsPerInvocation(N)
+    public long readBandwidthScalar() {
+        MemorySegment s = slots;
+        long bytes = s.byteSize();
+        long a0 = 0;
+        long a1 = 0;
+        long a2 = 0;
+        long a3 = 0;
+        long o = 0;
+        for (; o + 32 <= bytes; o += 32) {
+            a0 += s.get(ValueLayout.JAVA_LONG, o);
+            a1 += s.get(ValueLayout.JAVA_LONG, o + 8);
+            a2 += s.get(ValueLayout.JAVA_LONG, o + 16);
+            a3 += s.get(ValueLayout.JAVA_LONG, o + 24);
+        }
+        for (; o < bytes; o += 8) {
+            a0 += s.get(ValueLayout.JAVA_LONG, o);
+        }
+        return a0 + a1 + a2 + a3;
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(N)
+    public float fp32Vector() {
+        return scan(simd, fp32Simd);
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(N)
+    public float fp32Scalar() {
+        return scan(scalar, fp32Scalar);
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(N)
+    public float int8Vector() {
+        return scan(simd, int8Simd);
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(N)
+    public float int8Scalar() {
+        return scan(scalar, int8Scalar);
+    }
+}

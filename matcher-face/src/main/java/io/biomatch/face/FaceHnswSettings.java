@@ -1,0 +1,42 @@
+package io.biomatch.face;
+
+/**
+ * Settings of the per-shard HNSW graph ({@code mode=hnsw}).
+ *
+ * @param enabled   build the graph at all (every enrol pays one graph insertion and a float32 copy when on)
+ * @param maxConn   Lucene's {@code M}: neighbours kept per node on the upper levels, twice that on level 0
+ * @param beamWidth candidates examined when a node is inserted (Lucene's {@code beamWidth}, build-time ef)
+ * @param defaultEf candidates kept while searching when the request has no {@code hnsw_ef} option (at least top_k is used)
+ */
+public record FaceHnswSettings(boolean enabled, int maxConn, int beamWidth, int defaultEf) {
+    /** Largest {@code hnsw_ef} a request may ask for. */
+    public static final int MAX_EF = 10_000;
+
+    public FaceHnswSettings {
+        if (maxConn < 2 || maxConn > 512 || beamWidth < 1 || beamWidth > 3200 || defaultEf < 1 || defaultEf > MAX_EF) {
+            throw new IllegalArgumentException("hnsw: maxConn 2..512, beamWidth 1..3200, defaultEf 1.." + MAX_EF);
+        }
+    }
+
+    /** On, M=16, beamWidth=100 (Lucene's defaults), ef=100. */
+    public static FaceHnswSettings defaults() {
+        return new FaceHnswSettings(true, 16, 100, 100);
+    }
+
+    /** No graph: {@code mode=hnsw} falls back to the exact float32 scan. */
+    public static FaceHnswSettings off() {
+        return new FaceHnswSettings(false, 16, 100, 100);
+    }
+
+    /**
+     * Defaults overridden by system properties {@code biomatch.face.hnsw} (true/false),
+     * {@code biomatch.face.hnsw.m}, {@code biomatch.face.hnsw.beamWidth}, {@code biomatch.face.hnsw.ef}.
+     */
+    public static FaceHnswSettings fromSystemProperties() {
+        FaceHnswSettings d = defaults();
+        return new FaceHnswSettings(Boolean.parseBoolean(System.getProperty("biomatch.face.hnsw", "true")),
+                Integer.getInteger("biomatch.face.hnsw.m", d.maxConn()),
+                Integer.getInteger("biomatch.face.hnsw.beamWidth", d.beamWidth()),
+                Integer.getInteger("biomatch.face.hnsw.ef", d.defaultEf()));
+    }
+}

@@ -1,0 +1,249 @@
+package io.biomatch.face;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.biomatch.core.Candidate;
+import io.biomatch.core.Engine;
+import io.biomatch.core.EngineConfig;
+import io.biomatch.core.EnrolRequest;
+import io.biomatch.core.IdentifyRequest;
+import io.biomatch.core.IdentifyResult;
+import io.biomatch.core.SearchControl;
+import io.biomatch.core.spi.Bits;
+import io.biomatch.core.spi.TopK;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** HNSW against the exact float32 ranking: recall, deletes, filters, compaction and restart through the engine. */
+class FaceHnswIndexTest {
+    private static final int N = 3000;
+    private static final int K = 10;
+
+    @TempDir
+    Path dir;
+
+    private final FaceModality face = new FaceModality(FaceConfig.defaults());
+
+    /** Clustered unit vectors: {@code n / 10} random centres, each member = centre + noise (cosine to centre ~0.5). */
+    static float[][] clustered(long seed, int n, int dim) {
+        Random rnd = new Random(seed);
+        float[][] centres = new float[Math.max(1, n / 10)][];
+        for (int c = 0; c < centres.length; c++) {
+            centres[c] = unit(FaceModalityTest.random(rnd, dim));
+        }
+        float[][] v = new float[n][];
+        for (int i = 0; i < n; i++) {
+            float[] c = centres[rnd.nextInt(centres.length)];
+            float[] x = new float[dim];
+            for (int d = 0; d < dim; d++) {
+                x[d] = c[d] + (float) (rnd.nextGaussian() / Math.sqrt(dim));
+            }
+            v[i] = unit(x);
+        }
+        return v;
+    }
+
+    static float[] unit(float[] v) {
+        return Embeddings.normalise(v, "test");
+    }
+
+    static float dot(float[] a, float[] b) {
+        float s = 0;
+        for (int i = 0; i < a.length; i++) {
+            s += a[i] * b[i];
+        }
+        return s;
+    }
+
+    /** Ordinals of the k best allowed vectors, best first (ties by ordinal). */
+    static int[] exact(float[][] g, float[] q, long[] allowed, int k) {
+        TopK top = new TopK(Integer::compare);
+        top.reset(k, Float.NEGATIVE_INFINITY);
+        for (int i = 0; i < g.length; i++) {
+            if (Bits.get(allowed, i)) {
+                top.offer(dot(g[i], q), i);
+            }
+        }
+        return drain(top);
+    }
+
+    static int[] drain(TopK top) {
+        float[] s = new float[top.size()];
+        int[] o = new int[top.size()];
+        top.drainBestFirst(s, o);
+        return o;
+    }
+
+    /** An index over the vectors, fed through the slot layout like the core does. */
+    private FaceHnswIndex index(float[][] g, Arena arena) {
+        FaceHnswIndex index = face.newShardIndex(0, dir);
+        MemorySegment slot = arena.allocate(face.slotBytes(), 64);
+        for (int i = 0; i < g.length; i++) {
+            slot.fill((byte) 0);
+            face.writeSlot(face.extractTemplate(List.of(FaceModalityTest.emb(g[i]))), slot);
+            index.add(i, slot);
+        }
+        return index;
+    }
+
+    private static long[] all(int n) {
+        long[] b = new long[Bits.words(n)];
+        for (int i = 0; i < n; i++) {
+            Bits.set(b, i);
+        }
+        return b;
+    }
+
+    private double recall(FaceHnswIndex index, float[][] g, long[] allowed, List<float[]> queries, int ef) {
+        TopK top = new TopK(Integer::compare);
+        int found = 0;
+        for (float[] q : queries) {
+            top.reset(K, Float.NEGATIVE_INFINITY);
+            assertTrue(index.search(face.probe(q, FaceProbe.Mode.HNSW, ef), allowed, top, SearchControl.NONE));
+            int[] got = drain(top);
+            Set<Integer> want = new HashSet<>();
+            for (int o : exact(g, q, allowed, K)) {
+                want.add(o);
+            }
+            for (int o : got) {
+                assertTrue(Bits.get(allowed, o), "a deleted or filtered ordinal came back");
+                if (want.contains(o)) {
+                    found++;
+                }
+            }
+        }
+        return found / (double) (queries.size() * K);
+    }
+
+    private List<float[]> queries(float[][] g, long seed, int n) {
+        Random rnd = new Random(seed);
+        List<float[]> q = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            // half near a gallery vector (a mate), half anywhere
+            float[] x = i % 2 == 0 ? g[rnd.nextInt(g.length)].clone() : FaceModalityTest.random(rnd, face.dim());
+            for (int d = 0; d < x.length; d++) {
+                x[d] += (float) (0.5 * rnd.nextGaussian() / Math.sqrt(x.length));
+            }
+            q.add(unit(x));
+        }
+        return q;
+    }
+
+    @Test
+    void recallAt10AgainstExactAndDeletesNeverReturned() {
+        float[][] g = clustered(41, N, face.dim());
+        try (Arena arena = Arena.ofConfined(); FaceHnswIndex index = index(g, arena)) {
+            assertEquals(N, index.size());
+            assertTrue(index.offHeapBytes() >= 4L * face.dim() * N);
+            long[] allowed = all(N);
+            double r = recall(index, g, allowed, queries(g, 42, 100), 100);
+            assertTrue(r >= 0.95, "recall@10 " + r);
+            // delete a third: the graph keeps the nodes, searches skip them
+            for (int i = 0; i < N; i += 3) {
+                Bits.clear(allowed, i);
+                index.delete(i);
+            }
+            double rd = recall(index, g, allowed, queries(g, 43, 100), 100);
+            assertTrue(rd >= 0.95, "recall@10 with deletes " + rd);
+            // compaction: the live vectors move to 0..n-1 and the graph is rebuilt from them
+            List<float[]> kept = new ArrayList<>();
+            for (int i = 0; i < N; i++) {
+                if (Bits.get(allowed, i)) {
+                    kept.add(g[i]);
+                }
+            }
+            MemorySegment slots = arena.allocate((long) kept.size() * face.slotBytes(), 64);
+            for (int i = 0; i < kept.size(); i++) {
+                face.writeSlot(face.extractTemplate(List.of(FaceModalityTest.emb(kept.get(i)))),
+                        slots.asSlice((long) i * face.slotBytes(), face.slotBytes()));
+            }
+            index.rebuild(slots, face.slotBytes(), kept.size());
+            float[][] k = kept.toArray(float[][]::new);
+            assertEquals(k.length, index.size());
+            assertTrue(recall(index, k, all(k.length), queries(k, 44, 100), 100) >= 0.95);
+        }
+    }
+
+    @Test
+    void otherModesAndRestrictiveFiltersGoToTheScan() {
+        float[][] g = clustered(51, 1000, face.dim());
+        try (Arena arena = Arena.ofConfined(); FaceHnswIndex index = index(g, arena)) {
+            TopK top = new TopK(Integer::compare);
+            top.reset(K, Float.NEGATIVE_INFINITY);
+            assertFalse(index.search(face.probe(g[0], FaceProbe.Mode.EXACT), all(1000), top, SearchControl.NONE));
+            assertFalse(index.search(face.probe(g[0], FaceProbe.Mode.FP32), all(1000), top, SearchControl.NONE));
+            long[] few = new long[Bits.words(1000)];
+            for (int i = 0; i < 50; i++) {
+                Bits.set(few, i * 7);
+            }
+            assertFalse(index.search(face.probe(g[0], FaceProbe.Mode.HNSW), few, top, SearchControl.NONE));
+            assertEquals(0, top.size());
+        }
+    }
+
+    @Test
+    void engineHnswFollowsDeletesCompactionAndRestart() {
+        float[][] g = clustered(61, 2400, face.dim());
+        Map<String, float[]> live = new HashMap<>();
+        EngineConfig config = EngineConfig.defaults(dir).withShards(2).withCapacity(10_000, 2_400);
+        try (Engine e = Engine.open(config, List.of(face))) {
+            for (int i = 0; i < g.length; i++) {
+                e.enrol(new EnrolRequest("f" + i, "face", "", Map.of(), List.of(FaceModalityTest.emb(g[i])), false)).join();
+                live.put("f" + i, g[i]);
+            }
+            for (int i = 0; i < g.length; i += 2) { // half: enough for the core to compact both shards
+                e.delete("f" + i).join();
+                live.remove("f" + i);
+            }
+            assertRanksLikeExact(e, live, g, "after deletes");
+            e.compact().join();
+            assertRanksLikeExact(e, live, g, "after compaction");
+        }
+        try (Engine e = Engine.open(config, List.of(new FaceModality(FaceConfig.defaults())))) {
+            assertRanksLikeExact(e, live, g, "after restart");
+        }
+    }
+
+    /** Every live vector finds itself first through the graph, deleted ones never come back; recall vs fp32 scan. */
+    private void assertRanksLikeExact(Engine e, Map<String, float[]> live, float[][] g, String when) {
+        int same = 0;
+        int total = 0;
+        for (int i = 1; i < g.length; i += 40) {
+            String id = "f" + i;
+            IdentifyResult h = identify(e, g[i], Map.of("mode", "hnsw"));
+            assertEquals(0, h.slotsScanned(), when + ": answered by the graph");
+            assertEquals(id, h.candidates().getFirst().id(), when);
+            assertEquals(1f, h.candidates().getFirst().score(), 1e-5f, when);
+            IdentifyResult x = identify(e, g[i], Map.of("mode", "fp32"));
+            Set<String> want = new HashSet<>();
+            x.candidates().forEach(c -> want.add(c.id()));
+            for (Candidate c : h.candidates()) {
+                assertTrue(live.containsKey(c.id()), when + ": deleted " + c.id() + " returned");
+                same += want.contains(c.id()) ? 1 : 0;
+            }
+            total += x.candidates().size();
+            // a deleted record's vector: the record itself must not come back
+            String deleted = "f" + (i - 1);
+            IdentifyResult d = identify(e, g[i - 1], Map.of("mode", "hnsw", "hnsw_ef", "50"));
+            assertTrue(d.candidates().stream().noneMatch(c -> c.id().equals(deleted)), when);
+        }
+        assertTrue(same >= 0.95 * total, when + ": recall@10 " + same + "/" + total);
+    }
+
+    private static IdentifyResult identify(Engine e, float[] v, Map<String, String> options) {
+        return e.identify(new IdentifyRequest("face", List.of(FaceModalityTest.emb(v)), options, K,
+                Float.NEGATIVE_INFINITY, null, Long.MAX_VALUE), SearchControl.NONE).join();
+    }
+}
