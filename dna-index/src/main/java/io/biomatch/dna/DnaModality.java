@@ -186,7 +186,7 @@ public final class DnaModality implements Modality<DnaProbe> {
      */
     @Override
     public io.biomatch.core.spi.ShardIndex<DnaProbe> newShardIndex(int shard, Path dataDir) {
-        return Boolean.parseBoolean(System.getProperty("biomatch.dna.index", "true")) ? new DnaShardIndex() : null;
+        return Boolean.parseBoolean(System.getProperty("biomatch.dna.index", "true")) ? new DnaShardIndex(false) : null;
     }
 
     @Override

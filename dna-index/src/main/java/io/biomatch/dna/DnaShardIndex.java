@@ -14,8 +14,9 @@ import java.util.Arrays;
  *
  * <p><b>Structure.</b> For every comparable locus l: a posting list of ordinals per distinct stored genotype key
  * (the slot's allele word at l plus the candidate's partial bit there), and a bit set of the ordinals typed at l.
- * Beside it a copy of every slot ({@value DnaSlotLayout#SLOT_BYTES} bytes, the {@link DnaSlotLayout} bytes): the
- * SPI gives the index no access to the shard's own slots at search time, so candidates are verified on the copy.
+ * Candidates are verified on the shard's own slots, which the core passes to each search. Standalone use
+ * (benchmarks, scale checks, tests: {@link #DnaShardIndex()}) keeps a copy of every slot
+ * ({@value DnaSlotLayout#SLOT_BYTES} bytes each) instead, since there is no shard.
  *
  * <p><b>Search</b> ({@code mode=stringency}, any level, any {@code mismatches} m). The stringency rule at a locus
  * depends only on (probe, genotype key), so per probe locus the accepted keys are found by evaluating the probe's
@@ -46,8 +47,10 @@ final class DnaShardIndex implements ShardIndex<DnaProbe> {
 
     private static final boolean DEBUG = Boolean.getBoolean("biomatch.dna.index.debug");
     private final DnaScanKernel kernel = new DnaScanKernel();
+    /** Standalone mode keeps its own copy of the slots; inside a shard it reads the shard's (no copy). */
+    private final boolean keepsCopy;
     private Arena arena;
-    private MemorySegment slots;
+    private MemorySegment slots; // the copy, or the shard's segment during one search
     private int capacity;
     private int count;
     private final Postings[] postings = new Postings[Loci.COUNT];
@@ -59,7 +62,13 @@ final class DnaShardIndex implements ShardIndex<DnaProbe> {
     private long searches;
     private long indexedSearches;
 
+    /** Standalone: keeps a copy of every added slot and searches it. */
     DnaShardIndex() {
+        this(true);
+    }
+
+    DnaShardIndex(boolean keepsCopy) {
+        this.keepsCopy = keepsCopy;
         reset();
     }
 
@@ -69,7 +78,7 @@ final class DnaShardIndex implements ShardIndex<DnaProbe> {
         }
         arena = Arena.ofShared();
         capacity = 1024;
-        slots = arena.allocate((long) capacity * SLOT, 64);
+        slots = keepsCopy ? arena.allocate((long) capacity * SLOT, 64) : null;
         count = 0;
         for (int l = 0; l < Loci.COUNT; l++) {
             postings[l] = new Postings();
@@ -79,10 +88,12 @@ final class DnaShardIndex implements ShardIndex<DnaProbe> {
 
     @Override
     public void add(int ordinal, MemorySegment slot) {
-        if (ordinal >= capacity) {
-            grow(ordinal + 1);
+        if (keepsCopy) {
+            if (ordinal >= capacity) {
+                grow(ordinal + 1);
+            }
+            MemorySegment.copy(slot, 0, slots, (long) ordinal * SLOT, SLOT);
         }
-        MemorySegment.copy(slot, 0, slots, (long) ordinal * SLOT, SLOT);
         count = Math.max(count, ordinal + 1);
         int mask = slot.get(INT_LE, DnaSlotLayout.TYPED_MASK_OFFSET) & Loci.COMPARABLE_MASK;
         int partial = slot.get(INT_LE, DnaSlotLayout.PARTIAL_MASK_OFFSET);
@@ -128,9 +139,26 @@ final class DnaShardIndex implements ShardIndex<DnaProbe> {
         }
     }
 
-    /** Searches; false when the probe is not a stringency search or the scan would be cheaper. */
+    /** Inside a shard: candidates are read from the shard's slots. */
     @Override
-    public boolean search(DnaProbe p, long[] allowed, TopK top, SearchControl control) {
+    public boolean search(DnaProbe p, MemorySegment shardSlots, int slotBytes, long[] allowed, TopK top,
+                          SearchControl control) {
+        if (keepsCopy) {
+            return search(p, allowed, top, control);
+        }
+        if (slotBytes != SLOT) {
+            throw new IllegalStateException("DNA slots are " + SLOT + " bytes, the shard says " + slotBytes);
+        }
+        slots = shardSlots;
+        try {
+            return search(p, allowed, top, control);
+        } finally {
+            slots = null;
+        }
+    }
+
+    /** Searches; false when the probe is not a stringency search or the scan would be cheaper. */
+    boolean search(DnaProbe p, long[] allowed, TopK top, SearchControl control) {
         searches++;
         if (p.mixLog10Lr != null || count == 0) {
             return false;
@@ -367,6 +395,9 @@ final class DnaShardIndex implements ShardIndex<DnaProbe> {
 
     /** The exhaustive packed scan over this index's slot copy (the baseline the index must equal). */
     void scan(DnaProbe p, long[] allowed, TopK top) {
+        if (!keepsCopy) {
+            throw new IllegalStateException("scan() needs the standalone index (it keeps the slots)");
+        }
         kernel.scan(p, slots, SLOT, allowed, 0, count, top);
     }
 
@@ -376,7 +407,7 @@ final class DnaShardIndex implements ShardIndex<DnaProbe> {
 
     @Override
     public long offHeapBytes() {
-        return slots.byteSize();
+        return keepsCopy ? slots.byteSize() : 0;
     }
 
     /** Heap bytes of postings and bit sets (approximate). */

@@ -142,7 +142,9 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
     }
 
     @Override
-    public void rebuild(MemorySegment slots, int slotBytes, int count) {
+    public void rebuild(MemorySegment slots, int slotBytes, long[] live, int count) {
+        // After compaction a face record is one slot and the live records are exactly 0..count-1.
+        assert Bits.cardinality(live) == count;
         reset();
         buildNanos = 0;
         for (int o = 0; o < count; o++) {
@@ -154,14 +156,15 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
     }
 
     @Override
-    public boolean search(FaceProbe probe, long[] allowed, TopK top, SearchControl control) {
+    public boolean search(FaceProbe probe, MemorySegment slots, int slotBytes, long[] allowed, TopK top,
+                          SearchControl control) {
         if (probe.mode != FaceProbe.Mode.HNSW) {
             return false;
         }
         if (size == 0) {
             return true;
         }
-        int ef = Math.max(probe.ef(settings.defaultEf()), probe.topKHint());
+        int ef = Math.max(probe.ef(settings.defaultEf()), top.capacity());
         int allowedCount = Bits.cardinality(allowed);
         if (allowedCount < Math.max(4L * ef, size / 10)) {
             return false; // a restrictive filter: the exact scan over the few allowed slots is cheap and exact

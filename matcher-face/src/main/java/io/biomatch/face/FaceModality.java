@@ -283,20 +283,10 @@ public final class FaceModality implements Modality<FaceProbe> {
         return Math.max(4 * topK, 64);
     }
 
-    /**
-     * Only {@code mode=exact} re-ranks: fp32 and hnsw scores are already float32 cosines. For hnsw the core's
-     * top_k is noted on the probe so each shard's graph search keeps at least k candidates.
-     */
+    /** Only {@code mode=exact} re-ranks: fp32 and hnsw scores are already float32 cosines. */
     @Override
     public int shortlistSize(FaceProbe probe, int topK) {
-        return switch (probe.mode) {
-            case EXACT -> shortlistSize(topK);
-            case FP32 -> 0;
-            case HNSW -> {
-                probe.hintTopK(topK);
-                yield 0;
-            }
-        };
+        return probe.mode == FaceProbe.Mode.EXACT ? shortlistSize(topK) : 0;
     }
 
     /** The shard's HNSW graph, unless {@link FaceHnswSettings#enabled()} is off. Nothing is kept on disk. */

@@ -24,12 +24,6 @@ public final class FaceProbe {
     final Mode mode;
     /** {@code hnsw_ef}, or 0 for the modality's default. */
     private final int ef;
-    /**
-     * The request's top_k, told by the core through {@link FaceModality#shortlistSize(FaceProbe, int)} before the
-     * shards search (the {@link io.biomatch.core.spi.ShardIndex} does not see k). Only grows, so a probe reused
-     * with several k stays correct (it may search wider).
-     */
-    private volatile int topKHint;
 
     FaceProbe(float[] unit, Mode mode) {
         this(unit, mode, 0);
@@ -46,16 +40,6 @@ public final class FaceProbe {
     /** Candidates the HNSW search keeps: {@code hnsw_ef} or the given default. */
     int ef(int defaultEf) {
         return ef > 0 ? ef : defaultEf;
-    }
-
-    int topKHint() {
-        return topKHint;
-    }
-
-    synchronized void hintTopK(int k) {
-        if (k > topKHint) {
-            topKHint = k;
-        }
     }
 
     public int dim() {

@@ -111,7 +111,7 @@ class FaceHnswIndexTest {
         int found = 0;
         for (float[] q : queries) {
             top.reset(K, Float.NEGATIVE_INFINITY);
-            assertTrue(index.search(face.probe(q, FaceProbe.Mode.HNSW, ef), allowed, top, SearchControl.NONE));
+            assertTrue(index.search(face.probe(q, FaceProbe.Mode.HNSW, ef), null, 0, allowed, top, SearchControl.NONE));
             int[] got = drain(top);
             Set<Integer> want = new HashSet<>();
             for (int o : exact(g, q, allowed, K)) {
@@ -169,7 +169,7 @@ class FaceHnswIndexTest {
                 face.writeSlot(face.extractTemplate(List.of(FaceModalityTest.emb(kept.get(i)))),
                         slots.asSlice((long) i * face.slotBytes(), face.slotBytes()));
             }
-            index.rebuild(slots, face.slotBytes(), kept.size());
+            index.rebuild(slots, face.slotBytes(), all(kept.size()), kept.size());
             float[][] k = kept.toArray(float[][]::new);
             assertEquals(k.length, index.size());
             assertTrue(recall(index, k, all(k.length), queries(k, 44, 100), 100) >= 0.95);
@@ -182,13 +182,13 @@ class FaceHnswIndexTest {
         try (Arena arena = Arena.ofConfined(); FaceHnswIndex index = index(g, arena)) {
             TopK top = new TopK(Integer::compare);
             top.reset(K, Float.NEGATIVE_INFINITY);
-            assertFalse(index.search(face.probe(g[0], FaceProbe.Mode.EXACT), all(1000), top, SearchControl.NONE));
-            assertFalse(index.search(face.probe(g[0], FaceProbe.Mode.FP32), all(1000), top, SearchControl.NONE));
+            assertFalse(index.search(face.probe(g[0], FaceProbe.Mode.EXACT), null, 0, all(1000), top, SearchControl.NONE));
+            assertFalse(index.search(face.probe(g[0], FaceProbe.Mode.FP32), null, 0, all(1000), top, SearchControl.NONE));
             long[] few = new long[Bits.words(1000)];
             for (int i = 0; i < 50; i++) {
                 Bits.set(few, i * 7);
             }
-            assertFalse(index.search(face.probe(g[0], FaceProbe.Mode.HNSW), few, top, SearchControl.NONE));
+            assertFalse(index.search(face.probe(g[0], FaceProbe.Mode.HNSW), null, 0, few, top, SearchControl.NONE));
             assertEquals(0, top.size());
         }
     }

@@ -158,7 +158,7 @@ public final class FaceAnnBenchmark {
                 FaceProbe p = face.probe(probes[q], FaceProbe.Mode.HNSW, ef);
                 for (int s = 0; s < shards; s++) {
                     tops[s].reset(k, Float.NEGATIVE_INFINITY);
-                    if (!index[s].search(p, live[s], tops[s], SearchControl.NONE)) {
+                    if (!index[s].search(p, null, 0, live[s], tops[s], SearchControl.NONE)) {
                         throw new IllegalStateException("hnsw declined");
                     }
                 }

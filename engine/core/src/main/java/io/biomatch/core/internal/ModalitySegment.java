@@ -199,7 +199,7 @@ final class ModalitySegment implements AutoCloseable {
     ShardHits search(Object probe, int k, float minScore, SearchFilter filter, SearchControl control) {
         long[] allowed = filter.isEmpty() ? live : allowed(filter);
         top.reset(k, minScore);
-        boolean indexed = index != null && index.search(probe, allowed, top, control);
+        boolean indexed = index != null && index.search(probe, slots, slotBytes, allowed, top, control);
         ScanKernel kernel = modality.kernel();
         int block = Math.max(1, modality.scanBlockSlots());
         for (int from = 0; !indexed && from < count; from += block) {

@@ -12,7 +12,7 @@ import java.lang.foreign.MemorySegment;
  * @param <P> the modality's prepared probe
  */
 public interface ShardIndex<P> extends AutoCloseable {
-    /** A new live record; {@code slot} spans all its slots. */
+    /** A new live record; {@code slot} spans all its slots and is valid during this call only. */
     void add(int ordinal, MemorySegment slot);
 
     /** The ordinal is dead (its slot stays until compaction). */
@@ -26,10 +26,13 @@ public interface ShardIndex<P> extends AutoCloseable {
 
     /**
      * Searches the index when this probe asks for it (e.g. {@code mode=hnsw}); returns false to let the
-     * core run the exact scan instead. Offers only ordinals set in {@code allowed} to {@code top}. Check
-     * {@code control} now and then.
+     * core run the exact scan instead. {@code slots} is the shard's current slot segment (stride
+     * {@code slotBytes}, a record at {@code ordinal * slotBytes}): read candidates from it instead of
+     * keeping copies; it is valid for this call only (the core reallocates it as the shard grows). Offer
+     * only ordinals set in {@code allowed} to {@code top} ({@link TopK#capacity()} = the k wanted).
+     * Check {@code control} now and then.
      */
-    boolean search(P probe, long[] allowed, TopK top, SearchControl control);
+    boolean search(P probe, MemorySegment slots, int slotBytes, long[] allowed, TopK top, SearchControl control);
 
     /** Bytes held off the Java heap (or memory-mapped). */
     long offHeapBytes();

@@ -41,6 +41,11 @@ public final class TopK {
         return size;
     }
 
+    /** The k of the last {@link #reset}: how many candidates are wanted. */
+    public int capacity() {
+        return k;
+    }
+
     /** The score a new candidate must beat to enter, or the floor while not full. */
     public float threshold() {
         return size < k ? minScore : scoreOf(heap[0]);

@@ -159,37 +159,37 @@ public final class VectorTestModality implements Modality<VectorTestModality.Pro
     @Override
     public ShardIndex<Probe> newShardIndex(int shard, java.nio.file.Path dataDir) {
         return new ShardIndex<>() {
-            final java.util.Map<Integer, byte[]> copy = new java.util.HashMap<>();
+            /** Live ordinals as the hooks reported them; scores are read from the shard's slots at search time. */
+            final java.util.Set<Integer> ordinals = new java.util.HashSet<>();
 
             @Override
             public void add(int ordinal, MemorySegment slot) {
-                copy.put(ordinal, slot.toArray(ValueLayout.JAVA_BYTE));
+                ordinals.add(ordinal);
             }
 
             @Override
             public void delete(int ordinal) {
-                copy.remove(ordinal);
+                ordinals.remove(ordinal);
             }
 
             @Override
             public void rebuild(MemorySegment slots, int slotBytes, long[] live, int count) {
-                copy.clear();
+                ordinals.clear();
                 for (int o = io.biomatch.core.spi.Bits.nextSetBit(live, 0, count); o >= 0;
                      o = io.biomatch.core.spi.Bits.nextSetBit(live, o + 1, count)) {
-                    int n = slots.get(ValueLayout.JAVA_BYTE, (long) o * slotBytes);
-                    add(o, slots.asSlice((long) o * slotBytes, (long) n * slotBytes));
+                    ordinals.add(o);
                 }
             }
 
             @Override
-            public boolean search(Probe probe, long[] allowed, io.biomatch.core.spi.TopK top,
-                                  io.biomatch.core.SearchControl control) {
+            public boolean search(Probe probe, MemorySegment slots, int slotBytes, long[] allowed,
+                                  io.biomatch.core.spi.TopK top, io.biomatch.core.SearchControl control) {
                 if (!probe.useIndex()) {
                     return false;
                 }
-                for (var e : copy.entrySet()) {
-                    if (io.biomatch.core.spi.Bits.get(allowed, e.getKey())) {
-                        top.offer(scoreRecord(probe.v(), MemorySegment.ofArray(e.getValue()), 0), e.getKey());
+                for (int o : ordinals) {
+                    if (io.biomatch.core.spi.Bits.get(allowed, o)) {
+                        top.offer(scoreRecord(probe.v(), slots, (long) o * slotBytes), o);
                     }
                 }
                 return true;
