@@ -16,6 +16,11 @@ import java.util.Map;
 public final class DviCase {
     /** Assignments kept by the joint search. */
     public static final int KEEP_SOLUTIONS = 10;
+    /**
+     * Two assignments tie when their natural-log LRs differ by at most this: the lookup tables hold LRs per locus as
+     * float (relative error about 6e-8 per locus), so exact symmetric solutions differ in the last digits.
+     */
+    public static final double TIE_LOG_TOLERANCE = 1e-5;
 
     private DviCase() {
     }
@@ -137,7 +142,7 @@ public final class DviCase {
                 }
             }
             sols.add(new Solution(r + 1, sorted, a.logLr() / Math.log(10), Math.exp(a.logLr() - j.logSum()),
-                    Math.abs(a.logLr() - bestLog) <= 1e-9 * Math.max(1, Math.abs(bestLog))));
+                    Math.abs(a.logLr() - bestLog) <= TIE_LOG_TOLERANCE));
         }
         // the best solution, or one tying with it (symmetric: relatives the data cannot tell apart)
         boolean contains = !data.truth.isEmpty() && sols.stream().filter(Solution::tiedWithBest)
