@@ -355,4 +355,98 @@ final class DviSolver {
             }
         }
     }
+
+    /** Summary of a pairwise scan: per victim the best missing person (-1 none with LR > 0) and its LR. */
+    record Scan(int[] bestTarget, double[] bestLr, int[] bestInconsistent, long pairsAtLeast, long pairs) {
+    }
+
+    /**
+     * The pairwise LR matrix without storing it (for large cases): each victim against every missing person, keeping
+     * the best per victim and counting pairs with LR >= {@code threshold}. Victims are processed in blocks so that a
+     * target's tables stay in cache while the block is scanned.
+     */
+    Scan scan(double threshold) {
+        int nv = data.victims.size();
+        int nt = targets.size();
+        int nl = model.loci;
+        int[][] ga = new int[nv][2 * nl];
+        boolean[] partial = new boolean[nv];
+        for (int v = 0; v < nv; v++) {
+            for (int l = 0; l < nl; l++) {
+                int a = victimAlleles[v][2 * l];
+                int b = victimAlleles[v][2 * l + 1];
+                partial[v] |= (a < 0) != (b < 0);
+                ga[v][2 * l] = a < 0 ? -1 : model.alleleOffset[l] + a;
+                ga[v][2 * l + 1] = b < 0 ? -1 : model.alleleOffset[l] + b;
+            }
+        }
+        int[] tSex = new int[nt];
+        for (int t = 0; t < nt; t++) {
+            tSex[t] = data.families.get(targets.get(t).family).pedigree().sex(targets.get(t).person);
+        }
+        int[] best = new int[nv];
+        double[] bestLr = new double[nv];
+        int[] bestInc = new int[nv];
+        java.util.Arrays.fill(best, -1);
+        int block = 128;
+        long[] above = new long[(nv + block - 1) / block];
+        IntStream.range(0, above.length).parallel().forEach(bi -> {
+            int v0 = bi * block;
+            int v1 = Math.min(nv, v0 + block);
+            boolean[] ex = new boolean[1];
+            long count = 0;
+            for (int t = 0; t < nt; t++) {
+                TargetTable tt = targets.get(t);
+                short[] cls = tt.cls;
+                short[] cls0 = tt.cls0;
+                float[] st = tt.s;
+                byte[] z = tt.zero0;
+                int[] sOff = tt.sOff;
+                int[] k = tt.k;
+                int[] zOff = tt.zOff;
+                int[] k0 = tt.k0;
+                int ts = tSex[t];
+                for (int v = v0; v < v1; v++) {
+                    int vs = data.victims.get(v).sex();
+                    if (ts != 0 && vs != 0 && ts != vs) {
+                        continue;
+                    }
+                    int[] g = ga[v];
+                    double x = 1;
+                    int inc = 0;
+                    if (!partial[v]) {
+                        for (int l = 0; l < nl; l++) {
+                            int a = g[2 * l];
+                            if (a < 0) {
+                                continue;
+                            }
+                            int b = g[2 * l + 1];
+                            x *= st[sOff[l] + cls[a] * k[l] + cls[b]];
+                            inc += z[zOff[l] + cls0[a] * k0[l] + cls0[b]];
+                        }
+                    } else {
+                        for (int l = 0; l < nl; l++) {
+                            ex[0] = false;
+                            x *= tt.locusLr(model, l, victimAlleles[v][2 * l], victimAlleles[v][2 * l + 1], ex);
+                            inc += ex[0] ? 1 : 0;
+                        }
+                    }
+                    if (x >= threshold) {
+                        count++;
+                    }
+                    if (x > bestLr[v]) {
+                        bestLr[v] = x;
+                        best[v] = t;
+                        bestInc[v] = inc;
+                    }
+                }
+            }
+            above[bi] = count;
+        });
+        long sum = 0;
+        for (long c : above) {
+            sum += c;
+        }
+        return new Scan(best, bestLr, bestInc, sum, (long) nv * nt);
+    }
 }
