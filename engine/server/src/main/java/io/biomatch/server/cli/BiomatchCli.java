@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
         description = "Biometric matching engine: fingerprint, face and DNA 1:N search.",
         subcommands = {ServeCommand.class, EnrolCommand.class, IdentifyCommand.class, VerifyCommand.class,
                 GetCommand.class, DeleteCommand.class, StatsCommand.class, DemoCommand.class, EvalCommand.class,
+                KinshipCommand.class, DviCommand.class,
                 CommandLine.HelpCommand.class})
 public final class BiomatchCli implements Runnable {
     @CommandLine.Spec
@@ -36,6 +37,11 @@ public final class BiomatchCli implements Runnable {
                         + (s.getStatus().getDescription() == null ? "" : s.getStatus().getDescription()));
                 err.flush();
                 return exitCode(s.getStatus().getCode());
+            }
+            if (ex instanceof io.biomatch.core.EngineException e) {
+                err.println("error: " + e.getMessage());
+                err.flush();
+                return e.reason() == io.biomatch.core.EngineException.Reason.INVALID_INPUT ? 2 : 1;
             }
             if (ex instanceof CliException c) {
                 err.println("error: " + c.getMessage());

@@ -119,6 +119,11 @@ final class DemoCommand implements Callable<Integer> {
         } finally {
             deleteTree(dataDir);
         }
+        if (modalities.stream().anyMatch(m -> m.name().equals("dna")) && (only.isEmpty() || only.contains("dna"))) {
+            System.out.printf("%n== dna: disaster victim identification (dvir case planecrash: victims against "
+                    + "missing persons' relatives)%n");
+            System.out.print(io.biomatch.dna.kinship.DviCase.demo(sharedRoot));
+        }
         System.out.printf("%ndemo done: %d probes, true mate at rank 1 for %d of %d probes that have one%n", probes,
                 mateFirst, withMate);
         return 0;

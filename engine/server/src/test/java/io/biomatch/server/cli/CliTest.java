@@ -57,6 +57,23 @@ class CliTest {
     }
 
     @Test
+    void kinshipAndDviOnTheSharedCases() throws Exception {
+        Path example = io.biomatch.core.SharedData.require("dna/kinship_case_example.json");
+        Path freq = io.biomatch.core.SharedData.require("dna/frequencies/nist1036_cauc_core20_renormalised.csv");
+        Run k = run("kinship", example.toString(), "--freq", freq.toString(), "--json");
+        assertEquals(0, k.exit());
+        assertTrue(com.google.gson.JsonParser.parseString(k.out()).getAsJsonObject().get("totalLr").getAsDouble() > 1e6);
+        assertEquals(2, run("kinship", example.toString(), "--freq", "/no/such.csv").exit());
+        Path fewLoci = Files.writeString(tmp.resolve("few.csv"), "locus,allele,frequency\nTPOX,8,0.5\nTPOX,9,0.5\n");
+        assertEquals(2, run("kinship", example.toString(), "--freq", fewLoci.toString()).exit(), "loci without frequencies");
+
+        Run d = run("dvi", io.biomatch.core.SharedData.require("dna/dvi/fire").toString());
+        assertEquals(0, d.exit());
+        assertTrue(d.out().contains("{V1=M1, V2=M2, V3=M3}"), d.out());
+        assertEquals(2, run("dvi", tmp.resolve("nothing-here").toString()).exit());
+    }
+
+    @Test
     void enrolIdentifyVerifyGetDeleteStatsWithExitCodes() throws Exception {
         Path a = Files.write(tmp.resolve("a.vec"), new byte[] {1, 2, 3, 4, 5, 6, 7, 8});
         Path b = Files.write(tmp.resolve("b.vec"), new byte[] {8, 7, 6, 5, 4, 3, 2, 1});
