@@ -209,6 +209,43 @@ class GrpcServiceTest {
     }
 
     @Test
+    void dviJobStreamsProgressThenTheJointSolutionAndKinshipAnswers() throws Exception {
+        Path fire = io.biomatch.core.SharedData.require("dna/dvi/fire");
+        var req = io.biomatch.server.grpc.v1.DviRequest.newBuilder().setCaseName("fire");
+        for (String f : List.of("am_pedigrees.csv", "am_genotypes.csv", "pm_genotypes.csv", "frequencies.csv",
+                "mutation_models.csv")) {
+            if (java.nio.file.Files.exists(fire.resolve(f))) {
+                req.putFiles(f, ByteString.copyFrom(java.nio.file.Files.readAllBytes(fire.resolve(f))));
+            }
+        }
+        List<io.biomatch.server.grpc.v1.DviProgress> msgs = new ArrayList<>();
+        stub.withDeadlineAfter(60, TimeUnit.SECONDS).dvi(req.build()).forEachRemaining(msgs::add);
+        assertTrue(msgs.size() >= 3, "progress before the result: " + msgs.size());
+        var last = msgs.get(msgs.size() - 1);
+        assertEquals("done", last.getStage());
+        assertTrue(last.getResultText().contains("{V1=M1, V2=M2, V3=M3}"), last.getResultText());
+        com.google.gson.JsonParser.parseString(last.getResultJson());
+
+        var bad = io.biomatch.server.grpc.v1.DviRequest.newBuilder().putFiles("passwd", ByteString.copyFromUtf8("x")).build();
+        assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> stub.dvi(bad).forEachRemaining(m -> { })));
+        var missing = io.biomatch.server.grpc.v1.DviRequest.newBuilder()
+                .putFiles("frequencies.csv", ByteString.copyFromUtf8("locus,allele,frequency\n")).build();
+        assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> stub.dvi(missing).forEachRemaining(m -> { })));
+
+        var k = stub.kinship(io.biomatch.server.grpc.v1.KinshipRequest.newBuilder()
+                .setCaseJson(ByteString.copyFrom(java.nio.file.Files.readAllBytes(
+                        io.biomatch.core.SharedData.require("dna/kinship_case_example.json"))))
+                .setFrequenciesCsv(ByteString.copyFrom(java.nio.file.Files.readAllBytes(
+                        io.biomatch.core.SharedData.require("dna/frequencies/nist1036_cauc_core20_renormalised.csv"))))
+                .build());
+        assertTrue(k.getTotalLr() > 1e6);
+        assertEquals(Math.log10(k.getTotalLr()), k.getLog10Lr(), 1e-6);
+        assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> stub.kinship(io.biomatch.server.grpc.v1.KinshipRequest
+                .newBuilder().setCaseJson(ByteString.copyFromUtf8("{not json")).setFrequenciesCsv(
+                        ByteString.copyFromUtf8("locus,allele,frequency\nTPOX,8,1\n")).build())));
+    }
+
+    @Test
     void deadlineIsHonouredDownToTheShards() {
         Random rnd = new Random(2);
         for (int i = 0; i < 3000; i++) {

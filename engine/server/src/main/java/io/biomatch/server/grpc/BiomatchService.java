@@ -38,6 +38,7 @@ public final class BiomatchService extends BiomatchGrpc.BiomatchImplBase {
     static final int STREAM_WINDOW = 16;
 
     private final Engine engine;
+    private final CaseJobs caseJobs = new CaseJobs();
 
     public BiomatchService(Engine engine) {
         this.engine = engine;
@@ -146,6 +147,17 @@ public final class BiomatchService extends BiomatchGrpc.BiomatchImplBase {
                         });
             }
         };
+    }
+
+    @Override
+    public void kinship(io.biomatch.server.grpc.v1.KinshipRequest request,
+                        StreamObserver<io.biomatch.server.grpc.v1.KinshipResponse> out) {
+        caseJobs.kinship(request, out);
+    }
+
+    @Override
+    public void dvi(io.biomatch.server.grpc.v1.DviRequest request, StreamObserver<io.biomatch.server.grpc.v1.DviProgress> out) {
+        caseJobs.dvi(request, out);
     }
 
     @Override
