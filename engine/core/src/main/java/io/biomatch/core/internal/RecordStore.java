@@ -94,12 +94,29 @@ public final class RecordStore implements AutoCloseable {
 
     /** Stores the record unless the id exists; returns false when it exists. */
     public boolean putIfAbsent(Record r) {
-        return map.putIfAbsent(r.id(), RecordCodec.encode(r)) == null;
+        byte[] v = RecordCodec.encode(r);
+        try {
+            return map.putIfAbsent(r.id(), v) == null;
+        } catch (IllegalArgumentException e) {
+            throw tooLarge(v.length, e);
+        }
     }
 
     /** Stores the record, replacing any with the same id. */
     public void put(Record r) {
-        map.put(r.id(), RecordCodec.encode(r));
+        byte[] v = RecordCodec.encode(r);
+        try {
+            map.put(r.id(), v);
+        } catch (IllegalArgumentException e) {
+            throw tooLarge(v.length, e);
+        }
+    }
+
+    /** Chronicle refuses entries past a multiple of the planned average size ("Entry is too large"). */
+    private static EngineException tooLarge(int bytes, IllegalArgumentException e) {
+        LOG.warn("record store refused an entry of {} bytes: {}", bytes, e.getMessage());
+        return new EngineException(EngineException.Reason.INVALID_INPUT, "the stored record would be " + bytes
+                + " bytes, more than this record store takes per entry (it is sized by --avg-record-bytes)");
     }
 
     /** The record, or null. */
