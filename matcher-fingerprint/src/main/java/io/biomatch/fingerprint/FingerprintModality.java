@@ -104,7 +104,7 @@ public final class FingerprintModality implements Modality<FingerprintProbe> {
         }
     }
 
-    private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[FirstStage.SCRATCH]);
+    private static final ThreadLocal<FirstStage.Scratch> SCRATCH = ThreadLocal.withInitial(FirstStage.Scratch::new);
 
     private final Config config;
     private final ScanKernel<FingerprintProbe> kernel = new Kernel();
@@ -227,11 +227,12 @@ public final class FingerprintModality implements Modality<FingerprintProbe> {
                 ScanKernel.super.scan(probe, slots, slotBytes, live, fromOrdinal, toOrdinal, top);
                 return;
             }
-            float[] scratch = SCRATCH.get();
+            FirstStage.Scratch scratch = SCRATCH.get();
             ProbeFinger[] fingers = probe.fingers();
             for (int ord = io.biomatch.core.spi.Bits.nextSetBit(live, fromOrdinal, toOrdinal); ord >= 0;
                  ord = io.biomatch.core.spi.Bits.nextSetBit(live, ord + 1, toOrdinal)) {
-                top.offer(FirstStage.score(fingers, slots, (long) ord * slotBytes, scratch), ord);
+                // exact pruning: a slot that cannot beat the current top-K threshold skips consolidation
+                top.offer(FirstStage.score(fingers, slots, (long) ord * slotBytes, scratch, top.threshold()), ord);
             }
         }
     }
