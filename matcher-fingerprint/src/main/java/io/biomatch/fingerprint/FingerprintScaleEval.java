@@ -93,7 +93,7 @@ public final class FingerprintScaleEval {
                     exhaustiveSampleProbes, 100 * sampleExhaustiveRank1, points.get(points.size() - 1).shortlist(),
                     100 * sampleStandInAgreement, 100 * standInRank1));
             b.append(String.format(Locale.ROOT,
-                    "sample: median of the best background SourceAFIS score %.1f; background scores >= 40: %d%n",
+                    "sample: median over probes of the best background SourceAFIS score %.1f; background scores >= 40: %d%n",
                     maxBackgroundScoreP50, backgroundAbove40));
             b.append(String.format(Locale.ROOT, "mate first-stage rank percentiles 50/90/95/99/max: %s%n",
                     Arrays.toString(mateRankPercentiles)));
@@ -269,6 +269,7 @@ public final class FingerprintScaleEval {
                 int K = sample.size();
                 double[][] exBest = new double[o.threads()][K];
                 int[][] exBestOrd = new int[o.threads()][K];
+                double[][] exBg = new double[o.threads()][K];
                 AtomicLong matchNanos = new AtomicLong();
                 AtomicLong matches = new AtomicLong();
                 int[] above40 = new int[1];
@@ -293,6 +294,9 @@ public final class FingerprintScaleEval {
                                 int mate = mateOf.get(probes.get(fsample.get(q)).key());
                                 if (i != mate && i < n && s >= 40) {
                                     hi++;
+                                }
+                                if (i < n && s > exBg[tt][q]) {
+                                    exBg[tt][q] = s;
                                 }
                                 if (s > exBest[tt][q]) { // ties: lower ordinal first
                                     exBest[tt][q] = s;
@@ -341,13 +345,11 @@ public final class FingerprintScaleEval {
                     exOk += exCorrect[p] ? 1 : 0;
                     boolean standIn = fastCorrect(shortOrd[p], shortAfis[p], shortOrd[p].length, mate);
                     agree += standIn == exCorrect[p] ? 1 : 0;
-                    bgMax[q] = bestOrd == mate ? Double.NaN : best;
+                    for (int t = 0; t < o.threads(); t++) {
+                        bgMax[q] = Math.max(bgMax[q], exBg[t][q]);
+                    }
                 }
-                // background max via the sample: recompute without the mate
-                double[] bgm = new double[K];
-                for (int q = 0; q < K; q++) {
-                    bgm[q] = bgMax[q];
-                }
+                double[] bgm = bgMax.clone();
                 Arrays.sort(bgm);
                 int standInOk = 0;
                 for (int p = 0; p < P; p++) {
@@ -399,8 +401,7 @@ public final class FingerprintScaleEval {
                 Arrays.sort(ranks);
                 int[] pct = {ranks[(int) (0.5 * (P - 1))], ranks[(int) (0.9 * (P - 1))], ranks[(int) (0.95 * (P - 1))],
                         ranks[(int) (0.99 * (P - 1))], ranks[P - 1]};
-                double bgMedian = Arrays.stream(bgMax).filter(d -> !Double.isNaN(d)).sorted().skip(
-                        Math.max(0, Arrays.stream(bgMax).filter(d -> !Double.isNaN(d)).count() / 2)).findFirst().orElse(Double.NaN);
+                double bgMedian = K == 0 ? Double.NaN : bgm[K / 2];
                 return new Result(n, total, bg.seedCount(), P, slotBytes, (long) total * slotBytes, heapBefore,
                         heapAfterBuild, heapAfterSearch, firstRate, afisRate, rescoreMillis, firstMillis, exMillis, K,
                         K == 0 ? Double.NaN : (double) exOk / K, K == 0 ? Double.NaN : (double) agree / K,
