@@ -138,7 +138,7 @@ public final class FingerprintEval {
         }
         gallery.sort(Comparator.comparing(Item::key));
         int slotBytes = modality.slotBytes();
-        float[] scratch = new float[FirstStage.SCRATCH];
+        FirstStage.Scratch scratch = new FirstStage.Scratch();
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment slots = arena.allocate((long) gallery.size() * slotBytes, 64);
             for (int g = 0; g < gallery.size(); g++) {
@@ -201,7 +201,7 @@ public final class FingerprintEval {
 
     static SetResult evalSet(String set, List<Item> items, List<Item> gallery, MemorySegment gallerySlots,
                              int slotBytes, FingerprintModality modality, Options options, Arena arena,
-                             float[] scratch) {
+                             FirstStage.Scratch scratch) {
         // verification: all ordered pairs of the set
         int n = items.size();
         MemorySegment setSlots = arena.allocate((long) n * slotBytes, 64);
@@ -349,7 +349,7 @@ public final class FingerprintEval {
     }
 
     static Speed speed(FingerprintModality modality, List<Item> gallery, MemorySegment slots, int slotBytes,
-                       Map<String, List<Item>> sets, Options options, Arena arena, float[] scratch) {
+                       Map<String, List<Item>> sets, Options options, Arena arena, FirstStage.Scratch scratch) {
         int n = Math.max(gallery.size(), options.speedGallery());
         MemorySegment tiled = arena.allocate((long) n * slotBytes, 64);
         for (int i = 0; i < n; i++) {

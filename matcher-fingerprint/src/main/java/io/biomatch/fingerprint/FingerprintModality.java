@@ -50,21 +50,26 @@ import java.util.Set;
  *
  * <h2>Search</h2>
  * The stored template ({@link StoredTemplateFormat}) holds per finger the position, the exact minutiae and
- * the SourceAFIS template. Each shard slot ({@link FingerSlotLayout}, 2 KiB per finger) holds the exact
- * minutiae and local-structure codes of up to 34 central minutiae. Search option {@code mode}:
+ * the SourceAFIS template. A record takes one 2 KiB shard slot per finger ({@link Modality#slotsFor}; the
+ * first slot carries the finger count), each holding the exact minutiae and local-structure codes of up to 34
+ * central minutiae ({@link FingerSlotLayout}). Search option {@code mode}:
  * <ul>
  *   <li>{@code fast} (default): the kernel scores local structures ({@link FirstStage}); the best
- *   {@link Config#shortlist()} are re-scored by SourceAFIS (matcher built once per probe).</li>
+ *   {@link Config#shortlist()} (or the search option {@code shortlist}, 1..100000) are re-scored by
+ *   SourceAFIS (matcher built once per probe).</li>
  *   <li>{@code exhaustive}: the reference. The kernel rebuilds each slot's SourceAFIS template from the
  *   exact minutiae in the slot (bit-identical scores to the stored template) and scores it with
- *   SourceAFIS; this allocates per slot and is as slow as SourceAFIS 1:N, by design.</li>
+ *   SourceAFIS; this allocates per slot and is as slow as SourceAFIS 1:N, by design. Nothing is re-scored
+ *   (short list 0): the kernel's scores are final.</li>
  * </ul>
  */
 public final class FingerprintModality implements Modality<FingerprintProbe> {
     public static final String NAME = "fingerprint";
+    /** Largest {@code shortlist} search option. */
+    public static final int MAX_SHORTLIST = 100_000;
 
     /**
-     * @param maxFingers fingers per record slot (1..10); slot = maxFingers x 2 KiB
+     * @param maxFingers fingers a record may hold (1..10); each takes one 2 KiB slot
      * @param shortlist  first-stage candidates re-scored by SourceAFIS (at least topK)
      * @param threshold  SourceAFIS score reported as a match (40 = FMR 0.01 %)
      */
@@ -81,7 +86,7 @@ public final class FingerprintModality implements Modality<FingerprintProbe> {
         }
 
         /**
-         * 10 fingers per slot (system property {@code biomatch.fingerprint.maxFingers}), short list 100
+         * 10 fingers per record (system property {@code biomatch.fingerprint.maxFingers}), short list 100
          * ({@code biomatch.fingerprint.shortlist}), threshold 40 ({@code biomatch.fingerprint.threshold}).
          */
         public static Config defaults() {
@@ -99,7 +104,7 @@ public final class FingerprintModality implements Modality<FingerprintProbe> {
         }
     }
 
-    private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[FirstStage.SCRATCH]);
+    private static final ThreadLocal<FirstStage.Scratch> SCRATCH = ThreadLocal.withInitial(FirstStage.Scratch::new);
 
     private final Config config;
     private final ScanKernel<FingerprintProbe> kernel = new Kernel();
@@ -126,9 +131,20 @@ public final class FingerprintModality implements Modality<FingerprintProbe> {
         return Set.of(FingerInputs.IMAGE, FingerInputs.ISO, FingerInputs.SOURCEAFIS);
     }
 
+    /** One slot = one finger block ({@link FingerSlotLayout#FINGER_BYTES}); a record takes one per finger. */
     @Override
     public int slotBytes() {
-        return config.maxFingers() * FingerSlotLayout.FINGER_BYTES;
+        return FingerSlotLayout.FINGER_BYTES;
+    }
+
+    /**
+     * One slot per finger. Reads only the finger count of the stored template's header; a template whose
+     * header is unreadable takes one slot and {@link #writeSlot} rejects it.
+     */
+    @Override
+    public int slotsFor(byte[] template) {
+        int n = StoredTemplateFormat.fingerCount(template);
+        return n >= 1 && n <= config.maxFingers() ? n : 1;
     }
 
     @Override
@@ -152,8 +168,8 @@ public final class FingerprintModality implements Modality<FingerprintProbe> {
             throw Modality.invalid("stored record has " + fingers.size() + " fingers, slots hold "
                     + config.maxFingers());
         }
-        if (slot.byteSize() < slotBytes()) {
-            throw new IllegalArgumentException("slot too small: " + slot.byteSize());
+        if (slot.byteSize() < (long) fingers.size() * slotBytes()) {
+            throw new IllegalArgumentException("slots too small: " + slot.byteSize());
         }
         for (int f = 0; f < fingers.size(); f++) {
             StoredTemplateFormat.Finger fi = fingers.get(f);
@@ -170,12 +186,24 @@ public final class FingerprintModality implements Modality<FingerprintProbe> {
             case "exhaustive" -> true;
             default -> throw Modality.invalid("fingerprint option mode must be fast or exhaustive");
         };
+        int shortlist = 0;
+        String sl = options == null ? null : options.get("shortlist");
+        if (sl != null) {
+            try {
+                shortlist = Integer.parseInt(sl.trim());
+            } catch (NumberFormatException e) {
+                shortlist = -1;
+            }
+            if (shortlist < 1 || shortlist > MAX_SHORTLIST) {
+                throw Modality.invalid("fingerprint option shortlist must be an integer 1.." + MAX_SHORTLIST);
+            }
+        }
         List<FingerInputs.Finger> fingers = FingerInputs.decode(payloads);
         List<ProbeFinger> prepared = new ArrayList<>(fingers.size());
         for (FingerInputs.Finger f : fingers) {
             prepared.add(new ProbeFinger(f.position(), f.minutiae(), f.template()));
         }
-        return new FingerprintProbe(prepared, exhaustive);
+        return new FingerprintProbe(prepared, exhaustive, shortlist);
     }
 
     @Override
@@ -199,11 +227,12 @@ public final class FingerprintModality implements Modality<FingerprintProbe> {
                 ScanKernel.super.scan(probe, slots, slotBytes, live, fromOrdinal, toOrdinal, top);
                 return;
             }
-            float[] scratch = SCRATCH.get();
+            FirstStage.Scratch scratch = SCRATCH.get();
             ProbeFinger[] fingers = probe.fingers();
             for (int ord = io.biomatch.core.spi.Bits.nextSetBit(live, fromOrdinal, toOrdinal); ord >= 0;
                  ord = io.biomatch.core.spi.Bits.nextSetBit(live, ord + 1, toOrdinal)) {
-                top.offer(FirstStage.score(fingers, slots, (long) ord * slotBytes, scratch), ord);
+                // exact pruning: a slot that cannot beat the current top-K threshold skips consolidation
+                top.offer(FirstStage.score(fingers, slots, (long) ord * slotBytes, scratch, top.threshold()), ord);
             }
         }
     }
@@ -257,6 +286,18 @@ public final class FingerprintModality implements Modality<FingerprintProbe> {
     @Override
     public int shortlistSize(int topK) {
         return Math.max(topK, config.shortlist());
+    }
+
+    /**
+     * Fast mode: {@code max(topK, shortlist option or the configured short list)}. Exhaustive mode: 0, the
+     * kernel's scores already are SourceAFIS scores.
+     */
+    @Override
+    public int shortlistSize(FingerprintProbe probe, int topK) {
+        if (probe.exhaustive()) {
+            return 0;
+        }
+        return Math.max(topK, probe.shortlist() > 0 ? probe.shortlist() : config.shortlist());
     }
 
     @Override

@@ -10,10 +10,17 @@ import java.util.List;
 public final class FingerprintProbe {
     private final ProbeFinger[] fingers;
     private final boolean exhaustive;
+    private final int shortlist;
 
-    FingerprintProbe(List<ProbeFinger> fingers, boolean exhaustive) {
+    FingerprintProbe(List<ProbeFinger> fingers, boolean exhaustive, int shortlist) {
         this.fingers = fingers.toArray(ProbeFinger[]::new);
         this.exhaustive = exhaustive;
+        this.shortlist = shortlist;
+    }
+
+    /** Short list asked for by the search option {@code shortlist}, or 0 for the configured default. */
+    public int shortlist() {
+        return shortlist;
     }
 
     public int fingerCount() {

@@ -36,9 +36,12 @@ class FingerprintEngineTest {
         FingerprintModality m = new FingerprintModality(FingerprintModality.Config.defaults().withMaxFingers(2)
                 .withShortlist(4));
         try (Engine engine = Engine.open(EngineConfig.defaults(dir).withShards(2).withCapacity(1000, 8192), List.of(m))) {
+            // records 103..105 hold two fingers (two 2 KiB slots): their second finger is from another set
             for (int f = 101; f <= 110; f++) {
-                engine.enrol(new EnrolRequest("db1b-" + f, "fingerprint", "test", Map.of(),
-                        List.of(sourceAfis("fvc2002-db1b/" + f + "_1.tif")), false)).join();
+                List<Payload> fingers = f >= 103 && f <= 105
+                        ? List.of(sourceAfis("fvc2002-db1b/" + f + "_1.tif"), sourceAfis("fvc2000-db1b/" + f + "_1.tif"))
+                        : List.of(sourceAfis("fvc2002-db1b/" + f + "_1.tif"));
+                engine.enrol(new EnrolRequest("db1b-" + f, "fingerprint", "test", Map.of(), fingers, false)).join();
             }
             // one record enrolled straight from the image (SourceAFIS's sample is another impression of
             // FVC2002 DB1 finger 102: it scores > 200 against 102_1, so probes of 102 are avoided below)
@@ -53,8 +56,14 @@ class FingerprintEngineTest {
                     assertTrue(r.candidates().get(0).score() >= 40, mode + " " + r.candidates().get(0));
                     assertEquals("SourceAFIS similarity", r.scoreMeaning().scale());
                     assertEquals(11, r.slotsScanned());
-                    assertEquals(4, r.rescored());
+                    assertEquals(mode.equals("fast") ? 4 : 0, r.rescored());
                 }
+                // the mate is the second finger (continuation slot) of a two-finger record
+                IdentifyResult r = engine.identify(new IdentifyRequest("fingerprint",
+                        List.of(sourceAfis("fvc2000-db1b/104_3.tif")), Map.of("mode", mode), 3,
+                        Float.NEGATIVE_INFINITY, SearchFilter.NONE, Long.MAX_VALUE), SearchControl.NONE).join();
+                assertEquals("db1b-104", r.candidates().get(0).id(), mode);
+                assertTrue(r.candidates().get(0).score() >= 40, mode + " " + r.candidates().get(0));
             }
             IdentifyResult r = engine.identify(new IdentifyRequest("fingerprint",
                     List.of(FingerprintModalityTest.image("sourceafis-testdata/probe.png")), Map.of(), 3, 40f,

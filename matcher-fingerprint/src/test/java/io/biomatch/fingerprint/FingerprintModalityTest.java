@@ -191,10 +191,14 @@ class FingerprintModalityTest {
         assertEquals(single, MODALITY.compare(asIndex, record), 0f);
         assertEquals(single, MODALITY.compare(unknown, record), 0f);
         assertTrue(MODALITY.compare(asThumb, record) < single);
+        assertEquals(2, MODALITY.slotsFor(record));
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment slot = arena.allocate(MODALITY.slotBytes(), 64);
+            MemorySegment slot = arena.allocate(2L * MODALITY.slotBytes(), 64);
+            assertThrows(IllegalArgumentException.class,
+                    () -> MODALITY.writeSlot(record, slot.asSlice(0, MODALITY.slotBytes())));
             MODALITY.writeSlot(record, slot);
             assertEquals(2, FingerSlotLayout.fingerCount(slot, 0));
+            assertEquals(0, FingerSlotLayout.fingerCount(slot, MODALITY.slotBytes()));
             assertEquals(2, FingerSlotLayout.position(slot, FingerSlotLayout.fingerOffset(0, 1)));
             float fastIndex = MODALITY.kernel().score(asIndex, slot, 0);
             float fastThumb = MODALITY.kernel().score(asThumb, slot, 0);
@@ -206,9 +210,20 @@ class FingerprintModalityTest {
     void scoreMeaningAndSlotSize() {
         assertEquals(40f, MODALITY.scoreMeaning().defaultThreshold());
         assertTrue(MODALITY.scoreMeaning().thresholdMeaning().contains("0.01"));
-        assertEquals(2 * 2048, MODALITY.slotBytes());
+        // one 2 KiB slot per finger, whatever the record size
+        assertEquals(2048, MODALITY.slotBytes());
         assertEquals(2048, new FingerprintModality(FingerprintModality.Config.defaults().withMaxFingers(1)).slotBytes());
+        assertEquals(1, MODALITY.slotsFor(stored("fvc2002-db1b/105_1.tif")));
+        assertEquals(1, MODALITY.slotsFor(new byte[3]));
         assertTrue(MODALITY.shortlistSize(5) >= 5);
+        byte[] iso = file("sourceafis-testdata/iso-probe.dat");
+        List<Payload> p = List.of(new Payload("iso-19794-2", iso));
+        assertEquals(7, MODALITY.shortlistSize(MODALITY.prepareProbe(p, Map.of("shortlist", "7")), 3));
+        assertEquals(10, MODALITY.shortlistSize(MODALITY.prepareProbe(p, Map.of("shortlist", "7")), 10));
+        assertEquals(MODALITY.shortlistSize(3), MODALITY.shortlistSize(MODALITY.prepareProbe(p, Map.of()), 3));
+        assertEquals(0, MODALITY.shortlistSize(MODALITY.prepareProbe(p, Map.of("mode", "exhaustive")), 3));
+        assertInvalid(() -> MODALITY.prepareProbe(p, Map.of("shortlist", "0")));
+        assertInvalid(() -> MODALITY.prepareProbe(p, Map.of("shortlist", "lots")));
         assertTrue(Modality.class.isAssignableFrom(FingerprintModality.class));
     }
 

@@ -4,9 +4,11 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 /**
- * Off-heap layout of one fingerprint record in a shard segment: {@code maxFingers} finger blocks of
- * {@link #FINGER_BYTES} bytes each (slot = maxFingers x 2048 B; block 0 also carries the record's finger
- * count). Native byte order (slots are rebuilt from the record store, never persisted as such).
+ * Off-heap layout of one fingerprint record in a shard segment: one finger block of {@link #FINGER_BYTES}
+ * bytes per finger, in consecutive slots (the engine's slot stride is one block; a record of n fingers takes
+ * n slots, and only the first is visited by the scan). Block 0 carries the record's finger count so the
+ * kernel knows how many blocks follow. Native byte order (slots are rebuilt from the record store, never
+ * persisted as such).
  *
  * <pre>
  * finger block, 2048 bytes

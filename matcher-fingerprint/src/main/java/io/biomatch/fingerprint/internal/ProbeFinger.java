@@ -16,6 +16,8 @@ public final class ProbeFinger {
     public final long[] hard0, hard1, soft0, soft1;
     public final int[] hardCount;
     public final int[] angle256;
+    /** Positions (px) of the code-bearing minutiae. */
+    public final float[] x, y;
     public final FingerprintTemplate template;
     public final FingerprintMatcher matcher;
 
@@ -34,6 +36,7 @@ public final class ProbeFinger {
         int c = 0;
         long[] h0 = new long[n], h1 = new long[n], s0 = new long[n], s1 = new long[n];
         int[] hc = new int[n], a = new int[n];
+        float[] xs = new float[n], ys = new float[n];
         for (int i = 0; i < n; i++) {
             int bits = Long.bitCount(hard[2 * i]) + Long.bitCount(hard[2 * i + 1]);
             if (bits < MIN_NEIGHBOURS) {
@@ -45,6 +48,8 @@ public final class ProbeFinger {
             s1[c] = soft[2 * i + 1];
             hc[c] = bits;
             a[c] = LocalStructures.angle256(m.direction[i]);
+            xs[c] = m.x[i];
+            ys[c] = m.y[i];
             c++;
         }
         this.count = c;
@@ -54,6 +59,8 @@ public final class ProbeFinger {
         this.soft1 = java.util.Arrays.copyOf(s1, c);
         this.hardCount = java.util.Arrays.copyOf(hc, c);
         this.angle256 = java.util.Arrays.copyOf(a, c);
+        this.x = java.util.Arrays.copyOf(xs, c);
+        this.y = java.util.Arrays.copyOf(ys, c);
     }
 
     /** Finger positions are compatible when either is unknown (0) or both are the same finger. */

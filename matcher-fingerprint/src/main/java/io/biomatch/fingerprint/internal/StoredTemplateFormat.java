@@ -59,6 +59,18 @@ public final class StoredTemplateFormat {
         return b.array();
     }
 
+    /** The finger count from the header, or -1 when the header is not a version-1 template (no checksum test). */
+    public static int fingerCount(byte[] bytes) {
+        if (bytes == null || bytes.length < 12) {
+            return -1;
+        }
+        ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        if (b.getInt() != MAGIC || (b.get() & 0xFF) != VERSION) {
+            return -1;
+        }
+        return b.get() & 0xFF;
+    }
+
     public static List<Finger> decode(byte[] bytes) {
         if (bytes == null || bytes.length < 12) {
             throw Modality.invalid("stored fingerprint template is truncated");

@@ -1,0 +1,175 @@
+package io.biomatch.bench.fingerprint;
+
+import com.machinezoo.sourceafis.FingerprintTemplate;
+import io.biomatch.core.Payload;
+import io.biomatch.core.SharedData;
+import io.biomatch.core.spi.Bits;
+import io.biomatch.core.spi.Rescorer;
+import io.biomatch.core.spi.TopK;
+import io.biomatch.fingerprint.FingerprintBackground;
+import io.biomatch.fingerprint.FingerprintModality;
+import io.biomatch.fingerprint.FingerprintProbe;
+import io.biomatch.fingerprint.internal.FingerSlotLayout;
+import io.biomatch.fingerprint.internal.StoredTemplateFormat;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * Fingerprint 1:N stages, per comparison (ns/op), one thread:
+ * <ul>
+ *   <li>{@code firstStageScan}: the fast kernel's {@code scan} over {@code SLOTS} off-heap slots (seeded
+ *   background + 10 gallery fingers) into a top-{@code shortlist} (with its exact pruning), per slot;</li>
+ *   <li>{@code firstStageScoreUnpruned}: the kernel's single-slot {@code score} (no pruning), per slot;</li>
+ *   <li>{@code rescore}: the second stage per candidate as the engine runs it (stored template bytes decoded,
+ *   then one SourceAFIS match);</li>
+ *   <li>{@code sourceafisMatch}: one SourceAFIS {@code match} on a heap template (the exhaustive 1:N
+ *   reference's cost per comparison).</li>
+ * </ul>
+ * Data: ISO templates of {@code fvc-iso19794-2-secugen/fvc2002-db1b} (impression 1 enrolled, impression 3
+ * as probes), background from the other sets ({@link FingerprintBackground}, seed 42). Setup checks that
+ * each probe's mate ranks first in the first stage or the re-scored short list and scores >= 40 (sanity).
+ * Run: {@code bench/run FingerprintBenchmark}.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(1)
+public class FingerprintBenchmark {
+    static final int SLOTS = 20_000;
+
+    @Param({"20"})
+    int shortlist;
+
+    FingerprintModality modality;
+    Arena arena;
+    MemorySegment slots;
+    long[] live;
+    int slotBytes;
+    List<FingerprintProbe> probes = new ArrayList<>();
+    List<byte[]> stored = new ArrayList<>();
+    List<FingerprintTemplate> heapTemplates = new ArrayList<>();
+    Rescorer<FingerprintProbe> rescorer;
+    TopK top = new TopK(Integer::compare);
+    int next;
+
+    @Setup
+    public void setup() throws Exception {
+        modality = new FingerprintModality();
+        rescorer = modality.rescorer().orElseThrow();
+        Path iso = SharedData.require("fingerprint/fvc-iso19794-2-secugen");
+        Path set = iso.resolve("fvc2002-db1b");
+        FingerprintBackground bg = new FingerprintBackground(
+                FingerprintBackground.seeds(iso, Set.of("fvc2002-db1b", "fvc2002-db3b"), List.of()), 42);
+        for (int f = 101; f <= 110; f++) {
+            byte[] t = modality.extractTemplate(List.of(new Payload("iso-19794-2",
+                    Files.readAllBytes(set.resolve(f + "_1.iso")))));
+            stored.add(t);
+            heapTemplates.add(new FingerprintTemplate(StoredTemplateFormat.decode(t).get(0).sourceAfis()));
+            probes.add(modality.prepareProbe(List.of(new Payload("iso-19794-2",
+                    Files.readAllBytes(set.resolve(f + "_3.iso")))), Map.of()));
+        }
+        slotBytes = modality.slotBytes();
+        int n = SLOTS - stored.size();
+        arena = Arena.ofShared();
+        slots = arena.allocate((long) SLOTS * slotBytes, 64);
+        for (int i = 0; i < n; i++) {
+            FingerSlotLayout.writeFinger(slots, (long) i * slotBytes, 0, bg.generate(i), 1);
+        }
+        for (int g = 0; g < stored.size(); g++) {
+            modality.writeSlot(stored.get(g), slots.asSlice((long) (n + g) * slotBytes, slotBytes));
+        }
+        live = new long[Bits.words(SLOTS)];
+        for (int i = 0; i < SLOTS; i++) {
+            Bits.set(live, i);
+        }
+        // sanity: mate in the short list, first after re-scoring, SourceAFIS score >= 40, for most probes
+        int ok = 0;
+        for (int p = 0; p < probes.size(); p++) {
+            top.reset(shortlist, Float.NEGATIVE_INFINITY);
+            modality.kernel().scan(probes.get(p), slots, slotBytes, live, 0, SLOTS, top);
+            float[] sc = new float[shortlist];
+            int[] ords = new int[shortlist];
+            int k = top.drainBestFirst(sc, ords);
+            int mate = n + p, best = -1;
+            float bestScore = -1;
+            for (int q = 0; q < k; q++) {
+                if (ords[q] >= n) {
+                    float s = rescorer.rescore(probes.get(p), stored.get(ords[q] - n));
+                    if (s > bestScore) {
+                        bestScore = s;
+                        best = ords[q];
+                    }
+                }
+            }
+            ok += best == mate && bestScore >= 40 ? 1 : 0;
+        }
+        if (ok < 7) {
+            throw new IllegalStateException("sanity check failed: only " + ok + " of 10 mates found");
+        }
+        System.out.println("sanity: " + ok + " of 10 probes find their mate first among " + SLOTS + " slots");
+    }
+
+    @TearDown
+    public void tearDown() {
+        arena.close();
+    }
+
+    FingerprintProbe nextProbe() {
+        FingerprintProbe p = probes.get(next);
+        next = (next + 1) % probes.size();
+        return p;
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(SLOTS)
+    public int firstStageScan() {
+        top.reset(shortlist, Float.NEGATIVE_INFINITY);
+        modality.kernel().scan(nextProbe(), slots, slotBytes, live, 0, SLOTS, top);
+        return top.size();
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(SLOTS)
+    public float firstStageScoreUnpruned() {
+        FingerprintProbe p = nextProbe();
+        float sum = 0;
+        for (int i = 0; i < SLOTS; i++) {
+            sum += modality.kernel().score(p, slots, (long) i * slotBytes);
+        }
+        return sum;
+    }
+
+    @Benchmark
+    public float rescore() {
+        FingerprintProbe p = nextProbe();
+        return rescorer.rescore(p, stored.get((next * 3) % stored.size()));
+    }
+
+    @Benchmark
+    public double sourceafisMatch() {
+        FingerprintProbe p = nextProbe();
+        return p.fingers()[0].matcher.match(heapTemplates.get((next * 3) % heapTemplates.size()));
+    }
+}

@@ -1,0 +1,455 @@
+package io.biomatch.fingerprint;
+
+import com.machinezoo.sourceafis.FingerprintMatcher;
+import com.machinezoo.sourceafis.FingerprintTemplate;
+import io.biomatch.core.spi.Bits;
+import io.biomatch.core.spi.TopK;
+import io.biomatch.fingerprint.internal.FingerSlotLayout;
+import io.biomatch.fingerprint.internal.Minutiae;
+import io.biomatch.fingerprint.internal.StoredTemplateFormat;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Identification inside a large seeded background ({@link FingerprintBackground}): the FVC sets'
+ * impression 1 of every finger plus {@code background} generated templates form the gallery (one 2 KiB
+ * slot each, off-heap); every other impression is a probe.
+ *
+ * <ul>
+ *   <li>Fast path, every probe: the first-stage kernel scans all slots (timed, one thread per probe), the
+ *   best {@code max(shortlists)} are re-scored by SourceAFIS; rank-1 for each short-list size S is read
+ *   from the same pass (the best SourceAFIS score among the first S).</li>
+ *   <li>Exhaustive SourceAFIS, on a sample of probes: every slot's template matched by SourceAFIS
+ *   ({@code FingerprintMatcher.match} on heap templates; only the match calls are timed, template
+ *   construction is not charged). Its rank-1 on the sample is compared with the fast path's on the same
+ *   probes; for the other probes the best re-scored among the top {@code max(shortlists)} stands in (on
+ *   the sample the stand-in's agreement with exhaustive is reported).</li>
+ *   <li>Speed-up for S = exhaustive time / (first-stage time + S x re-scoring cost), all measured in this
+ *   run; re-scoring cost = decoding the stored template bytes + one SourceAFIS match, as the engine does.</li>
+ *   <li>Mates sit after the background (ties rank the background first: conservative).</li>
+ * </ul>
+ * Everything scales linearly with the gallery (first stage, exhaustive, impostor-driven mate ranks), so a
+ * short list S at background N corresponds to S x (1,000,000 / N) at 1,000,000 with the same speed-up;
+ * {@link Result#toText()} prints that projection.
+ */
+public final class FingerprintScaleEval {
+    public record Options(int background, long seed, int threads, int exhaustiveProbes, List<Integer> shortlists,
+                          boolean mirroredSeeds) {
+        public static Options defaults() {
+            return new Options(100_000, 42, Math.max(1, Runtime.getRuntime().availableProcessors()), 10,
+                    List.of(1, 5, 10, 20, 50, 100, 200, 500, 1000), true);
+        }
+    }
+
+    public record Point(int shortlist, double shortlistFraction, double rank1, double rank1LostVsStandIn,
+                        double mateInShortlist, double sampleRank1, double sampleRank1Lost, double speedup,
+                        double searchMillisOneThread, int projectedShortlistAt1M) {
+    }
+
+    public record SetPoint(String set, int probes, double standInRank1, List<Double> rank1BySortlist) {
+    }
+
+    public record Result(int background, int gallerySlots, int seeds, int probes, long offHeapBytesPerFinger,
+                         long offHeapBytes, long heapBytesBefore, long heapBytesAfterBuild,
+                         long heapBytesAfterSearch, double firstStageComparisonsPerSecond,
+                         double sourceafisComparisonsPerSecond, double rescoreMillisPerCandidate,
+                         double firstStageMillisPerSearch, double exhaustiveMillisPerSearch,
+                         int exhaustiveSampleProbes, double sampleExhaustiveRank1, double sampleStandInAgreement,
+                         double standInRank1, int[] mateRankPercentiles, double maxBackgroundScoreP50,
+                         int backgroundAbove40, List<SetPoint> sets, List<Point> points) {
+        public String toText() {
+            StringBuilder b = new StringBuilder();
+            b.append(String.format(Locale.ROOT,
+                    "fingerprint scale eval: %,d background + %d gallery fingers (%d seed templates), %d probes%n",
+                    background, gallerySlots - background, seeds, probes));
+            b.append(String.format(Locale.ROOT,
+                    "off-heap %,d B per finger, %,d B total; heap used after GC: %,d B before, %,d B after "
+                            + "building the background, %,d B after searching%n",
+                    offHeapBytesPerFinger, offHeapBytes, heapBytesBefore, heapBytesAfterBuild, heapBytesAfterSearch));
+            b.append(String.format(Locale.ROOT,
+                    "per thread: first stage %,.0f comparisons/s, SourceAFIS %,.0f comparisons/s (x%.1f); re-scoring "
+                            + "%.3f ms/candidate; first stage %.1f ms/search, exhaustive SourceAFIS %.0f ms/search%n",
+                    firstStageComparisonsPerSecond, sourceafisComparisonsPerSecond,
+                    firstStageComparisonsPerSecond / sourceafisComparisonsPerSecond, rescoreMillisPerCandidate,
+                    firstStageMillisPerSearch, exhaustiveMillisPerSearch));
+            b.append(String.format(Locale.ROOT,
+                    "exhaustive SourceAFIS on %d sample probes: rank-1 %.2f %%; stand-in (best re-scored of the top "
+                            + "%d) agrees on %.0f %% of them; stand-in rank-1 over all probes %.2f %%%n",
+                    exhaustiveSampleProbes, 100 * sampleExhaustiveRank1, points.get(points.size() - 1).shortlist(),
+                    100 * sampleStandInAgreement, 100 * standInRank1));
+            b.append(String.format(Locale.ROOT,
+                    "sample: median over probes of the best background SourceAFIS score %.1f; background scores >= 40: %d%n",
+                    maxBackgroundScoreP50, backgroundAbove40));
+            b.append(String.format(Locale.ROOT, "mate first-stage rank percentiles 50/90/95/99/max: %s%n",
+                    Arrays.toString(mateRankPercentiles)));
+            b.append(String.format(Locale.ROOT, "%n%7s %9s %9s %10s %9s %12s %12s %9s %10s %12s%n", "S", "S/N %",
+                    "rank-1", "lost(pts)", "mate in", "sample r-1", "sample lost", "speed-up", "ms/search",
+                    "S at 1M"));
+            for (Point p : points) {
+                b.append(String.format(Locale.ROOT, "%7d %9.3f %8.2f%% %10.2f %8.2f%% %11.2f%% %12.2f %9.1f %10.1f %12d%n",
+                        p.shortlist(), 100 * p.shortlistFraction(), 100 * p.rank1(), 100 * p.rank1LostVsStandIn(),
+                        100 * p.mateInShortlist(), 100 * p.sampleRank1(), 100 * p.sampleRank1Lost(), p.speedup(),
+                        p.searchMillisOneThread(), p.projectedShortlistAt1M()));
+            }
+            b.append(String.format(Locale.ROOT, "%nper set: rank-1 of the stand-in, then fast at each S%n"));
+            for (SetPoint s : sets) {
+                StringBuilder r = new StringBuilder();
+                for (double v : s.rank1BySortlist()) {
+                    r.append(String.format(Locale.ROOT, " %.1f", 100 * v));
+                }
+                b.append(String.format(Locale.ROOT, "  %-14s %3d probes  stand-in %.1f %%  fast:%s%n", s.set(),
+                        s.probes(), 100 * s.standInRank1(), r));
+            }
+            return b.toString();
+        }
+    }
+
+    private FingerprintScaleEval() {
+    }
+
+    static long usedHeap() {
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+        }
+        Runtime rt = Runtime.getRuntime();
+        return rt.totalMemory() - rt.freeMemory();
+    }
+
+    public static Result run(List<Path> setDirs, Path isoRoot, Options o) throws Exception {
+        FingerprintModality modality = new FingerprintModality(FingerprintModality.Config.defaults().withMaxFingers(1));
+        Map<String, List<FingerprintEval.Item>> sets = FingerprintEval.load(modality, setDirs, o.threads());
+        List<FingerprintEval.Item> gallery = new ArrayList<>();
+        List<FingerprintEval.Item> probes = new ArrayList<>();
+        List<Minutiae> mirrored = new ArrayList<>();
+        for (List<FingerprintEval.Item> items : sets.values()) {
+            for (FingerprintEval.Item it : items) {
+                (it.impression() == 1 ? gallery : probes).add(it);
+                if (o.mirroredSeeds()) {
+                    mirrored.add(StoredTemplateFormat.decode(it.stored()).get(0).minutiae());
+                }
+            }
+        }
+        gallery.sort(Comparator.comparing(FingerprintEval.Item::key));
+        Map<String, Integer> mateOf = new java.util.HashMap<>();
+        int n = o.background();
+        for (int g = 0; g < gallery.size(); g++) {
+            mateOf.put(gallery.get(g).key(), n + g);
+        }
+        probes.removeIf(p -> !mateOf.containsKey(p.key()));
+        FingerprintBackground bg = new FingerprintBackground(
+                FingerprintBackground.seeds(isoRoot, new HashSet<>(sets.keySet()), mirrored), o.seed());
+
+        long heapBefore = usedHeap();
+        int total = n + gallery.size();
+        int slotBytes = modality.slotBytes();
+        List<Integer> sls = o.shortlists();
+        int smax = Math.min(total, sls.stream().mapToInt(Integer::intValue).max().orElse(100));
+        try (Arena arena = Arena.ofShared()) {
+            MemorySegment slots = arena.allocate((long) total * slotBytes, 64);
+            ExecutorService pool = Executors.newFixedThreadPool(o.threads());
+            try {
+                List<Future<?>> fs = new ArrayList<>();
+                int chunk = 4096;
+                for (int from = 0; from < n; from += chunk) {
+                    int a = from, z = Math.min(n, from + chunk);
+                    fs.add(pool.submit(() -> {
+                        for (int i = a; i < z; i++) {
+                            FingerSlotLayout.writeFinger(slots, (long) i * slotBytes, 0, bg.generate(i), 1);
+                        }
+                    }));
+                }
+                for (Future<?> f : fs) {
+                    f.get();
+                }
+                for (int g = 0; g < gallery.size(); g++) {
+                    modality.writeSlot(gallery.get(g).stored(), slots.asSlice((long) (n + g) * slotBytes, slotBytes));
+                }
+                long heapAfterBuild = usedHeap();
+                long[] live = new long[Bits.words(total)];
+                for (int i = 0; i < total; i++) {
+                    Bits.set(live, i);
+                }
+                // warm-up
+                TopK warm = new TopK(Integer::compare);
+                for (int w = 0; w < 2; w++) {
+                    warm.reset(smax, Float.NEGATIVE_INFINITY);
+                    modality.kernel().scan(probes.get(w).probe(), slots, slotBytes, live, 0, Math.min(total, 50_000), warm);
+                }
+                // fast path: first stage + re-scoring of the top smax
+                int P = probes.size();
+                int[][] shortOrd = new int[P][];
+                double[][] shortAfis = new double[P][];
+                int[] mateRank = new int[P];
+                long[] firstNanos = new long[P];
+                List<Future<?>> pf = new ArrayList<>();
+                for (int p = 0; p < P; p++) {
+                    int pi = p;
+                    pf.add(pool.submit(() -> {
+                        FingerprintEval.Item probe = probes.get(pi);
+                        TopK top = new TopK(Integer::compare);
+                        top.reset(smax, Float.NEGATIVE_INFINITY);
+                        long t0 = System.nanoTime();
+                        modality.kernel().scan(probe.probe(), slots, slotBytes, live, 0, total, top);
+                        firstNanos[pi] = System.nanoTime() - t0;
+                        float[] sc = new float[smax];
+                        int[] ords = new int[smax];
+                        int k = top.drainBestFirst(sc, ords);
+                        int mate = mateOf.get(probe.key());
+                        float mateFirst = modality.kernel().score(probe.probe(), slots, (long) mate * slotBytes);
+                        // rank of the mate by first-stage score (ties: background first)
+                        int rank = 1;
+                        var scratch = new io.biomatch.fingerprint.internal.FirstStage.Scratch();
+                        for (int i = 0; i < total; i++) {
+                            if (i != mate) {
+                                float s = io.biomatch.fingerprint.internal.FirstStage.score(probe.probe().fingers(),
+                                        slots, (long) i * slotBytes, scratch);
+                                if (s > mateFirst || (s == mateFirst && i < mate)) {
+                                    rank++;
+                                }
+                            }
+                        }
+                        mateRank[pi] = rank;
+                        FingerprintMatcher matcher = probe.probe().fingers()[0].matcher;
+                        double[] afis = new double[k];
+                        for (int q = 0; q < k; q++) {
+                            int ord = ords[q];
+                            FingerprintTemplate t = ord >= n ? gallery.get(ord - n).template()
+                                    : bg.generate(ord).toSourceAfis();
+                            afis[q] = matcher.match(t);
+                        }
+                        shortOrd[pi] = Arrays.copyOf(ords, k);
+                        shortAfis[pi] = afis;
+                    }));
+                }
+                for (Future<?> f : pf) {
+                    f.get();
+                }
+                long heapAfterSearch = usedHeap();
+                // re-scoring cost as the engine pays it: decode stored bytes + match
+                double rescoreMillis;
+                {
+                    var rescorer = modality.rescorer().orElseThrow();
+                    double sink = 0;
+                    for (int w = 0; w < 200; w++) {
+                        sink += rescorer.rescore(probes.get(w % P).probe(), gallery.get(w % gallery.size()).stored());
+                    }
+                    int reps = 1000;
+                    long t0 = System.nanoTime();
+                    for (int w = 0; w < reps; w++) {
+                        sink += rescorer.rescore(probes.get(w % P).probe(), gallery.get((w * 7) % gallery.size()).stored());
+                    }
+                    rescoreMillis = (System.nanoTime() - t0) / 1e6 / reps;
+                    if (sink == -1) {
+                        System.out.print("");
+                    }
+                }
+                // exhaustive SourceAFIS on a sample of probes
+                List<Integer> sample = new ArrayList<>();
+                for (int p = 0; p < P; p++) {
+                    sample.add(p);
+                }
+                Collections.shuffle(sample, new Random(o.seed()));
+                sample = new ArrayList<>(sample.subList(0, Math.min(o.exhaustiveProbes(), P)));
+                Collections.sort(sample);
+                int K = sample.size();
+                double[][] exBest = new double[o.threads()][K];
+                int[][] exBestOrd = new int[o.threads()][K];
+                double[][] exBg = new double[o.threads()][K];
+                AtomicLong matchNanos = new AtomicLong();
+                AtomicLong matches = new AtomicLong();
+                int[] above40 = new int[1];
+                List<Future<?>> ef = new ArrayList<>();
+                int per = (total + o.threads() - 1) / o.threads();
+                final List<Integer> fsample = sample;
+                for (int t = 0; t < o.threads(); t++) {
+                    int tt = t, a = t * per, z = Math.min(total, (t + 1) * per);
+                    ef.add(pool.submit(() -> {
+                        FingerprintMatcher[] ms = new FingerprintMatcher[K];
+                        for (int q = 0; q < K; q++) {
+                            ms[q] = new FingerprintMatcher(probes.get(fsample.get(q)).template());
+                            exBest[tt][q] = -1;
+                        }
+                        long nanos = 0;
+                        int hi = 0;
+                        for (int i = a; i < z; i++) {
+                            FingerprintTemplate t2 = i >= n ? gallery.get(i - n).template() : bg.generate(i).toSourceAfis();
+                            long t0 = System.nanoTime();
+                            for (int q = 0; q < K; q++) {
+                                double s = ms[q].match(t2);
+                                int mate = mateOf.get(probes.get(fsample.get(q)).key());
+                                if (i != mate && i < n && s >= 40) {
+                                    hi++;
+                                }
+                                if (i < n && s > exBg[tt][q]) {
+                                    exBg[tt][q] = s;
+                                }
+                                if (s > exBest[tt][q]) { // ties: lower ordinal first
+                                    exBest[tt][q] = s;
+                                    exBestOrd[tt][q] = i;
+                                }
+                            }
+                            nanos += System.nanoTime() - t0;
+                        }
+                        matchNanos.addAndGet(nanos);
+                        matches.addAndGet((long) (z - a) * K);
+                        synchronized (above40) {
+                            above40[0] += hi;
+                        }
+                    }));
+                }
+                for (Future<?> f : ef) {
+                    f.get();
+                }
+                double afisRate = matches.get() / (matchNanos.get() / 1e9);
+                long firstSum = 0;
+                for (long v : firstNanos) {
+                    firstSum += v;
+                }
+                double firstMillis = firstSum / 1e6 / P;
+                double firstRate = total / (firstMillis / 1e3);
+                double exMillis = total / afisRate * 1e3;
+
+                // exhaustive results on the sample; background max score (sample)
+                boolean[] exCorrect = new boolean[P];
+                boolean[] inSample = new boolean[P];
+                double[] bgMax = new double[K];
+                int exOk = 0, agree = 0;
+                for (int q = 0; q < K; q++) {
+                    int p = sample.get(q);
+                    inSample[p] = true;
+                    double best = -1;
+                    int bestOrd = Integer.MAX_VALUE;
+                    for (int t = 0; t < o.threads(); t++) {
+                        if (exBest[t][q] > best || (exBest[t][q] == best && exBestOrd[t][q] < bestOrd)) {
+                            best = exBest[t][q];
+                            bestOrd = exBestOrd[t][q];
+                        }
+                    }
+                    int mate = mateOf.get(probes.get(p).key());
+                    exCorrect[p] = bestOrd == mate;
+                    exOk += exCorrect[p] ? 1 : 0;
+                    boolean standIn = fastCorrect(shortOrd[p], shortAfis[p], shortOrd[p].length, mate);
+                    agree += standIn == exCorrect[p] ? 1 : 0;
+                    for (int t = 0; t < o.threads(); t++) {
+                        bgMax[q] = Math.max(bgMax[q], exBg[t][q]);
+                    }
+                }
+                double[] bgm = bgMax.clone();
+                Arrays.sort(bgm);
+                int standInOk = 0;
+                for (int p = 0; p < P; p++) {
+                    standInOk += fastCorrect(shortOrd[p], shortAfis[p], shortOrd[p].length, mateOf.get(probes.get(p).key())) ? 1 : 0;
+                }
+                List<Point> points = new ArrayList<>();
+                for (int s : sls) {
+                    int S = Math.min(s, total);
+                    int ok = 0, in = 0, sOk = 0, sLost = 0, lost = 0;
+                    for (int p = 0; p < P; p++) {
+                        int mate = mateOf.get(probes.get(p).key());
+                        boolean f = fastCorrect(shortOrd[p], shortAfis[p], S, mate);
+                        boolean ref = fastCorrect(shortOrd[p], shortAfis[p], shortOrd[p].length, mate);
+                        ok += f ? 1 : 0;
+                        lost += (ref ? 1 : 0) - (f ? 1 : 0);
+                        in += mateRank[p] <= S ? 1 : 0;
+                        if (inSample[p]) {
+                            sOk += f ? 1 : 0;
+                            sLost += (exCorrect[p] ? 1 : 0) - (f ? 1 : 0);
+                        }
+                    }
+                    double ms = firstMillis + S * rescoreMillis;
+                    points.add(new Point(S, (double) S / total, (double) ok / P, (double) lost / P, (double) in / P,
+                            K == 0 ? Double.NaN : (double) sOk / K, K == 0 ? Double.NaN : (double) sLost / K,
+                            exMillis / ms, ms, (int) Math.round(S * (1_000_000.0 / total))));
+                }
+                List<SetPoint> setPoints = new ArrayList<>();
+                for (String set : sets.keySet()) {
+                    int cnt = 0, st = 0;
+                    double[] r = new double[sls.size()];
+                    for (int p = 0; p < P; p++) {
+                        if (!probes.get(p).set().equals(set)) {
+                            continue;
+                        }
+                        cnt++;
+                        int mate = mateOf.get(probes.get(p).key());
+                        st += fastCorrect(shortOrd[p], shortAfis[p], shortOrd[p].length, mate) ? 1 : 0;
+                        for (int s = 0; s < sls.size(); s++) {
+                            r[s] += fastCorrect(shortOrd[p], shortAfis[p], Math.min(sls.get(s), total), mate) ? 1 : 0;
+                        }
+                    }
+                    List<Double> rl = new ArrayList<>();
+                    for (double v : r) {
+                        rl.add(cnt == 0 ? Double.NaN : v / cnt);
+                    }
+                    setPoints.add(new SetPoint(set, cnt, cnt == 0 ? Double.NaN : (double) st / cnt, rl));
+                }
+                int[] ranks = mateRank.clone();
+                Arrays.sort(ranks);
+                int[] pct = {ranks[(int) (0.5 * (P - 1))], ranks[(int) (0.9 * (P - 1))], ranks[(int) (0.95 * (P - 1))],
+                        ranks[(int) (0.99 * (P - 1))], ranks[P - 1]};
+                double bgMedian = K == 0 ? Double.NaN : bgm[K / 2];
+                return new Result(n, total, bg.seedCount(), P, slotBytes, (long) total * slotBytes, heapBefore,
+                        heapAfterBuild, heapAfterSearch, firstRate, afisRate, rescoreMillis, firstMillis, exMillis, K,
+                        K == 0 ? Double.NaN : (double) exOk / K, K == 0 ? Double.NaN : (double) agree / K,
+                        (double) standInOk / P, pct, bgMedian, above40[0], setPoints, points);
+            } finally {
+                pool.shutdown();
+            }
+        }
+    }
+
+    /** The mate has the best SourceAFIS score among the first {@code s} of the short list (ties: lower ordinal). */
+    static boolean fastCorrect(int[] ords, double[] afis, int s, int mate) {
+        int best = -1;
+        for (int q = 0; q < Math.min(s, ords.length); q++) {
+            if (best < 0 || afis[q] > afis[best] || (afis[q] == afis[best] && ords[q] < ords[best])) {
+                best = q;
+            }
+        }
+        return best >= 0 && ords[best] == mate;
+    }
+
+    /**
+     * {@code java ... FingerprintScaleEval [--json] [--background N] [--seed S] [--threads T]
+     * [--exhaustive-probes K] [--iso DIR] SET_DIR...}
+     */
+    public static void main(String[] args) throws Exception {
+        Options d = Options.defaults();
+        int background = d.background(), threads = d.threads(), ex = d.exhaustiveProbes();
+        long seed = d.seed();
+        boolean json = false;
+        Path iso = null;
+        List<Path> dirs = new ArrayList<>();
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--json" -> json = true;
+                case "--background" -> background = Integer.parseInt(args[++i]);
+                case "--seed" -> seed = Long.parseLong(args[++i]);
+                case "--threads" -> threads = Integer.parseInt(args[++i]);
+                case "--exhaustive-probes" -> ex = Integer.parseInt(args[++i]);
+                case "--iso" -> iso = Path.of(args[++i]);
+                default -> dirs.add(Path.of(args[i]));
+            }
+        }
+        if (iso == null && !dirs.isEmpty()) {
+            iso = dirs.get(0).toAbsolutePath().getParent().resolve("fvc-iso19794-2-secugen");
+        }
+        Result r = run(dirs, iso, new Options(background, seed, threads, ex, d.shortlists(), d.mirroredSeeds()));
+        System.out.println(json ? new com.google.gson.GsonBuilder().setPrettyPrinting()
+                .serializeSpecialFloatingPointValues().create().toJson(r) : r.toText());
+    }
+}
