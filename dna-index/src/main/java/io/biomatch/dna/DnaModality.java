@@ -25,7 +25,10 @@ import java.util.function.Supplier;
  *
  * <p><b>Search options</b> ({@link DnaSearchOptions}): {@code mode=stringency} (default) with
  * {@code stringency=high|moderate|low}, {@code min_loci}, {@code mismatches}, {@code theta}, {@code formula},
- * {@code categories}; or {@code mode=mixture-lr} with {@code dropout}, {@code dropin}, {@code theta}.
+ * {@code categories}; or {@code mode=mixture-lr} with {@code dropout}, {@code dropin}, {@code theta}; or
+ * {@code mode=familial} ({@link Familial}) with {@code relation=parent-child|full-sibling|half-sibling},
+ * {@code theta}, {@code mutation_rate} / {@code mutation_model} / {@code mutation_range} (parent-child), {@code min_loci},
+ * {@code categories}: score = log10 kinship LR, default threshold log10 4.
  *
  * <p><b>Scores</b> ({@link #scoreMeaning()}): log10 likelihood ratio. Stringency mode: Σ over matching compared
  * loci of log10(1 / P(probe's genotype at the locus)) (NRC II 4.10 θ correction by default; 2p for partial loci;
@@ -158,6 +161,16 @@ public final class DnaModality implements Modality<DnaProbe> {
     @Override
     public ScoreMeaning scoreMeaning(DnaProbe probe) {
         DnaSearchOptions o = probe.options();
+        if (o.mode() == DnaSearchOptions.Mode.FAMILIAL) {
+            return new ScoreMeaning("log10 likelihood ratio (kinship, " + o.relation().label + ")",
+                    Familial.DEFAULT_THRESHOLD_LOG10_LR, String.format(java.util.Locale.ROOT,
+                    "LR 10,000 (log10 4): P(profiles | candidate is the probe's %s) / P(profiles | unrelated),"
+                            + " IBD k0=%s k1=%s k2=%s, theta %s, mutation %s, over loci fully typed in both (at least"
+                            + " %d); excluded candidates (LR 0) are not returned. Among unrelated people LR >= 10,000"
+                            + " is rare but not impossible in large databases: confirm with Y-STR/lineage markers",
+                    o.relation().label.replace("parent-child", "parent or child"), o.relation().k0,
+                    o.relation().k1, o.relation().k2, o.theta(), o.mutation(), o.minLoci()));
+        }
         if (o.mode() == DnaSearchOptions.Mode.MIXTURE_LR) {
             return new ScoreMeaning("log10 likelihood ratio (mixture)", MIXTURE_THRESHOLD_LOG10_LR,
                     String.format(java.util.Locale.ROOT, "LR 1000 (log10 3), the SmartRank reporting threshold:"

@@ -16,12 +16,14 @@ import java.util.Arrays;
  *   <li>mixture-lr: {@code mixIndex[l * 256 + code]} maps a candidate allele to its evidence-allele index
  *       (0..m-1) or m (any other allele, "Q"), and {@code mixLog10Lr[l * 81 + i * 9 + j]} is log10 LR of the
  *       candidate genotype (i, j) at that locus.</li>
+ *   <li>familial: {@code kinHet}, {@code kinHom}, {@code kinIbd2}, {@code kinWord} ({@link Familial}).</li>
  * </ul>
  */
 public final class DnaProbe {
     static final int MIX_STRIDE = 9; // up to 8 evidence alleles + Q
 
     final StrProfile profile;
+    final AlleleFrequencies frequencies;
     final DnaSearchOptions options;
     final int lociMask;
     final byte[] member = new byte[Loci.MAX * 256];
@@ -29,11 +31,19 @@ public final class DnaProbe {
     final float[] weight = new float[Loci.MAX];
     final byte[] mixIndex;
     final float[] mixLog10Lr;
+    /** Familial search tables ({@link Familial}); null in other modes. */
+    final float[] kinHet;
+    final float[] kinHom;
+    final float[] kinIbd2;
+    final int[] kinWord;
+    final float kinK0;
 
     DnaProbe(StrProfile profile, DnaSearchOptions options, AlleleFrequencies freqs) {
         this.profile = profile;
+        this.frequencies = freqs;
         this.options = options;
-        int mask = profile.typedMask() & Loci.COMPARABLE_MASK;
+        boolean familial = options.mode() == DnaSearchOptions.Mode.FAMILIAL;
+        int mask = familial ? Familial.probeMask(profile) : profile.typedMask() & Loci.COMPARABLE_MASK;
         if (freqs != null && options.scoreLr()) {
             int m = mask;
             while (m != 0) {
@@ -76,6 +86,20 @@ public final class DnaProbe {
         } else {
             mixIndex = null;
             mixLog10Lr = null;
+        }
+        if (familial) {
+            kinHet = new float[Loci.MAX * 256];
+            kinHom = new float[Loci.MAX * 256];
+            kinIbd2 = new float[Loci.MAX];
+            kinWord = new int[Loci.MAX];
+            kinK0 = (float) options.relation().k0;
+            Familial.fill(this, freqs);
+        } else {
+            kinHet = null;
+            kinHom = null;
+            kinIbd2 = null;
+            kinWord = null;
+            kinK0 = 0f;
         }
     }
 

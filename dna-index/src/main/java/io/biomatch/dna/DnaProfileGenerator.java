@@ -190,6 +190,39 @@ public final class DnaProfileGenerator {
         return new SplittableRandom(seed * 0x9E3779B97F4A7C15L + i * 4 + stream);
     }
 
+    /**
+     * A full profile of a new relative of profile {@code i} (all generator loci typed): a child (one of i's alleles
+     * plus a random one), a full sibling (parents drawn as i's two alleles each plus a random one: IBD 0/1/2 with
+     * 1/4, 1/2, 1/4) or a half sibling (one parent shared). {@code seed} picks the relative.
+     */
+    public StrProfile relative(long i, Familial.Relation rel, long seed) {
+        int[][] base = genotypes(i);
+        SplittableRandom r = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + i);
+        int[][] g = new int[loci.length][2];
+        for (int j = 0; j < loci.length; j++) {
+            int a = base[j][r.nextInt(2)];
+            switch (rel) {
+                case PARENT_CHILD -> {
+                    g[j][0] = a;
+                    g[j][1] = draw(r, j);
+                }
+                case HALF_SIBLING -> {
+                    // the shared parent passes one of its alleles to each child: i's allele from it with 1/2
+                    g[j][0] = r.nextBoolean() ? a : draw(r, j);
+                    g[j][1] = draw(r, j);
+                }
+                case FULL_SIBLING -> {
+                    int b = base[j][0] == a ? base[j][1] : base[j][0];
+                    g[j][0] = r.nextBoolean() ? a : draw(r, j); // from the father
+                    g[j][1] = r.nextBoolean() ? b : draw(r, j); // from the mother
+                }
+            }
+        }
+        int[] keep = new int[loci.length];
+        java.util.Arrays.fill(keep, 2);
+        return build(g, keep, SpecimenCategory.FORENSIC_UNKNOWN);
+    }
+
     /** The frequency table the generator draws from. */
     public AlleleFrequencies frequencies() {
         return freqs;

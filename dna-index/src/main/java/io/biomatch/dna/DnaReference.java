@@ -17,6 +17,9 @@ public final class DnaReference {
         }
         StrProfile p = probe.profile;
         int both = p.typedMask() & candidate.typedMask() & Loci.COMPARABLE_MASK;
+        if (o.mode() == DnaSearchOptions.Mode.FAMILIAL) {
+            return familial(probe, candidate, both & ~candidate.partialMask() & ~p.partialMask());
+        }
         if (o.mode() == DnaSearchOptions.Mode.MIXTURE_LR) {
             if (candidate.contributors() != 1) {
                 return Float.NaN;
@@ -50,5 +53,23 @@ public final class DnaReference {
             return Float.NaN;
         }
         return sum;
+    }
+
+    /** Familial: the closed form per locus in double precision, without the probe's tables (no mutation). */
+    private static float familial(DnaProbe probe, StrProfile candidate, int both) {
+        DnaSearchOptions o = probe.options;
+        if (candidate.contributors() != 1 || Integer.bitCount(both) < o.minLoci()) {
+            return Float.NaN;
+        }
+        AlleleFrequencies f = probe.frequencies;
+        double lr = 1;
+        for (int l = 0; l < Loci.COUNT; l++) {
+            if ((both >>> l & 1) == 0) {
+                continue;
+            }
+            int[] g = candidate.alleles(l);
+            lr *= Familial.referenceLocusLr(probe.profile, l, g[0], g[g.length - 1], o.relation(), o.theta(), f);
+        }
+        return lr == 0 ? Float.NaN : (float) Math.log10(lr);
     }
 }

@@ -25,7 +25,8 @@ import java.util.function.IntFunction;
  *   java @engine/server/target/jvm.args -Xmx6g -cp ... io.biomatch.dna.DnaScaleCheck SHARED_DATA SIZE PROBES SHARDS
  * </pre>
  * Database: {@link DnaProfileGenerator} seed 1 (10 % first-degree relatives, 20 % partial), the NIST 1036
- * genotypes first. Probes: partial crime-scene stains (10 CODIS loci, two of them "a/-") of database people.
+ * genotypes first. Probes: partial crime-scene stains (10 CODIS loci, two of them "a/-") of database people; for the
+ * familial cases (scan only), a new full-profile child / full sibling / half sibling of a database person.
  */
 public final class DnaScaleCheck {
     private static final int K = 20;
@@ -108,6 +109,10 @@ public final class DnaScaleCheck {
         cases.add(new Case("mixture-lr 2-person", t -> m.prepare(DnaDemo.mixture(nist.get((t * 37) % nist.size()),
                 nist.get((t * 37 + 11) % nist.size()), 0), Map.of("mode", "mixture-lr", "dropout", "0.05", "dropin",
                 "0.05", "theta", "0.01")), false));
+        for (Familial.Relation rel : Familial.Relation.values()) {
+            cases.add(new Case("familial " + rel.label, t -> m.prepare(gen.relative((t * 7919L + 13) % size, rel, t),
+                    Map.of("mode", "familial", "relation", rel.label)), false));
+        }
         Map<String, List<long[]>> answers = new java.util.HashMap<>();
         for (int pass = 0; pass < 2; pass++) { // pass 0 warms the JIT up on every case
         for (Case c : cases) {

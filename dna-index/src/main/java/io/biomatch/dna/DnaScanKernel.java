@@ -18,6 +18,9 @@ import java.lang.foreign.ValueLayout;
  * <p>Mixture-LR mode: single-source candidates only; score = Σ over loci typed in both of the table entry of the
  * candidate's genotype (evidence-allele indexes), i.e. log10 LR; partial candidate loci are skipped (LR 1).
  *
+ * <p>Familial mode: single-source candidates only; the product over loci fully typed in both of
+ * {@link Familial#locusLr}, as log10; an excluded candidate (LR 0) is NaN.
+ *
  * <p>No allocation, no objects per slot: primitives over the segment and the probe's arrays.
  */
 final class DnaScanKernel implements ScanKernel<DnaProbe> {
@@ -31,6 +34,9 @@ final class DnaScanKernel implements ScanKernel<DnaProbe> {
         int partial = s.get(INT_LE, off + DnaSlotLayout.PARTIAL_MASK_OFFSET);
         if (p.mixLog10Lr != null) {
             return mixture(p, s, off, both, partial);
+        }
+        if (p.kinHet != null) {
+            return familial(p, s, off, both & ~partial);
         }
         if (Integer.bitCount(both) < p.options.minLoci()) {
             return Float.NaN;
@@ -55,6 +61,23 @@ final class DnaScanKernel implements ScanKernel<DnaProbe> {
             }
         }
         return sum;
+    }
+
+    private static float familial(DnaProbe p, MemorySegment s, long off, int both) {
+        if (s.get(ValueLayout.JAVA_BYTE, off + DnaSlotLayout.CONTRIBUTORS_OFFSET) != 1
+                || Integer.bitCount(both) < p.options.minLoci()) {
+            return Float.NaN;
+        }
+        double lr = 1;
+        while (both != 0) {
+            int l = Integer.numberOfTrailingZeros(both);
+            both &= both - 1;
+            lr *= Familial.locusLr(p, l, s.get(INT_LE, off + DnaSlotLayout.LOCI_OFFSET + ((long) l << 2)));
+            if (lr == 0) {
+                return Float.NaN; // excluded (parent-child without mutation)
+            }
+        }
+        return (float) Math.log10(lr);
     }
 
     private static float mixture(DnaProbe p, MemorySegment s, long off, int both, int partial) {

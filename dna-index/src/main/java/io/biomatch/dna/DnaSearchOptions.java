@@ -11,7 +11,7 @@ import java.util.Set;
  * <table>
  *   <caption>options</caption>
  *   <tr><th>option</th><th>values</th><th>default</th></tr>
- *   <tr><td>mode</td><td>{@code stringency} | {@code mixture-lr}</td><td>stringency</td></tr>
+ *   <tr><td>mode</td><td>{@code stringency} | {@code mixture-lr} | {@code familial}</td><td>stringency</td></tr>
  *   <tr><td>stringency</td><td>high | moderate | low</td><td>moderate</td></tr>
  *   <tr><td>min_loci</td><td>fewest compared loci (typed in both, amelogenin excluded)</td>
  *       <td>min(8, probe's typed loci)</td></tr>
@@ -23,13 +23,20 @@ import java.util.Set;
  *   <tr><td>categories</td><td>comma list of {@link SpecimenCategory} labels to search</td><td>all</td></tr>
  *   <tr><td>dropout</td><td>mixture-lr: drop-out probability of candidate and unknowns</td><td>0.05</td></tr>
  *   <tr><td>dropin</td><td>mixture-lr: drop-in probability</td><td>0.05</td></tr>
+ *   <tr><td>relation</td><td>familial: {@code parent-child} | {@code full-sibling} | {@code half-sibling}</td>
+ *       <td>parent-child</td></tr>
+ *   <tr><td>mutation_rate</td><td>familial parent-child: mutation rate per transmission (0 = none)</td><td>0</td></tr>
+ *   <tr><td>mutation_model</td><td>familial: {@code stepwise} | {@code equal} | {@code proportional}</td>
+ *       <td>stepwise</td></tr>
+ *   <tr><td>mutation_range</td><td>familial stepwise: ratio of (k+1)- to k-step mutations</td><td>0.1</td></tr>
  * </table>
  */
 public record DnaSearchOptions(Mode mode, Stringency stringency, int minLoci, int mismatches, boolean scoreLr,
                                double theta, MatchStatistics.Formula formula, int categoryMask, double dropout,
-                               double dropin) {
+                               double dropin, Familial.Relation relation,
+                               io.biomatch.dna.kinship.MutationModel mutation) {
     /** Search mode. */
-    public enum Mode { STRINGENCY, MIXTURE_LR }
+    public enum Mode { STRINGENCY, MIXTURE_LR, FAMILIAL }
 
     public static final int DEFAULT_MIN_LOCI = 8;
     public static final double DEFAULT_THETA = 0.01;
@@ -37,7 +44,8 @@ public record DnaSearchOptions(Mode mode, Stringency stringency, int minLoci, in
     public static final double DEFAULT_DROPIN = 0.05;
 
     private static final Set<String> KNOWN = Set.of("mode", "stringency", "min_loci", "mismatches", "score", "theta",
-            "formula", "categories", "dropout", "dropin");
+            "formula", "categories", "dropout", "dropin", "relation", "mutation_model", "mutation_rate",
+            "mutation_range");
 
     /** Parses options; {@code probeLoci} is the probe's comparable locus count, {@code lrAvailable} whether a
      * frequency table is configured. */
@@ -51,7 +59,8 @@ public record DnaSearchOptions(Mode mode, Stringency stringency, int minLoci, in
         Mode mode = switch (o.getOrDefault("mode", "stringency").trim().toLowerCase(Locale.ROOT)) {
             case "stringency" -> Mode.STRINGENCY;
             case "mixture-lr", "mixture_lr", "lr" -> Mode.MIXTURE_LR;
-            default -> throw Modality.invalid("option mode must be stringency or mixture-lr");
+            case "familial", "kinship" -> Mode.FAMILIAL;
+            default -> throw Modality.invalid("option mode must be stringency, mixture-lr or familial");
         };
         Stringency s = Stringency.parse(o.getOrDefault("stringency", "moderate"));
         int minLoci = integer(o, "min_loci", Math.max(1, Math.min(DEFAULT_MIN_LOCI, probeLoci)), 1, Loci.COUNT);
@@ -60,7 +69,7 @@ public record DnaSearchOptions(Mode mode, Stringency stringency, int minLoci, in
         if (!score.equals("lr") && !score.equals("loci")) {
             throw Modality.invalid("option score must be lr or loci");
         }
-        boolean scoreLr = score.equals("lr") || mode == Mode.MIXTURE_LR;
+        boolean scoreLr = score.equals("lr") || mode != Mode.STRINGENCY;
         if (scoreLr && !lrAvailable) {
             throw Modality.invalid("this search needs allele frequencies, but no frequency table is configured"
                     + " (set -D" + AlleleFrequencies.PROPERTY_FILE + "=FILE, or use score=loci)");
@@ -81,7 +90,27 @@ public record DnaSearchOptions(Mode mode, Stringency stringency, int minLoci, in
         }
         double dropout = real(o, "dropout", DEFAULT_DROPOUT, 0, 0.99);
         double dropin = real(o, "dropin", DEFAULT_DROPIN, 0, 0.99);
-        return new DnaSearchOptions(mode, s, minLoci, mismatches, scoreLr, theta, formula, cats, dropout, dropin);
+        Familial.Relation relation = null;
+        io.biomatch.dna.kinship.MutationModel mutation = io.biomatch.dna.kinship.MutationModel.NONE;
+        if (mode == Mode.FAMILIAL) {
+            relation = Familial.Relation.parse(o.getOrDefault("relation", "parent-child"));
+            double rate = real(o, "mutation_rate", 0, 0, 0.2);
+            double range = real(o, "mutation_range", 0.1, 1e-6, 0.999);
+            String model = o.getOrDefault("mutation_model", "stepwise");
+            mutation = io.biomatch.dna.kinship.MutationModel.parse(model, Double.toString(rate), "0",
+                    Double.toString(range));
+            if (!mutation.isNone() && relation != Familial.Relation.PARENT_CHILD) {
+                throw Modality.invalid("a mutation model applies to relation=parent-child only");
+            }
+        } else {
+            for (String k : new String[] {"relation", "mutation_model", "mutation_rate", "mutation_range"}) {
+                if (o.containsKey(k)) {
+                    throw Modality.invalid("option " + k + " applies to mode=familial only");
+                }
+            }
+        }
+        return new DnaSearchOptions(mode, s, minLoci, mismatches, scoreLr, theta, formula, cats, dropout, dropin,
+                relation, mutation);
     }
 
     private static int integer(Map<String, String> o, String k, int def, int min, int max) {

@@ -160,7 +160,7 @@ final class DnaShardIndex implements ShardIndex<DnaProbe> {
     /** Searches; false when the probe is not a stringency search or the scan would be cheaper. */
     boolean search(DnaProbe p, long[] allowed, TopK top, SearchControl control) {
         searches++;
-        if (p.mixLog10Lr != null || count == 0) {
+        if (p.mixLog10Lr != null || p.kinHet != null || count == 0) {
             return false;
         }
         Plan plan = plan(p);

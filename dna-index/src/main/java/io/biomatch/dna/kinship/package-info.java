@@ -11,6 +11,11 @@
  *       joint solutions with flat-prior posteriors. {@link io.biomatch.dna.kinship.DviCase#demo} gives the text of
  *       {@code planecrash}.</li>
  *   <li>{@link io.biomatch.dna.kinship.DviBench}: seeded benchmark of the pairwise matrix.</li>
+ *   <li>{@link io.biomatch.dna.kinship.FamiliasFile}: Familias 3 {@code .fam} project files (persons, pedigrees,
+ *       database, per-locus male/female mutation models, θ, the DVI section's victims and reference families);
+ *       {@code evaluate(h1, h2)} gives the LR of one pedigree against another.</li>
+ *   <li>Familial database search (parent–child, full and half siblings) is a mode of the DNA modality:
+ *       {@code io.biomatch.dna.Familial}.</li>
  * </ul>
  *
  * <h2>Method</h2>

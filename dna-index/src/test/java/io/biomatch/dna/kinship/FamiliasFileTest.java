@@ -1,0 +1,113 @@
+package io.biomatch.dna.kinship;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.biomatch.core.SharedData;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/** Familias .fam import: every shared file parses; the paternity file's LR matches the duo closed form. */
+class FamiliasFileTest {
+    private static Path dir() {
+        return SharedData.require("dna/familias_fam");
+    }
+
+    @Test
+    void parsesEverySharedFile() throws Exception {
+        List<Path> files;
+        try (Stream<Path> s = Files.list(dir())) {
+            files = s.filter(p -> p.toString().endsWith(".fam")).sorted().toList();
+        }
+        assertEquals(8, files.size());
+        for (Path f : files) {
+            FamiliasFile fam = FamiliasFile.read(f);
+            assertTrue(!fam.loci().isEmpty(), f.toString());
+            boolean dviFile = Files.readAllLines(f, java.nio.charset.StandardCharsets.ISO_8859_1).contains("[DVI]");
+            assertEquals(dviFile, fam.dvi() != null, f.toString());
+            if (fam.dvi() != null) {
+                assertTrue(!fam.dvi().families().isEmpty(), f + " has reference families");
+                for (FamiliasFile.Family fa : fam.dvi().families()) {
+                    assertTrue(!fa.pedigrees().isEmpty(), f + " " + fa.name());
+                }
+            }
+            System.out.println(f.getFileName() + ": " + fam);
+        }
+        FamiliasFile ex = FamiliasFile.read(dir().resolve("dvir_dvi-example.fam"));
+        assertEquals(3, ex.dvi().victimSex().size());
+        assertEquals(1, ex.dvi().families().size());
+        FamiliasFile.Family fam = ex.dvi().families().get(0);
+        assertEquals("Reference family 1", fam.name());
+        Pedigree template = fam.pedigrees().get(1).pedigree();
+        int m2 = template.indexOf("Missing male 2");
+        assertEquals("R", template.id(template.mother(m2)));
+        assertEquals("Missing person", template.id(template.father(m2)));
+        assertEquals(Pedigree.MALE, template.sex(template.father(m2)));
+    }
+
+    /**
+     * pedFamilias' paternity.fam: AF (alleged father) and CH typed, MO untyped; H1 = AF and MO are CH's parents,
+     * H2 = unrelated. Per locus the LR is the duo paternity index 1/(4p) (shared allele, heterozygous child), 1/(2p)
+     * (homozygous child) or 1/(4p_c) + 1/(4p_d) — up to the file's stepwise mutation (male rate 0.002), which makes
+     * an inconsistent locus small but non-zero.
+     */
+    @Test
+    void paternityDuoMatchesClosedForm() {
+        FamiliasFile f = FamiliasFile.read(dir().resolve("pedFamilias_paternity.fam"));
+        assertEquals(List.of("AF", "MO", "CH"), f.persons());
+        assertEquals(2, f.pedigrees().size());
+        assertEquals("H1", f.pedigrees().get(0).name());
+        assertEquals(0.002, f.loci().get(0).male().rate(), 1e-12);
+        assertEquals(MutationModel.Kind.STEPWISE, f.loci().get(0).male().kind());
+        KinshipCase.Result r = f.evaluate(0, 1);
+        Map<String, String[]> af = f.genotypes().get("AF");
+        Map<String, String[]> ch = f.genotypes().get("CH");
+        int inconsistent = 0;
+        for (KinshipCase.LocusLr l : r.loci()) {
+            FrequencyTable.Locus fl = f.frequencies().locus(l.locus());
+            double sum = 0;
+            for (double p : fl.frequencies()) {
+                sum += p;
+            }
+            String[] a = af.get(l.locus());
+            String[] c = ch.get(l.locus());
+            double pi;
+            if (c[0].equals(c[1])) {
+                pi = count(a, c[0]) / (2 * fl.frequency(fl.indexOf(c[0])) / sum);
+            } else {
+                pi = count(a, c[0]) / (4 * fl.frequency(fl.indexOf(c[0])) / sum)
+                        + count(a, c[1]) / (4 * fl.frequency(fl.indexOf(c[1])) / sum);
+            }
+            if (pi == 0) {
+                inconsistent++;
+                assertTrue(l.lr() > 0 && l.lr() < 0.05, l.locus() + " " + l.lr());
+            } else {
+                assertEquals(pi, l.lr(), 0.01 * pi, l.locus());
+            }
+        }
+        assertEquals(10, r.loci().size());
+        System.out.println(r.toText() + "inconsistent loci: " + inconsistent);
+    }
+
+    private static int count(String[] g, String a) {
+        return (g[0].equals(a) ? 1 : 0) + (g[1].equals(a) ? 1 : 0);
+    }
+
+    @Test
+    void everyPedigreeFileEvaluates() {
+        for (String name : new String[] {"dvir_Ch4-example-4-8-4.fam", "dvir_Ch4-table-4-4.fam"}) {
+            FamiliasFile f = FamiliasFile.read(dir().resolve(name));
+            assertNotNull(f.pedigrees());
+            if (f.pedigrees().size() >= 2 && !f.genotypes().isEmpty()) {
+                KinshipCase.Result r = f.evaluate(0, 1);
+                assertTrue(r.totalLr() >= 0 && !Double.isNaN(r.totalLr()), name);
+                System.out.println(name + ": " + r.caseId() + " LR " + r.totalLr());
+            }
+        }
+    }
+}
