@@ -67,6 +67,12 @@ class CliTest {
         Path fewLoci = Files.writeString(tmp.resolve("few.csv"), "locus,allele,frequency\nTPOX,8,0.5\nTPOX,9,0.5\n");
         assertEquals(2, run("kinship", example.toString(), "--freq", fewLoci.toString()).exit(), "loci without frequencies");
 
+        Path fam = io.biomatch.core.SharedData.require("dna/familias_fam/pedFamilias_paternity.fam");
+        Run f = run("kinship", fam.toString());
+        assertEquals(0, f.exit());
+        assertTrue(f.out().contains("total LR 760.3"), f.out());
+        assertEquals(2, run("kinship", fam.toString(), "--h2", "7").exit(), "no such pedigree");
+
         Run d = run("dvi", io.biomatch.core.SharedData.require("dna/dvi/fire").toString());
         assertEquals(0, d.exit());
         assertTrue(d.out().contains("{V1=M1, V2=M2, V3=M3}"), d.out());
