@@ -14,6 +14,7 @@ import org.jnbis.api.model.Bitmap;
  * FingerInputs#MAX_SIDE_PX}, so random or truncated bytes fail with a clear message and a forged size
  * cannot make the decoder allocate gigabytes. The resolution comes from jnbis when it reports one, else
  * from the {@code PPI} line of a {@code NIST_COM} comment segment (NBIS writes it there), else NaN.
+ * jnbis 2.1.2 keeps no state between calls (its decoders have no mutable fields), so this is thread-safe.
  */
 public final class WsqInput {
     private static final int SOI = 0xFFA0;
