@@ -33,13 +33,22 @@ import java.util.Set;
  * <ul>
  *   <li>{@code image}: PNG, JPEG, BMP or TIFF bytes (JDK ImageIO). Attribute {@code dpi} (100..2000); when
  *   absent the file's resolution is used, else 500 (the FVC TIFFs carry none).</li>
+ *   <li>{@code wsq}: a WSQ-compressed 8-bit gray image (jnbis). Resolution from the WSQ file (its
+ *   {@code NIST_COM PPI}) when in range, else the attribute {@code dpi}, else 500.</li>
+ *   <li>{@code ansi-nist}: an ANSI/NIST-ITL transaction (1-2011 and earlier, traditional encoding; jnbis).
+ *   Every single-finger image record (Type-4, Type-14, Type-13 latent; uncompressed, WSQ, baseline JPEG or
+ *   PNG) becomes one finger, with the record's finger position and resolution, so a ten-print transaction
+ *   is one ten-finger record. Rules (plain thumbs, slaps, duplicates) in {@code internal/AnsiNistInput}.</li>
  *   <li>{@code iso-19794-2}: an ISO/IEC 19794-2 (2005, 2011) or ANSI INCITS 378 (2004, 2009, 2009/AM1)
  *   minutiae template, imported with SourceAFIS {@code FingerprintCompatibility}; each finger view of the
- *   record becomes one finger.</li>
+ *   record becomes one finger, with the view's finger position. {@link FingerprintExport} writes stored
+ *   records back to ISO/IEC 19794-2.</li>
  *   <li>{@code sourceafis}: a serialized SourceAFIS 3.x template ({@code FingerprintTemplate.toByteArray()}).</li>
  * </ul>
  * Every payload may carry {@code finger_position}: the ANSI/NIST finger position 0..10 (0 = unknown,
- * 1 = right thumb ... 10 = left little). Several payloads = several fingers (a record holds 1..10).
+ * 1 = right thumb ... 10 = left little). A position stated inside the payload (ANSI/NIST record, ISO finger
+ * view; 1..10) wins; the attribute applies where the payload says nothing (unknown, or images).
+ * Several payloads = several fingers (a record holds 1..10).
  *
  * <h2>Scores and fusion</h2>
  * Reported scores are SourceAFIS similarity scores (threshold 40 = FMR 0.01 % by SourceAFIS's
@@ -128,7 +137,8 @@ public final class FingerprintModality implements Modality<FingerprintProbe> {
 
     @Override
     public Set<String> formats() {
-        return Set.of(FingerInputs.IMAGE, FingerInputs.ISO, FingerInputs.SOURCEAFIS);
+        return Set.of(FingerInputs.IMAGE, FingerInputs.WSQ, FingerInputs.ANSI_NIST, FingerInputs.ISO,
+                FingerInputs.SOURCEAFIS);
     }
 
     /** One slot = one finger block ({@link FingerSlotLayout#FINGER_BYTES}); a record takes one per finger. */

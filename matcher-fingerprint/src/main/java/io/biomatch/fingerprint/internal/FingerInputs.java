@@ -22,6 +22,8 @@ public final class FingerInputs {
     public static final String IMAGE = "image";
     public static final String ISO = "iso-19794-2";
     public static final String SOURCEAFIS = "sourceafis";
+    public static final String WSQ = "wsq";
+    public static final String ANSI_NIST = "ansi-nist";
     public static final double DEFAULT_DPI = 500;
     public static final double MIN_DPI = 100;
     public static final double MAX_DPI = 2000;
@@ -30,6 +32,16 @@ public final class FingerInputs {
 
     /** One decoded finger. */
     public record Finger(int position, FingerprintTemplate template, Minutiae minutiae) {
+    }
+
+    /**
+     * A template with the finger position its container states (1..10), or 0 when the container says
+     * nothing: then the payload's {@code finger_position} attribute applies.
+     */
+    record Positioned(int position, FingerprintTemplate template) {
+        static List<Positioned> unknown(List<FingerprintTemplate> templates) {
+            return templates.stream().map(t -> new Positioned(0, t)).toList();
+        }
     }
 
     private FingerInputs() {
@@ -47,19 +59,21 @@ public final class FingerInputs {
             if (p.data().length == 0) {
                 throw Modality.invalid(where + " is empty");
             }
-            List<FingerprintTemplate> templates = switch (p.format()) {
-                case IMAGE -> List.of(fromImage(p, where));
-                case ISO -> fromIso(p, where);
-                case SOURCEAFIS -> List.of(fromSourceAfis(p, where));
-                default -> throw Modality.invalid(where + ": unknown fingerprint format; use " + IMAGE + ", " + ISO
-                        + " or " + SOURCEAFIS);
+            List<Positioned> templates = switch (p.format()) {
+                case IMAGE -> Positioned.unknown(List.of(fromImage(p, where)));
+                case ISO -> IsoPositions.attach(fromIso(p, where), p.data());
+                case SOURCEAFIS -> Positioned.unknown(List.of(fromSourceAfis(p, where)));
+                case WSQ -> Positioned.unknown(List.of(fromWsq(p, where)));
+                case ANSI_NIST -> AnsiNistInput.decode(p, where);
+                default -> throw Modality.invalid(where + ": unknown fingerprint format; use " + IMAGE + ", " + WSQ
+                        + ", " + ANSI_NIST + ", " + ISO + " or " + SOURCEAFIS);
             };
-            for (FingerprintTemplate t : templates) {
-                Minutiae m = Minutiae.of(t);
+            for (Positioned t : templates) {
+                Minutiae m = Minutiae.of(t.template());
                 if (m.count() == 0) {
                     throw Modality.invalid(where + ": no minutiae found (not a fingerprint, or too poor to use)");
                 }
-                out.add(new Finger(position, t, m));
+                out.add(new Finger(t.position() != 0 ? t.position() : position, t.template(), m));
             }
         }
         if (out.size() > StoredTemplateFormat.MAX_FINGERS) {
@@ -115,7 +129,11 @@ public final class FingerInputs {
             }
             throw Modality.invalid(where + ": image could not be decoded (truncated or corrupt)");
         }
-        double dpi = dpi(p, fileDpi, where);
+        return fromBufferedImage(img, dpi(p, fileDpi, where), where);
+    }
+
+    /** 8-bit gray samples as they are; other images through their RGB average. */
+    static FingerprintTemplate fromBufferedImage(BufferedImage img, double dpi, String where) {
         int w = img.getWidth(), h = img.getHeight();
         byte[] gray = new byte[w * h];
         int[] row = new int[w];
@@ -134,11 +152,27 @@ public final class FingerInputs {
                 gray[y * w + x] = (byte) ((((c >> 16) & 0xFF) + ((c >> 8) & 0xFF) + (c & 0xFF)) / 3);
             }
         }
+        return fromGray(w, h, gray, dpi, where);
+    }
+
+    /** SourceAFIS extraction from a row-major 8-bit gray raster (0 = black) at {@code dpi}. */
+    static FingerprintTemplate fromGray(int w, int h, byte[] gray, double dpi, String where) {
         try {
             return new FingerprintTemplate(new FingerprintImage(w, h, gray, new FingerprintImageOptions().dpi(dpi)));
         } catch (RuntimeException e) {
             throw Modality.invalid(where + ": no fingerprint could be extracted from the image");
         }
+    }
+
+    /**
+     * WSQ: resolution from the WSQ file (jnbis, or the {@code PPI} of its NIST_COM comment) when it is in
+     * range, else the {@code dpi} attribute, else 500.
+     */
+    static FingerprintTemplate fromWsq(Payload p, String where) {
+        WsqInput.Raster r = WsqInput.decode(p.data(), where);
+        double dpi = r.ppi() >= MIN_DPI && r.ppi() <= MAX_DPI ? r.ppi()
+                : p.attributes().get("dpi") != null ? dpi(p, Double.NaN, where) : dpi(p, r.ppi(), where);
+        return fromGray(r.width(), r.height(), r.gray(), dpi, where);
     }
 
     static double dpi(Payload p, double fileDpi, String where) {
