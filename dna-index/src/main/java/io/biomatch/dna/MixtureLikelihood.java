@@ -21,7 +21,8 @@ import java.util.List;
  * all must drop out and drop in identically).
  *
  * <p>Search: H<sub>p</sub> = candidate + (n − 1) unknowns, H<sub>d</sub> = n unknowns, n the probe's declared
- * contributors; all with the same drop-out d. Per locus the LR depends only on the candidate's genotype there, so
+ * contributors; candidate drop-out d, unknowns' drop-out d<sub>U</sub> (default d). Option {@code model=smartrank}
+ * uses {@link #smartRankLikelihood} instead (SmartRank's variant; {@link SmartRankSearch} adds known contributors). Per locus the LR depends only on the candidate's genotype there, so
  * {@link #fillTables} computes log10 LR for every genotype over (evidence alleles + Q) once per search and the kernel
  * adds table entries.
  */
@@ -167,7 +168,8 @@ public final class MixtureLikelihood {
      * </ul>
      * Replicate alleles that the table does not list get the table's rare-allele frequency. θ counts the alleles of
      * {@code conditioned} (the typed persons of this hypothesis; SmartRank computes H<sub>d</sub> once per search,
-     * so the candidate is not among them there), each copy once; the "other" allele has count 0.
+     * so the candidate is not among them there), each copy once; the "other" allele has count 0. A contributor
+     * with {@code b == Allele.NONE} carries one copy of {@code a} (a known typed with a single allele).
      */
     public static double smartRankLikelihood(int l, List<int[]> replicates, List<Contributor> contributors,
                                              int[] conditioned, int unknowns, double dropoutUnknown, double dropin,
@@ -205,7 +207,7 @@ public final class MixtureLikelihood {
         // contributor alleles that unknowns cannot carry
         for (Contributor c : contributors) {
             for (int a : new int[] {c.a(), c.b()}) {
-                if (indexOf(codes, k, a) < 0) {
+                if (a != Allele.NONE && indexOf(codes, k, a) < 0) {
                     codes[k] = a;
                     p[k++] = freqs.frequency(l, a); // never drawn, never dropped in (not in the evidence)
                 }
@@ -223,12 +225,13 @@ public final class MixtureLikelihood {
         int[] carried = new int[k];
         Arrays.fill(drop, 1.0);
         for (Contributor c : contributors) {
-            int i = indexOf(codes, k, c.a());
-            int j = indexOf(codes, k, c.b());
-            drop[i] *= c.dropout();
-            drop[j] *= c.dropout();
-            carried[i]++;
-            carried[j]++;
+            for (int a : new int[] {c.a(), c.b()}) {
+                if (a != Allele.NONE) { // a known typed with one allele only: one copy
+                    int i = indexOf(codes, k, a);
+                    drop[i] *= c.dropout();
+                    carried[i]++;
+                }
+            }
         }
         int[] counts = new int[k];
         for (int code : conditioned) {
