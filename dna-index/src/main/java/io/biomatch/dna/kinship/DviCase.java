@@ -10,9 +10,9 @@ import java.util.Map;
 
 /**
  * Runs a DVI case directory (see {@link DviData} for the layout): pairwise LRs of every (victim, missing person) with
- * the number of inconsistent loci, undisputed identifications (refined as dvir does: identified victims are placed in their families and
- * the rule is applied again) and the joint solution ranked by likelihood with
- * flat-prior posteriors. θ is 0 in DVI (as in dvir).
+ * the number of inconsistent loci, undisputed identifications (refined as dvir does: identified victims are placed in
+ * their families and the rule is applied again) and the joint solution ranked by likelihood with flat-prior
+ * posteriors. θ is 0 in DVI (as in dvir).
  */
 public final class DviCase {
     /** Assignments kept by the joint search. */
