@@ -22,7 +22,12 @@ import java.util.Set;
  *   <tr><td>formula</td><td>{@code nrc2-4.10} | {@code nrc2-4.1}</td><td>nrc2-4.10</td></tr>
  *   <tr><td>categories</td><td>comma list of {@link SpecimenCategory} labels to search</td><td>all</td></tr>
  *   <tr><td>dropout</td><td>mixture-lr: drop-out probability of candidate and unknowns</td><td>0.05</td></tr>
+ *   <tr><td>dropout_unknowns</td><td>mixture-lr: drop-out probability of the unknown contributors</td>
+ *       <td>dropout</td></tr>
  *   <tr><td>dropin</td><td>mixture-lr: drop-in probability</td><td>0.05</td></tr>
+ *   <tr><td>model</td><td>mixture-lr: {@code lrmix} (LRmix Studio: unknowns may carry any allele, θ conditioned on
+ *       the candidate under both hypotheses) | {@code smartrank} (SmartRank: see
+ *       {@link MixtureLikelihood#smartRankLikelihood})</td><td>lrmix</td></tr>
  *   <tr><td>relation</td><td>familial: {@code parent-child} | {@code full-sibling} | {@code half-sibling}</td>
  *       <td>parent-child</td></tr>
  *   <tr><td>mutation_rate</td><td>familial parent-child: mutation rate per transmission (0 = none)</td><td>0</td></tr>
@@ -34,9 +39,13 @@ import java.util.Set;
 public record DnaSearchOptions(Mode mode, Stringency stringency, int minLoci, int mismatches, boolean scoreLr,
                                double theta, MatchStatistics.Formula formula, int categoryMask, double dropout,
                                double dropin, Familial.Relation relation,
-                               io.biomatch.dna.kinship.MutationModel mutation) {
+                               io.biomatch.dna.kinship.MutationModel mutation, double dropoutUnknowns,
+                               MixtureModel model) {
     /** Search mode. */
     public enum Mode { STRINGENCY, MIXTURE_LR, FAMILIAL }
+
+    /** The semi-continuous model variant of mode mixture-lr. */
+    public enum MixtureModel { LRMIX, SMARTRANK }
 
     public static final int DEFAULT_MIN_LOCI = 8;
     public static final double DEFAULT_THETA = 0.01;
@@ -45,7 +54,7 @@ public record DnaSearchOptions(Mode mode, Stringency stringency, int minLoci, in
 
     private static final Set<String> KNOWN = Set.of("mode", "stringency", "min_loci", "mismatches", "score", "theta",
             "formula", "categories", "dropout", "dropin", "relation", "mutation_model", "mutation_rate",
-            "mutation_range");
+            "mutation_range", "dropout_unknowns", "model");
 
     /** Parses options; {@code probeLoci} is the probe's comparable locus count, {@code lrAvailable} whether a
      * frequency table is configured. */
@@ -90,14 +99,27 @@ public record DnaSearchOptions(Mode mode, Stringency stringency, int minLoci, in
         }
         double dropout = real(o, "dropout", DEFAULT_DROPOUT, 0, 0.99);
         double dropin = real(o, "dropin", DEFAULT_DROPIN, 0, 0.99);
+        double dropoutUnknowns = real(o, "dropout_unknowns", dropout, 0, 0.99);
+        MixtureModel model = switch (o.getOrDefault("model", "lrmix").trim().toLowerCase(Locale.ROOT)) {
+            case "lrmix", "lrmix-studio" -> MixtureModel.LRMIX;
+            case "smartrank" -> MixtureModel.SMARTRANK;
+            default -> throw Modality.invalid("option model must be lrmix or smartrank");
+        };
+        if (mode != Mode.MIXTURE_LR) {
+            for (String k : new String[] {"model", "dropout_unknowns"}) {
+                if (o.containsKey(k)) {
+                    throw Modality.invalid("option " + k + " applies to mode=mixture-lr only");
+                }
+            }
+        }
         Familial.Relation relation = null;
         io.biomatch.dna.kinship.MutationModel mutation = io.biomatch.dna.kinship.MutationModel.NONE;
         if (mode == Mode.FAMILIAL) {
             relation = Familial.Relation.parse(o.getOrDefault("relation", "parent-child"));
             double rate = real(o, "mutation_rate", 0, 0, 0.2);
             double range = real(o, "mutation_range", 0.1, 1e-6, 0.999);
-            String model = o.getOrDefault("mutation_model", "stepwise");
-            mutation = io.biomatch.dna.kinship.MutationModel.parse(model, Double.toString(rate), "0",
+            String mutationModel = o.getOrDefault("mutation_model", "stepwise");
+            mutation = io.biomatch.dna.kinship.MutationModel.parse(mutationModel, Double.toString(rate), "0",
                     Double.toString(range));
             if (!mutation.isNone() && relation != Familial.Relation.PARENT_CHILD) {
                 throw Modality.invalid("a mutation model applies to relation=parent-child only");
@@ -110,7 +132,7 @@ public record DnaSearchOptions(Mode mode, Stringency stringency, int minLoci, in
             }
         }
         return new DnaSearchOptions(mode, s, minLoci, mismatches, scoreLr, theta, formula, cats, dropout, dropin,
-                relation, mutation);
+                relation, mutation, dropoutUnknowns, model);
     }
 
     private static int integer(Map<String, String> o, String k, int def, int min, int max) {

@@ -21,7 +21,8 @@ import java.util.List;
  * all must drop out and drop in identically).
  *
  * <p>Search: H<sub>p</sub> = candidate + (n − 1) unknowns, H<sub>d</sub> = n unknowns, n the probe's declared
- * contributors; all with the same drop-out d. Per locus the LR depends only on the candidate's genotype there, so
+ * contributors; candidate drop-out d, unknowns' drop-out d<sub>U</sub> (default d). Option {@code model=smartrank}
+ * uses {@link #smartRankLikelihood} instead (SmartRank's variant; {@link SmartRankSearch} adds known contributors). Per locus the LR depends only on the candidate's genotype there, so
  * {@link #fillTables} computes log10 LR for every genotype over (evidence alleles + Q) once per search and the kernel
  * adds table entries.
  */
@@ -87,13 +88,22 @@ public final class MixtureLikelihood {
         return i >= 0 ? i : evidence.length;
     }
 
-    /** Sums P(R | G) over the unknowns' genotypes; works on allele indexes 0..m (m = Q). */
-    private record Enumerator(double[] p, boolean[][] inRep, double dU, double dropin, double theta) {
+    /**
+     * Sums P(R | G) over the unknowns' genotypes. Allele indexes 0..k−1 ({@code drawable}) are the alleles an unknown
+     * may carry; indexes k..K−1 are carried by typed contributors only (SmartRank's shut-down Q). The enumeration is
+     * unordered (a ≤ b per unknown) and sequential in the Balding-Nichols counts, which is exact because the
+     * sampling formula is exchangeable.
+     */
+    private record Enumerator(double[] p, int drawable, boolean[][] inRep, double dU, double dropin, double theta) {
+        Enumerator(double[] p, boolean[][] inRep, double dU, double dropin, double theta) {
+            this(p, p.length, inRep, dU, dropin, theta);
+        }
+
         double sum(int unknowns, double[] drop, int[] carried, int[] counts, int n) {
             if (unknowns == 0) {
                 return leaf(drop, carried);
             }
-            int k = p.length;
+            int k = drawable;
             double total = 0;
             for (int a = 0; a < k; a++) {
                 double pa = (counts[a] * theta + (1 - theta) * p[a]) / (1 + (n - 1) * theta);
@@ -127,12 +137,11 @@ public final class MixtureLikelihood {
         }
 
         double leaf(double[] drop, int[] carried) {
-            int m = p.length - 1;
             double prob = 1;
             for (boolean[] r : inRep) {
                 double pr = 1;
                 boolean dropIn = false;
-                for (int a = 0; a <= m; a++) {
+                for (int a = 0; a < p.length; a++) {
                     if (carried[a] > 0) {
                         pr *= r[a] ? 1 - drop[a] : drop[a];
                     } else if (r[a]) {
@@ -146,6 +155,105 @@ public final class MixtureLikelihood {
         }
     }
 
+    /**
+     * P(replicates | hypothesis) at locus {@code l} as SmartRank (NFI, 2015-2017) computes it; the LR model of
+     * {@code model=smartrank}. It differs from {@link #likelihood} (LRmix Studio) in the alleles an unknown
+     * contributor may carry:
+     * <ul>
+     *   <li>with {@code qShutdown} (SmartRank's H<sub>p</sub>, its default "Q designation shut down"): only the
+     *       alleles seen in the replicates, so an unknown never carries an allele that must drop out;</li>
+     *   <li>otherwise (H<sub>d</sub>): the replicate alleles, the listed (non-rare) alleles of the typed persons, and
+     *       one allele "other" whose frequency is the sum of the table's listed frequencies of all remaining alleles
+     *       (not 1 − Σ: the table need not sum to 1, and unlisted rare alleles are not in it).</li>
+     * </ul>
+     * Replicate alleles that the table does not list get the table's rare-allele frequency. θ counts the alleles of
+     * {@code conditioned} (the typed persons of this hypothesis; SmartRank computes H<sub>d</sub> once per search,
+     * so the candidate is not among them there), each copy once; the "other" allele has count 0. A contributor
+     * with {@code b == Allele.NONE} carries one copy of {@code a} (a known typed with a single allele).
+     */
+    public static double smartRankLikelihood(int l, List<int[]> replicates, List<Contributor> contributors,
+                                             int[] conditioned, int unknowns, double dropoutUnknown, double dropin,
+                                             double theta, AlleleFrequencies freqs, boolean qShutdown) {
+        int[] evidence = replicates.stream().flatMapToInt(Arrays::stream).distinct().sorted().toArray();
+        // drawable alleles: evidence, then (unless shut down) listed alleles of typed persons, then "other"
+        int[] codes = new int[evidence.length + conditioned.length + contributors.size() * 2 + 1];
+        double[] p = new double[codes.length];
+        int k = 0;
+        for (int e : evidence) {
+            codes[k] = e;
+            p[k++] = freqs.frequency(l, e);
+        }
+        boolean other = false;
+        if (!qShutdown) {
+            for (int c : conditioned) {
+                if (indexOf(codes, k, c) < 0 && !Double.isNaN(freqs.listed(l, c))) {
+                    codes[k] = c;
+                    p[k++] = freqs.listed(l, c);
+                }
+            }
+            double rest = 0;
+            for (int c : freqs.listedAlleles(l)) {
+                if (indexOf(codes, k, c) < 0) {
+                    rest += freqs.listed(l, c);
+                }
+            }
+            if (rest > 0) {
+                codes[k] = -1; // "other": no typed allele maps here
+                p[k++] = rest;
+                other = true;
+            }
+        }
+        int drawable = k;
+        // contributor alleles that unknowns cannot carry
+        for (Contributor c : contributors) {
+            for (int a : new int[] {c.a(), c.b()}) {
+                if (a != Allele.NONE && indexOf(codes, k, a) < 0) {
+                    codes[k] = a;
+                    p[k++] = freqs.frequency(l, a); // never drawn, never dropped in (not in the evidence)
+                }
+            }
+        }
+        codes = Arrays.copyOf(codes, k);
+        p = Arrays.copyOf(p, k);
+        boolean[][] inRep = new boolean[replicates.size()][k];
+        for (int r = 0; r < replicates.size(); r++) {
+            for (int code : replicates.get(r)) {
+                inRep[r][indexOf(codes, k, code)] = true;
+            }
+        }
+        double[] drop = new double[k];
+        int[] carried = new int[k];
+        Arrays.fill(drop, 1.0);
+        for (Contributor c : contributors) {
+            for (int a : new int[] {c.a(), c.b()}) {
+                if (a != Allele.NONE) { // a known typed with one allele only: one copy
+                    int i = indexOf(codes, k, a);
+                    drop[i] *= c.dropout();
+                    carried[i]++;
+                }
+            }
+        }
+        int[] counts = new int[k];
+        for (int code : conditioned) {
+            int i = indexOf(codes, k, code);
+            if (i >= 0) {
+                counts[i]++;
+            }
+        }
+        assert !other || codes[drawable - 1] == -1;
+        return new Enumerator(p, drawable, inRep, dropoutUnknown, dropin, theta).sum(unknowns, drop, carried, counts,
+                conditioned.length);
+    }
+
+    private static int indexOf(int[] codes, int n, int code) {
+        for (int i = 0; i < n; i++) {
+            if (codes[i] == code) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
     /** Fills the probe's mixture tables (see {@link DnaProbe}). */
     static void fillTables(DnaProbe probe, AlleleFrequencies freqs) {
         StrProfile e = probe.profile;
@@ -154,8 +262,10 @@ public final class MixtureLikelihood {
             throw Modality.invalid("mode mixture-lr supports up to " + MAX_UNKNOWNS + " contributors");
         }
         double d = probe.options.dropout();
+        double dU = probe.options.dropoutUnknowns();
         double c = probe.options.dropin();
         double theta = probe.options.theta();
+        boolean smartRank = probe.options.model() == DnaSearchOptions.MixtureModel.SMARTRANK;
         int mask = probe.lociMask;
         while (mask != 0) {
             int l = Integer.numberOfTrailingZeros(mask);
@@ -176,14 +286,25 @@ public final class MixtureLikelihood {
                 qCode++;
             }
             List<int[]> reps = List.of(evidence);
+            // SmartRank computes Pr(E | Hd) once per search: no candidate among the typed persons there
+            double denSmartRank = smartRank
+                    ? smartRankLikelihood(l, reps, List.of(), new int[0], n, dU, c, theta, freqs, false) : 0;
             for (int i = 0; i <= m; i++) {
                 for (int j = i; j <= m; j++) {
                     int a = i < m ? evidence[i] : qCode;
                     int b = j < m ? evidence[j] : qCode;
                     int[] cond = {a, b};
-                    double num = likelihood(l, reps, List.of(new Contributor(a, b, d)), cond, n - 1, d, c, theta,
-                            freqs);
-                    double den = likelihood(l, reps, List.of(), cond, n, d, c, theta, freqs);
+                    double num;
+                    double den;
+                    if (smartRank) {
+                        num = smartRankLikelihood(l, reps, List.of(new Contributor(a, b, d)), cond, n - 1, dU, c,
+                                theta, freqs, true);
+                        den = denSmartRank;
+                    } else {
+                        num = likelihood(l, reps, List.of(new Contributor(a, b, d)), cond, n - 1, dU, c, theta,
+                                freqs);
+                        den = likelihood(l, reps, List.of(), cond, n, dU, c, theta, freqs);
+                    }
                     float v = (float) Math.log10(num / den);
                     if (Float.isNaN(v)) {
                         v = Float.NEGATIVE_INFINITY; // 0/0 cannot happen with p > 0; keep the kernel NaN-free

@@ -19,6 +19,9 @@ import java.util.Map;
  *       profiles; more than two alleles at a locus make a two-person mixture (stored with 2 contributors).</li>
  *   <li>Sample / known CSV (LRmix Studio layout): {@code SampleName,Marker,Allele1..AlleleN}, one row per
  *       (replicate, locus); the alleles of each replicate name are grouped.</li>
+ *   <li>Search-criteria XML ({@code SmartRankImportFile}): replicates, known profiles, H<sub>p</sub> / H<sub>d</sub>
+ *       contributors with drop-out, unknowns, candidate drop-out, drop-in, θ, LR threshold, rare allele frequency
+ *       ({@link #readCriteria}).</li>
  * </ul>
  * Errors name the file's row and locus, never alleles.
  */
@@ -110,6 +113,141 @@ public final class SmartRankFiles {
             }
         });
         return StrProfile.of(m, SpecimenCategory.FORENSIC_UNKNOWN, contributors);
+    }
+
+    /**
+     * Reads a SmartRank search-criteria file ({@code <SmartRankImportFile>}: {@code Replicates/Replicate@name},
+     * {@code Dropin}, {@code Theta}, {@code LrThreshold}, {@code RareAlleleFrequency}, {@code HP@candidateDropout},
+     * {@code HP|HD/Contributors/Contributor@name@dropout}, {@code HP|HD/Unknowns@count@dropout},
+     * {@code Specimen@name/Locus@name/Allele@value}). Specimens named as replicates are the trace; specimens named as
+     * contributors are the known profiles. Automatic drop-out estimation is not supported (INVALID_INPUT).
+     */
+    public static SmartRankSearch.Criteria readCriteria(Path file) {
+        org.w3c.dom.Document doc;
+        try (java.io.InputStream in = Files.newInputStream(file)) {
+            javax.xml.parsers.DocumentBuilderFactory dbf = javax.xml.parsers.DocumentBuilderFactory.newInstance();
+            dbf.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
+            dbf.setExpandEntityReferences(false);
+            doc = dbf.newDocumentBuilder().parse(in);
+        } catch (IOException | javax.xml.parsers.ParserConfigurationException | org.xml.sax.SAXException e) {
+            throw Modality.invalid("unreadable SmartRank search criteria " + file.getFileName() + ": "
+                    + e.getClass().getSimpleName());
+        }
+        org.w3c.dom.Element root = doc.getDocumentElement();
+        Map<String, Map<String, List<String>>> specimens = new LinkedHashMap<>();
+        for (org.w3c.dom.Element sp : children(root, "Specimen")) {
+            Map<String, List<String>> loci = new LinkedHashMap<>();
+            for (org.w3c.dom.Element loc : children(sp, "Locus")) {
+                List<String> alleles = new ArrayList<>();
+                for (org.w3c.dom.Element a : children(loc, "Allele")) {
+                    alleles.add(a.getAttribute("value").strip());
+                }
+                loci.put(loc.getAttribute("name").strip(), alleles);
+            }
+            specimens.put(sp.getAttribute("name").strip(), loci);
+        }
+        List<Map<String, List<String>>> replicates = new ArrayList<>();
+        for (org.w3c.dom.Element rs : children(root, "Replicates")) {
+            for (org.w3c.dom.Element r : children(rs, "Replicate")) {
+                Map<String, List<String>> sp = specimens.get(r.getAttribute("name").strip());
+                if (sp == null) {
+                    throw Modality.invalid(file.getFileName() + ": a replicate names no specimen in the file");
+                }
+                replicates.add(sp);
+            }
+        }
+        if (replicates.isEmpty()) {
+            throw Modality.invalid(file.getFileName() + ": no replicates");
+        }
+        org.w3c.dom.Element hp = single(file, root, "HP");
+        org.w3c.dom.Element hd = single(file, root, "HD");
+        Map<String, Double> hpC = contributors(file, hp);
+        Map<String, Double> hdC = contributors(file, hd);
+        List<SmartRankSearch.Known> knowns = new ArrayList<>();
+        for (String name : new java.util.LinkedHashSet<>(concat(hdC.keySet(), hpC.keySet()))) {
+            Map<String, List<String>> sp = specimens.get(name);
+            if (sp == null) {
+                throw Modality.invalid(file.getFileName() + ": a contributor names no specimen in the file");
+            }
+            knowns.add(new SmartRankSearch.Known(name, sp));
+        }
+        org.w3c.dom.Element hpU = single(file, hp, "Unknowns");
+        org.w3c.dom.Element hdU = single(file, hd, "Unknowns");
+        return new SmartRankSearch.Criteria(replicates, knowns, hpC, hdC, integer(file, hpU.getAttribute("count")),
+                dropout(file, hpU.getAttribute("dropout")), integer(file, hdU.getAttribute("count")),
+                dropout(file, hdU.getAttribute("dropout")), dropout(file, hp.getAttribute("candidateDropout")),
+                number(file, text(root, "Dropin", "0")), number(file, text(root, "Theta", "0")),
+                number(file, text(root, "RareAlleleFrequency", "0.0003")),
+                number(file, text(root, "LrThreshold", "1000")));
+    }
+
+    private static List<String> concat(java.util.Collection<String> a, java.util.Collection<String> b) {
+        List<String> r = new ArrayList<>(a);
+        r.addAll(b);
+        return r;
+    }
+
+    private static List<org.w3c.dom.Element> children(org.w3c.dom.Element e, String tag) {
+        List<org.w3c.dom.Element> out = new ArrayList<>();
+        for (org.w3c.dom.Node n = e.getFirstChild(); n != null; n = n.getNextSibling()) {
+            if (n instanceof org.w3c.dom.Element c) {
+                String name = c.getTagName();
+                if (name.substring(name.indexOf(':') + 1).equals(tag)) { // any namespace prefix
+                    out.add(c);
+                }
+            }
+        }
+        return out;
+    }
+
+    private static org.w3c.dom.Element single(Path file, org.w3c.dom.Element e, String tag) {
+        List<org.w3c.dom.Element> c = children(e, tag);
+        if (c.size() != 1) {
+            throw Modality.invalid(file.getFileName() + ": expected one " + tag + " element");
+        }
+        return c.get(0);
+    }
+
+    private static String text(org.w3c.dom.Element e, String tag, String def) {
+        List<org.w3c.dom.Element> c = children(e, tag);
+        return c.isEmpty() ? def : c.get(0).getTextContent().strip();
+    }
+
+    private static Map<String, Double> contributors(Path file, org.w3c.dom.Element hyp) {
+        Map<String, Double> out = new LinkedHashMap<>();
+        for (org.w3c.dom.Element cs : children(hyp, "Contributors")) {
+            for (org.w3c.dom.Element c : children(cs, "Contributor")) {
+                out.put(c.getAttribute("name").strip(), dropout(file, c.getAttribute("dropout")));
+            }
+        }
+        return out;
+    }
+
+    private static double dropout(Path file, String v) {
+        if (v.strip().equalsIgnoreCase("automatic")) {
+            throw Modality.invalid(file.getFileName() + ": automatic drop-out estimation is not supported");
+        }
+        double d = number(file, v);
+        if (d < 0 || d > 0.99) {
+            throw Modality.invalid(file.getFileName() + ": drop-out must be 0..0.99");
+        }
+        return d;
+    }
+
+    private static double number(Path file, String v) {
+        try {
+            return Double.parseDouble(v.strip());
+        } catch (NumberFormatException e) {
+            throw Modality.invalid(file.getFileName() + ": malformed number in search criteria");
+        }
+    }
+
+    private static int integer(Path file, String v) {
+        try {
+            return Integer.parseInt(v.strip());
+        } catch (NumberFormatException e) {
+            throw Modality.invalid(file.getFileName() + ": malformed count in search criteria");
+        }
     }
 
     private static List<String> lines(Path file) {

@@ -10,8 +10,9 @@ import java.util.Map;
 
 /**
  * Runs a DVI case directory (see {@link DviData} for the layout): pairwise LRs of every (victim, missing person) with
- * the number of inconsistent loci, undisputed identifications and the joint solution ranked by likelihood with
- * flat-prior posteriors. θ is 0 in DVI (as in dvir).
+ * the number of inconsistent loci, undisputed identifications (refined as dvir does: identified victims are placed in
+ * their families and the rule is applied again) and the joint solution ranked by likelihood with flat-prior
+ * posteriors. θ is 0 in DVI (as in dvir).
  */
 public final class DviCase {
     /** Assignments kept by the joint search. */
@@ -30,8 +31,13 @@ public final class DviCase {
                        int inconsistentLoci) {
     }
 
-    /** An undisputed identification (LR >= 10,000 and 10,000 times every competing LR in its row and column). */
-    public record Identification(String victim, String missing, String family, double lr) {
+    /**
+     * An undisputed identification (LR >= 10,000 and 10,000 times every competing LR in its row and column), found in
+     * refinement round {@code round}: 0 from the pairwise matrix, k > 0 after the identifications of rounds < k were
+     * placed in their families (dvir's {@code findUndisputed}); {@code lr} is the LR of that round (conditioned on
+     * the victims already placed in the family).
+     */
+    public record Identification(String victim, String missing, String family, double lr, int round) {
     }
 
     /**
@@ -72,7 +78,8 @@ public final class DviCase {
                 b.append(" none");
             }
             for (Identification i : undisputed) {
-                b.append(String.format(Locale.ROOT, " %s=%s (LR %.3g)", i.victim(), i.missing(), i.lr()));
+                b.append(String.format(Locale.ROOT, " %s=%s (LR %.3g%s)", i.victim(), i.missing(), i.lr(),
+                        i.round() > 0 ? ", round " + i.round() : ""));
             }
             b.append('\n');
             b.append(posteriorsOverAllAssignments ? "joint solutions (posteriors over all assignments):\n"
@@ -121,8 +128,9 @@ public final class DviCase {
             }
         }
         List<Identification> und = new ArrayList<>();
-        for (int[] p : s.undisputed(DviSolver.UNDISPUTED_LR)) {
-            und.add(new Identification(data.victims.get(p[0]).id(), tid[p[1]], tfam[p[1]], s.lr[p[0]][p[1]]));
+        for (DviSolver.Undisputed u : s.undisputedRefined(DviSolver.UNDISPUTED_LR)) {
+            und.add(new Identification(data.victims.get(u.victim()).id(), tid[u.target()], tfam[u.target()], u.lr(),
+                    u.round()));
         }
         DviSolver.Joint j = s.joint(KEEP_SOLUTIONS);
         List<Solution> sols = new ArrayList<>();

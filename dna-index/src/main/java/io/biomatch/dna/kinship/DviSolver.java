@@ -109,24 +109,100 @@ final class DviSolver {
         return sexOk[v][t] && lr[v][t] > 0 && incompatible[v][t] <= MAX_INCOMPATIBLE;
     }
 
-    /** Undisputed pairs {victim, target}: LR >= threshold and >= threshold times every other LR of its row and column. */
-    List<int[]> undisputed(double threshold) {
-        List<int[]> out = new ArrayList<>();
+    /** An undisputed identification, found in refinement round {@code round} (0: from the pairwise matrix). */
+    record Undisputed(int victim, int target, double lr, int round) {
+    }
+
+    /**
+     * Undisputed identifications with dvir's refinement ({@code findUndisputed}): after each round the identified
+     * victims are placed in their families as typed persons and leave the problem with their missing persons; the
+     * LRs of the families that received a victim are recomputed (their remaining missing persons' tables conditioned
+     * on the placed victims, exact), and the rule is applied again to the reduced matrix, until a round finds none.
+     * Rule per round: LR >= threshold and >= threshold times every other LR of its (remaining) row and column.
+     */
+    List<Undisputed> undisputedRefined(double threshold) {
         int nv = lr.length;
+        int nt = targets.size();
+        double[][] cur = new double[nv][];
+        for (int v = 0; v < nv; v++) {
+            cur[v] = lr[v].clone();
+        }
+        boolean[] vDone = new boolean[nv];
+        boolean[] tDone = new boolean[nt];
+        int[][][][] geno = new int[data.families.size()][][][];
+        List<Undisputed> out = new ArrayList<>();
+        for (int round = 0; ; round++) {
+            List<int[]> found = undisputedIn(cur, vDone, tDone, threshold);
+            if (found.isEmpty()) {
+                break;
+            }
+            boolean[] touched = new boolean[data.families.size()];
+            for (int[] p : found) {
+                int v = p[0];
+                int t = p[1];
+                out.add(new Undisputed(v, t, cur[v][t], round));
+                vDone[v] = true;
+                tDone[t] = true;
+                int f = targets.get(t).family;
+                if (geno[f] == null) {
+                    geno[f] = data.families.get(f).refs().clone();
+                }
+                geno[f][targets.get(t).person] = data.victims.get(v).geno();
+                touched[f] = true;
+            }
+            boolean anyLeft = false;
+            for (int t = 0; t < nt; t++) {
+                if (tDone[t]) {
+                    continue;
+                }
+                anyLeft = true;
+                TargetTable tt = targets.get(t);
+                if (!touched[tt.family]) {
+                    continue;
+                }
+                DviData.Family fam = data.families.get(tt.family);
+                TargetTable cond = TargetTable.build(model, tt.family, fam.pedigree(), tt.person, geno[tt.family],
+                        false);
+                boolean[] ex = new boolean[1];
+                for (int v = 0; v < nv; v++) {
+                    if (vDone[v]) {
+                        continue;
+                    }
+                    double x = cond == null ? 0 : 1;
+                    for (int l = 0; l < model.loci && x > 0; l++) {
+                        x *= cond.locusLr(model, l, victimAlleles[v][2 * l], victimAlleles[v][2 * l + 1], ex);
+                    }
+                    cur[v][t] = x;
+                }
+            }
+            boolean victimsLeft = false;
+            for (boolean d : vDone) {
+                victimsLeft |= !d;
+            }
+            if (!anyLeft || !victimsLeft) {
+                break;
+            }
+        }
+        return out;
+    }
+
+    private List<int[]> undisputedIn(double[][] m, boolean[] vDone, boolean[] tDone, double threshold) {
+        List<int[]> out = new ArrayList<>();
+        int nv = m.length;
         int nt = targets.size();
         for (int v = 0; v < nv; v++) {
             for (int t = 0; t < nt; t++) {
-                if (!sexOk[v][t] || lr[v][t] < threshold) {
+                if (vDone[v] || tDone[t] || !sexOk[v][t] || m[v][t] < threshold) {
                     continue;
                 }
                 boolean ok = true;
                 for (int u = 0; u < nt && ok; u++) {
-                    if (u != t && sexOk[v][u] && lr[v][t] < threshold * lr[v][u]) {
+                    if (u != t && !tDone[u] && sexOk[v][u] && m[v][t] < threshold * m[v][u]) {
                         ok = false;
                     }
                 }
                 for (int w = 0; w < nv && ok; w++) {
-                    if (w != v && sexOk[w][t] && lr[v][t] < threshold * lr[w][t]) {
+                    if (w != v && !vDone[w] && sexOk[w][t] && m[v][t] < threshold * m[w][t]) {
                         ok = false;
                     }
                 }
