@@ -2,6 +2,13 @@ package io.biomatch.fingerprint.internal;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.LongVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * First-stage score of a probe against one record: local-structure matching, a rotation vote, then a
@@ -29,6 +36,19 @@ public final class FirstStage {
     public static final float TAU = 0.45f;
     static final int ROT_BINS = 16;
     static final int PAIR_ROT_TOL = 22;
+
+    /*
+     * Vectorised local-pair search: one stored code against LANES probe codes at a time (AND + popcount on
+     * longs, division on floats: AVX-512 VPOPCNTQ where present). Same arithmetic as the scalar loop
+     * (float num / float (hcP + hcG), strict > with the lowest probe index winning ties), so both give
+     * identical pairs; FirstStageScanTest checks it.
+     */
+    static final VectorSpecies<Long> LONGS = LongVector.SPECIES_PREFERRED;
+    public static final int LANES = LONGS.length();
+    static final VectorSpecies<Float> FLOATS = VectorSpecies.of(float.class, VectorShape.forBitSize(LANES * 32));
+    static final VectorSpecies<Integer> INTS = VectorSpecies.of(int.class, VectorShape.forBitSize(LANES * 32));
+    /** Use the vectorised search (system property {@code biomatch.fingerprint.vector}, default true). */
+    static final boolean VECTOR = Boolean.parseBoolean(System.getProperty("biomatch.fingerprint.vector", "true"));
 
     /** Per-thread work arrays. */
     public static final class Scratch {
@@ -94,8 +114,7 @@ public final class FirstStage {
         int codes = FingerSlotLayout.codeCount(s, fo);
         float[] hist = sc.hist;
         java.util.Arrays.fill(hist, 0f);
-        final long[] ph0 = p.hard0, ph1 = p.hard1, ps0 = p.soft0, ps1 = p.soft1;
-        final int[] phc = p.hardCount, pa = p.angle256;
+        final int[] pa = p.angle256;
         final int n = p.count;
         final float[] vw = sc.w;
         final int[] vrot = sc.rot, vi = sc.probeIdx, vj = sc.code;
@@ -108,17 +127,9 @@ public final class FirstStage {
             long gs0 = s.get(FingerSlotLayout.LONG, co + 16);
             long gs1 = s.get(FingerSlotLayout.LONG, co + 24);
             int ghc = s.get(ValueLayout.JAVA_BYTE, mo) & 0xFF;
-            float bestSim = TAU;
-            int bestI = -1;
-            for (int i = 0; i < n; i++) {
-                int num = Long.bitCount(ph0[i] & gs0) + Long.bitCount(ph1[i] & gs1)
-                        + Long.bitCount(ps0[i] & gh0) + Long.bitCount(ps1[i] & gh1);
-                float sim = num * RECIP[phc[i] + ghc];
-                if (sim > bestSim) {
-                    bestSim = sim;
-                    bestI = i;
-                }
-            }
+            long best = VECTOR ? bestVector(p, n, gh0, gh1, gs0, gs1, ghc) : bestScalar(p, n, gh0, gh1, gs0, gs1, ghc);
+            int bestI = (int) best;
+            float bestSim = Float.intBitsToFloat((int) (best >>> 32));
             if (bestI >= 0) {
                 int ga = s.get(ValueLayout.JAVA_BYTE, mo + 1) & 0xFF;
                 int rot = (ga - pa[bestI]) & 0xFF;
@@ -191,5 +202,65 @@ public final class FirstStage {
             }
         }
         return star * norm;
+    }
+
+    /**
+     * The probe code most similar to stored code (gh, gs, ghc) if its similarity exceeds {@link #TAU}:
+     * {@code (sim bits << 32) | index}, index -1 when none. Scalar reference.
+     */
+    static long bestScalar(ProbeFinger p, int n, long gh0, long gh1, long gs0, long gs1, int ghc) {
+        final long[] ph0 = p.hard0, ph1 = p.hard1, ps0 = p.soft0, ps1 = p.soft1;
+        final int[] phc = p.hardCount;
+        float bestSim = TAU;
+        int bestI = -1;
+        for (int i = 0; i < n; i++) {
+            int num = Long.bitCount(ph0[i] & gs0) + Long.bitCount(ph1[i] & gs1)
+                    + Long.bitCount(ps0[i] & gh0) + Long.bitCount(ps1[i] & gh1);
+            float sim = num / (float) (phc[i] + ghc);
+            if (sim > bestSim) {
+                bestSim = sim;
+                bestI = i;
+            }
+        }
+        return ((long) Float.floatToRawIntBits(bestSim) << 32) | (bestI & 0xFFFFFFFFL);
+    }
+
+    private static final int[] IOTA = new int[64];
+
+    static {
+        for (int i = 0; i < IOTA.length; i++) {
+            IOTA[i] = i;
+        }
+    }
+
+    /** {@link #bestScalar} over LANES probe codes at a time (identical result). */
+    static long bestVector(ProbeFinger p, int n, long gh0, long gh1, long gs0, long gs1, int ghc) {
+        final long[] ph0 = p.padHard0, ph1 = p.padHard1, ps0 = p.padSoft0, ps1 = p.padSoft1;
+        final float[] phc = p.padHardCount;
+        FloatVector best = FloatVector.broadcast(FLOATS, TAU);
+        IntVector bestIdx = IntVector.broadcast(INTS, -1);
+        IntVector idx = IntVector.fromArray(INTS, IOTA, 0);
+        IntVector step = IntVector.broadcast(INTS, LANES);
+        float g = ghc;
+        for (int i = 0; i < n; i += LANES) {
+            LongVector num = LongVector.fromArray(LONGS, ph0, i).and(gs0).lanewise(VectorOperators.BIT_COUNT)
+                    .add(LongVector.fromArray(LONGS, ph1, i).and(gs1).lanewise(VectorOperators.BIT_COUNT))
+                    .add(LongVector.fromArray(LONGS, ps0, i).and(gh0).lanewise(VectorOperators.BIT_COUNT))
+                    .add(LongVector.fromArray(LONGS, ps1, i).and(gh1).lanewise(VectorOperators.BIT_COUNT));
+            FloatVector sim = ((FloatVector) num.convertShape(VectorOperators.L2F, FLOATS, 0))
+                    .div(FloatVector.fromArray(FLOATS, phc, i).add(g));
+            VectorMask<Float> gt = sim.compare(VectorOperators.GT, best);
+            best = best.blend(sim, gt);
+            bestIdx = bestIdx.blend(idx, gt.cast(INTS));
+            idx = idx.add(step);
+        }
+        float max = best.reduceLanes(VectorOperators.MAX);
+        if (!(max > TAU)) {
+            return ((long) Float.floatToRawIntBits(TAU) << 32) | 0xFFFFFFFFL;
+        }
+        VectorMask<Integer> atMax = best.compare(VectorOperators.EQ, max).cast(INTS);
+        int i = bestIdx.blend(IntVector.broadcast(INTS, Integer.MAX_VALUE), atMax.not())
+                .reduceLanes(VectorOperators.MIN);
+        return ((long) Float.floatToRawIntBits(max) << 32) | i;
     }
 }
