@@ -72,10 +72,6 @@ public final class FirstStageRecallDev {
                 Bits.set(live, i);
             }
             int P = probes.size();
-            if (System.getProperty("pre") != null) {
-                prefilter(slots, sb, total, probes, mateOf, gallery, n);
-                return;
-            }
             int[] rank = new int[P];
             long[] nanos = new long[P];
             double[] afisMate = new double[P];
@@ -155,72 +151,6 @@ public final class FirstStageRecallDev {
             System.out.print(b);
         } finally {
             pool.shutdown();
-        }
-    }
-
-    static void prefilter(MemorySegment slots, int sb, int total, List<FingerprintEval.Item> probes,
-                          Map<String, Integer> mateOf, List<FingerprintEval.Item> gallery, int n) {
-        int max = Integer.getInteger("maxKeys", 96);
-        short[][] keys = new short[total][];
-        short[] buf = new short[max];
-        for (int i = 0; i < total; i++) {
-            int c = io.biomatch.fingerprint.internal.PairSignature.storedKeys(FingerSlotLayout.readMinutiae(slots, (long) i * sb), max, buf);
-            keys[i] = Arrays.copyOf(buf, c);
-        }
-        int P = probes.size();
-        int variants = 3;
-        int[][] rank = new int[variants][P];
-        double[] afis = new double[P];
-        double dens = 0;
-        long t0 = System.nanoTime();
-        for (int p = 0; p < P; p++) {
-            Minutiae pm = StoredTemplateFormat.decode(probes.get(p).stored()).get(0).minutiae();
-            long[] bm = io.biomatch.fingerprint.internal.PairSignature.probeBitmap(pm);
-            float rho = io.biomatch.fingerprint.internal.PairSignature.density(bm);
-            dens += rho;
-            int mate = mateOf.get(probes.get(p).key());
-            afis[p] = probes.get(p).probe().fingers()[0].matcher.match(gallery.get(mate - n).template());
-            float[][] sc = new float[variants][total];
-            for (int i = 0; i < total; i++) {
-                short[] k = keys[i];
-                int hits = 0;
-                for (short key : k) {
-                    hits += (int) (bm[(key & 0xFFFF) >>> 6] >>> key) & 1;
-                }
-                sc[0][i] = hits - k.length * rho;
-                sc[1][i] = (hits - k.length * rho) / (float) Math.sqrt(k.length * rho * (1 - rho) + 1);
-                sc[2][i] = (hits + 1f) / (k.length + 4f);
-            }
-            for (int v = 0; v < variants; v++) {
-                int r = 1;
-                for (int i = 0; i < total; i++) {
-                    if (i != mate && (sc[v][i] > sc[v][mate] || (sc[v][i] == sc[v][mate] && i < mate))) {
-                        r++;
-                    }
-                }
-                rank[v][p] = r;
-            }
-        }
-        System.out.printf(Locale.ROOT, "prefilter: mean probe density %.3f, mean keys %.1f, %.0f ms%n", dens / P,
-                Arrays.stream(keys).mapToInt(k -> k.length).average().orElse(0), (System.nanoTime() - t0) / 1e6);
-        for (int v = 0; v < variants; v++) {
-            StringBuilder b = new StringBuilder("variant " + v + " recall at 1/2/5/10/20 %: all");
-            for (boolean strongOnly : new boolean[] {false, true}) {
-                if (strongOnly) {
-                    b.append(" | SourceAFIS>=35:");
-                }
-                for (double f : new double[] {0.01, 0.02, 0.05, 0.10, 0.20}) {
-                    int in = 0, c = 0;
-                    for (int p = 0; p < P; p++) {
-                        if (!strongOnly || afis[p] >= 35) {
-                            c++;
-                            in += rank[v][p] <= f * total ? 1 : 0;
-                        }
-                    }
-                    b.append(String.format(Locale.ROOT, " %.1f", 100.0 * in / c));
-                }
-            }
-            System.out.println(b);
         }
     }
 
