@@ -68,15 +68,10 @@ public final class FirstStage {
         final float[] sw = new float[FingerSlotLayout.MAX_CODES];
     }
 
-    /** 1/k for k = 0..256 (0 for k = 0). */
-    private static final float[] RECIP = new float[257];
     static final float[] COS = new float[256];
     static final float[] SIN = new float[256];
 
     static {
-        for (int k = 1; k < RECIP.length; k++) {
-            RECIP[k] = 1f / k;
-        }
         for (int a = 0; a < 256; a++) {
             COS[a] = (float) Math.cos(a * 2 * Math.PI / 256);
             SIN[a] = (float) Math.sin(a * 2 * Math.PI / 256);
