@@ -224,8 +224,9 @@ public final class ReportCommand implements Callable<Integer> {
         double hi = all[all.length - 1];
         int bins = 40;
         double w = Math.max(1e-9, (hi - lo) / bins);
-        double top = Math.max(addHist(c, "genuine (" + g.length + " pairs)", g, lo, w, bins, new Color(0, 120, 0)),
-                addHist(c, "impostor (" + im.length + " pairs)", im, lo, w, bins, new Color(180, 0, 0))) * 1.15;
+        double top = Math.max(
+                addHist(c, label("genuine", g.length, r.genuine().length), g, lo, w, bins, new Color(0, 120, 0)),
+                addHist(c, label("impostor", im.length, r.impostor().length), im, lo, w, bins, new Color(180, 0, 0))) * 1.15;
         XYSeries t = c.addSeries("default threshold " + r.scoreMeaning().defaultThreshold(),
                 new double[] {r.scoreMeaning().defaultThreshold(), r.scoreMeaning().defaultThreshold()}, new double[] {0, top});
         t.setLineColor(Color.DARK_GRAY);
@@ -234,9 +235,18 @@ public final class ReportCommand implements Callable<Integer> {
         return c;
     }
 
+    /** Series name; says how many pairs had no score (no match, e.g. DNA stringency) and are not drawn. */
+    private static String label(String what, int drawn, int all) {
+        return drawn == all ? what + " (" + all + " pairs)"
+                : what + " (" + drawn + " of " + all + " pairs; " + (all - drawn) + " no match, not drawn)";
+    }
+
     /** Adds one histogram series; returns its highest bin. */
     private static double addHist(XYChart c, String name, float[] v, double lo, double w, int bins, Color color) {
-        if (v.length == 0) {
+        if (v.length == 0) { // keep it in the legend, which says why nothing is drawn
+            XYSeries s = c.addSeries(name, new double[] {lo}, new double[] {0});
+            s.setLineColor(color);
+            s.setMarker(SeriesMarkers.NONE);
             return 0;
         }
         double[] x = new double[bins];
