@@ -9,6 +9,7 @@ import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.Vector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -33,6 +34,28 @@ public final class PanamaDot {
 
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
+    /** SUMS[j]: lane i takes lane i + FL / 2^(j+1), wrapping (pairwise halving for {@link #sum}). */
+    @SuppressWarnings("unchecked")
+    private static final VectorShuffle<Float>[] SUMS = new VectorShuffle[Integer.numberOfTrailingZeros(FL)];
+
+    static {
+        for (int j = 0, w = FL / 2; w >= 1; j++, w /= 2) {
+            SUMS[j] = VectorShuffle.iota(F, w, 1, true);
+        }
+    }
+
+    /**
+     * The lanes' sum by pairwise halving: lanewise adds in a fixed order, so the interpreter, C1 and C2 give the
+     * same float bit for bit ({@code reduceLanes(ADD)} leaves the order open, and C2's order differs from the
+     * Java fallback's). The scan and the one-slot score must agree exactly.
+     */
+    private static float sum(FloatVector v) {
+        for (VectorShuffle<Float> s : SUMS) {
+            v = v.add(v.rearrange(s));
+        }
+        return v.lane(0);
+    }
+
     /** Lanes per float vector (for reports). */
     public static int floatLanes() {
         return FL;
@@ -48,7 +71,7 @@ public final class PanamaDot {
         for (int upper = dim - FL; i <= upper; i += FL) {
             a = FloatVector.fromArray(F, q, i).fma(FloatVector.fromMemorySegment(F, s, off + 4L * i, LE), a);
         }
-        float acc = a.reduceLanes(VectorOperators.ADD);
+        float acc = sum(a);
         for (; i < dim; i++) {
             acc += q[i] * s.get(FaceTemplateFormat.F32, off + 4L * i);
         }
@@ -75,10 +98,10 @@ public final class PanamaDot {
             a2 = p.fma(FloatVector.fromMemorySegment(F, s, o2 + b, LE), a2);
             a3 = p.fma(FloatVector.fromMemorySegment(F, s, o3 + b, LE), a3);
         }
-        float r0 = a0.reduceLanes(VectorOperators.ADD);
-        float r1 = a1.reduceLanes(VectorOperators.ADD);
-        float r2 = a2.reduceLanes(VectorOperators.ADD);
-        float r3 = a3.reduceLanes(VectorOperators.ADD);
+        float r0 = sum(a0);
+        float r1 = sum(a1);
+        float r2 = sum(a2);
+        float r3 = sum(a3);
         for (; i < dim; i++) {
             float x = q[i];
             long b = 4L * i;

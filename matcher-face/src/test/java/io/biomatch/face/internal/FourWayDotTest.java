@@ -13,6 +13,30 @@ import org.junit.jupiter.api.Test;
 class FourWayDotTest {
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
+    /** Hot enough for C2 to compile both (its lane reduction order is where a difference would come from). */
+    @Test
+    void fourWayEqualsOneByOneWhenCompiled() {
+        int dim = 512;
+        Random rnd = new Random(3);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment s = arena.allocate(4L * 4 * dim, 64);
+            for (long o = 0; o + 4 <= s.byteSize(); o += 4) {
+                s.set(F32, o, (float) rnd.nextGaussian());
+            }
+            float[] q = new float[dim];
+            float[] f = new float[4];
+            for (int rep = 0; rep < 30_000; rep++) {
+                q[rep % dim] = (float) rnd.nextGaussian();
+                PanamaDot.f32x4(q, s, 0, 4L * dim, 8L * dim, 12L * dim, dim, f);
+                for (int j = 0; j < 4; j++) {
+                    if (Float.floatToIntBits(f[j]) != Float.floatToIntBits(PanamaDot.f32(q, s, 4L * dim * j, dim))) {
+                        assertEquals(PanamaDot.f32(q, s, 4L * dim * j, dim), f[j], 0f, "rep " + rep + " slot " + j);
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void fourWayEqualsOneByOne() {
         long seed = new Random().nextLong();
