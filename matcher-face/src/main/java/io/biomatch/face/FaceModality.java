@@ -292,7 +292,11 @@ public final class FaceModality implements Modality<FaceProbe> {
     /** The shard's HNSW graph, unless {@link FaceHnswSettings#enabled()} is off. Nothing is kept on disk. */
     @Override
     public FaceHnswIndex newShardIndex(int shard, Path dataDir) {
-        return hnsw.enabled() ? new FaceHnswIndex(layout, kernel.simd(), hnsw) : null;
+        if (!hnsw.enabled()) {
+            return null;
+        }
+        Path dir = dataDir == null ? null : dataDir.resolve("face-hnsw").resolve("shard-" + shard);
+        return new FaceHnswIndex(layout, kernel.simd(), hnsw, dir);
     }
 
     @Override

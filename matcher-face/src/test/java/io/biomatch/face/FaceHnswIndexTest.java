@@ -176,6 +176,121 @@ class FaceHnswIndexTest {
         }
     }
 
+    /** Ordinals found through the graph for each query, best first. */
+    private int[][] hnswResults(FaceHnswIndex index, List<float[]> queries, long[] allowed) {
+        TopK top = new TopK(Integer::compare);
+        int[][] out = new int[queries.size()][];
+        for (int j = 0; j < queries.size(); j++) {
+            top.reset(K, Float.NEGATIVE_INFINITY);
+            assertTrue(index.search(face.probe(queries.get(j), FaceProbe.Mode.HNSW, 100), null, 0, allowed, top,
+                    SearchControl.NONE));
+            out[j] = drain(top);
+        }
+        return out;
+    }
+
+    private FaceHnswIndex reopened(float[][] g, int[] order, Arena arena) {
+        FaceHnswIndex index = face.newShardIndex(0, dir);
+        MemorySegment slot = arena.allocate(face.slotBytes(), 64);
+        for (int o = 0; o < order.length; o++) {
+            slot.fill((byte) 0);
+            face.writeSlot(face.extractTemplate(List.of(FaceModalityTest.emb(g[order[o]]))), slot);
+            index.add(o, slot);
+        }
+        return index;
+    }
+
+    @Test
+    void savedGraphIsReusedWhenRecordsComeBackInAnotherOrder() throws Exception {
+        int n = 2000;
+        float[][] g = clustered(71, n, face.dim());
+        List<float[]> qs = queries(g, 72, 40);
+        int[][] before;
+        try (Arena arena = Arena.ofConfined()) {
+            FaceHnswIndex index = index(g, arena);
+            before = hnswResults(index, qs, all(n));
+            assertEquals("incremental", index.origin());
+            index.close();
+        }
+        Path file = dir.resolve("face-hnsw").resolve("shard-0").resolve(FaceHnswIndex.GRAPH_FILE);
+        assertTrue(java.nio.file.Files.isRegularFile(file), "graph saved on close");
+        // the store hands the records back in another order: ordinal o now holds g[order[o]]
+        int[] order = new int[n];
+        for (int i = 0; i < n; i++) {
+            order[i] = i;
+        }
+        List<Integer> perm = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            perm.add(i);
+        }
+        java.util.Collections.shuffle(perm, new Random(5));
+        for (int i = 0; i < n; i++) {
+            order[i] = perm.get(i);
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            FaceHnswIndex index = reopened(g, order, arena);
+            int[][] after = hnswResults(index, qs, all(n));
+            assertEquals("loaded", index.origin());
+            int same = 0;
+            for (int j = 0; j < qs.size(); j++) {
+                assertEquals(before[j][0], order[after[j][0]], "rank 1 through the reloaded graph");
+                Set<Integer> want = new HashSet<>();
+                for (int o : before[j]) {
+                    want.add(o);
+                }
+                for (int o : after[j]) {
+                    same += want.contains(order[o]) ? 1 : 0;
+                }
+            }
+            assertTrue(same >= 0.99 * qs.size() * K, "same neighbours after reload: " + same);
+            index.close();
+        }
+        // 20 % of the records gone and 100 new ones: below the 90 % match, the graph is built afresh
+        float[][] more = clustered(73, 100, face.dim());
+        float[][] g2 = new float[n - 400 + 100][];
+        for (int i = 0; i < n - 400; i++) {
+            g2[i] = g[order[i]];
+        }
+        System.arraycopy(more, 0, g2, n - 400, 100);
+        int[] id2 = new int[g2.length];
+        for (int i = 0; i < id2.length; i++) {
+            id2[i] = i;
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            FaceHnswIndex index = reopened(g2, id2, arena);
+            double r = recall(index, g2, all(g2.length), queries(g2, 74, 60), 100);
+            assertEquals("built", index.origin());
+            assertTrue(r >= 0.95, "recall@10 " + r);
+            index.close();
+        }
+        // 2 % gone, 10 new: reused, the new ones inserted, the gone ones dropped
+        float[][] g3 = new float[g2.length - 30 + 10][];
+        System.arraycopy(g2, 30, g3, 0, g2.length - 30);
+        System.arraycopy(clustered(75, 10, face.dim()), 0, g3, g2.length - 30, 10);
+        int[] id3 = new int[g3.length];
+        for (int i = 0; i < id3.length; i++) {
+            id3[i] = i;
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            FaceHnswIndex index = reopened(g3, id3, arena);
+            double r = recall(index, g3, all(g3.length), queries(g3, 76, 60), 100);
+            assertEquals("loaded", index.origin());
+            assertTrue(r >= 0.95, "recall@10 " + r);
+            index.close();
+        }
+        // a damaged file is never trusted
+        byte[] bytes = java.nio.file.Files.readAllBytes(file);
+        bytes[bytes.length / 2] ^= 0x10;
+        java.nio.file.Files.write(file, bytes);
+        try (Arena arena = Arena.ofConfined()) {
+            FaceHnswIndex index = reopened(g3, id3, arena);
+            double r = recall(index, g3, all(g3.length), queries(g3, 77, 60), 100);
+            assertEquals("built", index.origin());
+            assertTrue(r >= 0.95, "recall@10 " + r);
+            index.close();
+        }
+    }
+
     @Test
     void otherModesAndRestrictiveFiltersGoToTheScan() {
         float[][] g = clustered(51, 1000, face.dim());
@@ -211,8 +326,14 @@ class FaceHnswIndexTest {
             e.compact().join();
             assertRanksLikeExact(e, live, g, "after compaction");
         }
+        assertTrue(java.nio.file.Files.isRegularFile(dir.resolve("face-hnsw/shard-0/graph.bin")), "graph saved");
         try (Engine e = Engine.open(config, List.of(new FaceModality(FaceConfig.defaults())))) {
-            assertRanksLikeExact(e, live, g, "after restart");
+            assertRanksLikeExact(e, live, g, "after restart (saved graph)");
+        }
+        try (Engine e = Engine.open(config, List.of(new FaceModality(FaceConfig.defaults())))) {
+            assertRanksLikeExact(e, live, g, "after a second restart");
+            e.enrol(new EnrolRequest("new", "face", "", Map.of(), List.of(FaceModalityTest.emb(g[0])), false)).join();
+            assertEquals("new", identify(e, g[0], Map.of("mode", "hnsw")).candidates().getFirst().id());
         }
     }
 

@@ -182,6 +182,49 @@ class FaceModalityTest {
     }
 
     @Test
+    void fourWayScanEqualsTheOneSlotLoop() {
+        Random rnd = new Random(10);
+        int n = 203;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment slots = arena.allocate((long) n * simd.slotBytes(), 64);
+            for (int i = 0; i < n; i++) {
+                simd.writeSlot(simd.extractTemplate(List.of(emb(random(rnd, simd.dim())))),
+                        slots.asSlice((long) i * simd.slotBytes(), simd.slotBytes()));
+            }
+            for (int rep = 0; rep < 20; rep++) {
+                long[] live = new long[Bits.words(n)];
+                for (int i = 0; i < n; i++) {
+                    if (rep < 8 || rnd.nextInt(4) != 0) { // all live (whole words) in the first reps
+                        Bits.set(live, i);
+                    }
+                }
+                int from = rep % 4 == 0 ? 0 : rnd.nextInt(70);
+                int to = rep % 4 == 0 ? n : n - rnd.nextInt(70);
+                float[] q = random(rnd, simd.dim());
+                for (FaceProbe.Mode mode : FaceProbe.Mode.values()) {
+                    FaceProbe p = simd.probe(q, mode);
+                    int k = 1 + rnd.nextInt(40);
+                    TopK got = new TopK(Integer::compare);
+                    got.reset(k, Float.NEGATIVE_INFINITY);
+                    simd.kernel().scan(p, slots, simd.slotBytes(), live, from, to, got);
+                    TopK want = new TopK(Integer::compare);
+                    want.reset(k, Float.NEGATIVE_INFINITY);
+                    for (int o = Bits.nextSetBit(live, from, to); o >= 0; o = Bits.nextSetBit(live, o + 1, to)) {
+                        want.offer(simd.kernel().score(p, slots, (long) o * simd.slotBytes()), o);
+                    }
+                    float[] gs = new float[k];
+                    int[] go = new int[k];
+                    float[] ws = new float[k];
+                    int[] wo = new int[k];
+                    assertEquals(want.drainBestFirst(ws, wo), got.drainBestFirst(gs, go));
+                    org.junit.jupiter.api.Assertions.assertArrayEquals(wo, go, mode.toString());
+                    org.junit.jupiter.api.Assertions.assertArrayEquals(ws, gs, 0f, mode.toString());
+                }
+            }
+        }
+    }
+
+    @Test
     void fusedEnrolmentAveragesEmbeddings() {
         float[] a = random(new Random(10), simd.dim());
         float[] b = random(new Random(11), simd.dim());

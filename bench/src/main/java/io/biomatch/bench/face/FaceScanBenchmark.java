@@ -29,7 +29,9 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.ThreadParams;
 
 /**
  * Single-thread face scan speed over one shard-like segment of {@code n} slots, in slots per second
@@ -39,7 +41,8 @@ import org.openjdk.jmh.annotations.Warmup;
  *       with the Vector API, the memory yardstick: GB/s = score * slotBytes ({@code readBandwidthScalar}: the
  *       same with a plain loop);</li>
  *   <li>{@code fp32Vector} / {@code fp32Scalar}: the float32 scan ({@code mode=fp32}), reading 4*dim = 2048 B per slot;</li>
- *   <li>{@code int8Vector} / {@code int8Scalar}: the int8 first pass of {@code mode=exact}, dim + 4 bytes per slot.</li>
+ *   <li>{@code int8Vector} / {@code int8Scalar}: the int8 first pass of {@code mode=exact}, dim + 4 bytes per slot;</li>
+ *   <li>{@code readBandwidthTwoThreads}: the yardstick on both cores (each thread one half).</li>
  * </ul>
  * fp32 as a fraction of bandwidth = fp32Vector * 2048 / (readBandwidth * 2624) (vector bytes) — the scan also
  * drags in part of the skipped int8 block by prefetch, so the slot-byte ratio fp32Vector / readBandwidth is the
@@ -142,6 +145,42 @@ public class FaceScanBenchmark {
     @OperationsPerInvocation(N)
     public long readBandwidth() {
         MemorySegment s = slots;
+        long bytes = s.byteSize();
+        int w = L.vectorByteSize();
+        LongVector a0 = LongVector.zero(L);
+        LongVector a1 = LongVector.zero(L);
+        LongVector a2 = LongVector.zero(L);
+        LongVector a3 = LongVector.zero(L);
+        long o = 0;
+        for (; o + 4L * w <= bytes; o += 4L * w) {
+            a0 = a0.add(LongVector.fromMemorySegment(L, s, o, ByteOrder.nativeOrder()));
+            a1 = a1.add(LongVector.fromMemorySegment(L, s, o + w, ByteOrder.nativeOrder()));
+            a2 = a2.add(LongVector.fromMemorySegment(L, s, o + 2L * w, ByteOrder.nativeOrder()));
+            a3 = a3.add(LongVector.fromMemorySegment(L, s, o + 3L * w, ByteOrder.nativeOrder()));
+        }
+        long sum = a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
+        for (; o < bytes; o += 8) {
+            sum += s.get(ValueLayout.JAVA_LONG, o);
+        }
+        return sum;
+    }
+
+    /**
+     * Both cores reading: each of two threads sums one half of the segment (JMH adds the threads' scores, so the
+     * result is slots per second of the whole machine). On the 2-core VM this equals {@link #readBandwidth}: one
+     * thread already takes the memory's whole bandwidth, which is why a second shard cannot speed up the
+     * memory-bound float32 scan here.
+     */
+    @Benchmark
+    @Threads(2)
+    @OperationsPerInvocation(N / 2)
+    public long readBandwidthTwoThreads(ThreadParams t) {
+        long half = (slots.byteSize() / 2) & ~63L;
+        MemorySegment s = t.getThreadIndex() == 0 ? slots.asSlice(0, half) : slots.asSlice(half);
+        return sum(s);
+    }
+
+    private static long sum(MemorySegment s) {
         long bytes = s.byteSize();
         int w = L.vectorByteSize();
         LongVector a0 = LongVector.zero(L);

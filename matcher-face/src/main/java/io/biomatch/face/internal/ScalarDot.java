@@ -26,4 +26,12 @@ public final class ScalarDot {
         }
         return acc;
     }
+
+    public static int i8(short[] q, MemorySegment s, long off, int dim) {
+        int acc = 0;
+        for (int i = 0; i < dim; i++) {
+            acc += q[i] * s.get(ValueLayout.JAVA_BYTE, off + i);
+        }
+        return acc;
+    }
 }
