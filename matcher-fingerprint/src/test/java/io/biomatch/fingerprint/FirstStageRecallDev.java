@@ -74,9 +74,7 @@ public final class FirstStageRecallDev {
             int P = probes.size();
             int[] rank = new int[P];
             long[] nanos = new long[P];
-            long[] cheapNanos = new long[P];
             long[] fullNanos = new long[P];
-            int[] cheapRank = new int[P];
             double[] afisMate = new double[P];
             List<Future<?>> pf = new ArrayList<>();
             for (int p = 0; p < P; p++) {
@@ -85,30 +83,21 @@ public final class FirstStageRecallDev {
                     FingerprintProbe probe = probes.get(pi).probe();
                     int mate = mateOf.get(probes.get(pi).key());
                     FirstStage.Scratch sc = new FirstStage.Scratch();
-                    float[] full = new float[total], cheap = new float[total];
+                    float[] full = new float[total];
                     long f0 = System.nanoTime();
                     for (int i = 0; i < total; i++) {
                         full[i] = FirstStage.score(probe.fingers(), slots, (long) i * sb, sc);
                     }
-                    long c0 = System.nanoTime();
-                    fullNanos[pi] = c0 - f0;
-                    for (int i = 0; i < total; i++) {
-                        cheap[i] = FirstStage.cheapScore(probe.fingers(), slots, (long) i * sb, sc);
-                    }
-                    cheapNanos[pi] = System.nanoTime() - c0;
-                    float ms = full[mate], mc = cheap[mate];
-                    int r = 1, rc = 1;
+                    fullNanos[pi] = System.nanoTime() - f0;
+                    float ms = full[mate];
+                    int r = 1;
                     for (int i = 0; i < total; i++) {
                         if (i != mate) {
                             if (full[i] > ms || (full[i] == ms && i < mate)) {
                                 r++;
                             }
-                            if (cheap[i] > mc || (cheap[i] == mc && i < mate)) {
-                                rc++;
-                            }
                         }
                     }
-                    cheapRank[pi] = rc;
                     rank[pi] = r;
                     afisMate[pi] = probe.fingers()[0].matcher.match(gallery.get(mate - n).template());
                     TopK top = new TopK(Integer::compare);
@@ -163,20 +152,7 @@ public final class FirstStageRecallDev {
                     b.append(String.format(Locale.ROOT, "    miss %s/%s_%d rank %d afis %.1f%n", probes.get(p).set(), probes.get(p).finger(), probes.get(p).impression(), rank[p], afisMate[p]));
                 }
             }
-            b.append(String.format(Locale.ROOT, "cheap pass (%d codes, norm %s): ns/slot %.0f; full unpruned ns/slot %.0f%n", FirstStage.CHEAP_CODES,
-                    System.getProperty("biomatch.fingerprint.cheapNorm", "0"), Arrays.stream(cheapNanos).average().orElse(0) / total,
-                    Arrays.stream(fullNanos).average().orElse(0) / total));
-            for (double frac : new double[] {0.01, 0.02, 0.05, 0.10, 0.20}) {
-                int all = 0, st = 0;
-                for (int p = 0; p < P; p++) {
-                    if (cheapRank[p] <= frac * total) {
-                        all++;
-                        st += afisMate[p] >= 35 ? 1 : 0;
-                    }
-                }
-                b.append(String.format(Locale.ROOT, "  cheap top %4.1f %%: mates %.2f %%, strong mates %.2f %%%n", 100 * frac,
-                        100.0 * all / P, 100.0 * st / strong));
-            }
+            b.append(String.format(Locale.ROOT, "full unpruned ns/slot %.0f%n", Arrays.stream(fullNanos).average().orElse(0) / total));
             b.append(String.format(Locale.ROOT, "mates with SourceAFIS >= 35: %d; in top 1/10/100/1000/10%%: %.1f %.1f %.1f %.1f %.1f%n", strong,
                     100.0 * sIn[0] / strong, 100.0 * sIn[1] / strong, 100.0 * sIn[2] / strong, 100.0 * sIn[3] / strong, 100.0 * sIn[4] / strong));
             System.out.print(b);

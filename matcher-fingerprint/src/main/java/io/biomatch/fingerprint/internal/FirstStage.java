@@ -61,7 +61,6 @@ public final class FirstStage {
 
     /** Per-thread work arrays. */
     public static final class Scratch {
-        final float[] hist = new float[ROT_BINS];
         final int[] rot = new int[FingerSlotLayout.MAX_CODES + 64];
         final int[] probeIdx = new int[FingerSlotLayout.MAX_CODES + 64];
         final int[] code = new int[FingerSlotLayout.MAX_CODES + 64];
@@ -114,65 +113,6 @@ public final class FirstStage {
             }
         }
         return best == Float.NEGATIVE_INFINITY ? 0 : best;
-    }
-
-    /** Stored codes (the most central) the cheap pass reads. */
-    public static final int CHEAP_CODES = Integer.getInteger("biomatch.fingerprint.cheapCodes", 8);
-    static final int CHEAP_NORM = Integer.getInteger("biomatch.fingerprint.cheapNorm", 0);
-
-    /**
-     * Cheap pass: the rotation-window weight of the local pairs of the first {@link #CHEAP_CODES} stored
-     * codes (the most central ones), size-normalised; no consolidation. Max over compatible finger pairs.
-     */
-    public static float cheapScore(ProbeFinger[] probe, MemorySegment slots, long slotOffset, Scratch scratch) {
-        int fingers = FingerSlotLayout.fingerCount(slots, slotOffset);
-        float best = Float.NEGATIVE_INFINITY;
-        for (int f = 0; f < fingers; f++) {
-            long fo = FingerSlotLayout.fingerOffset(slotOffset, f);
-            int pos = FingerSlotLayout.position(slots, fo);
-            for (ProbeFinger pf : probe) {
-                if (ProbeFinger.compatible(pf.position, pos)) {
-                    float s = cheapFinger(pf, slots, fo, scratch);
-                    if (s > best) {
-                        best = s;
-                    }
-                }
-            }
-        }
-        return best == Float.NEGATIVE_INFINITY ? 0 : best;
-    }
-
-    static float cheapFinger(ProbeFinger p, MemorySegment s, long fo, Scratch sc) {
-        int codes = FingerSlotLayout.codeCount(s, fo);
-        int limit = Math.min(codes, CHEAP_CODES);
-        float[] hist = sc.hist;
-        java.util.Arrays.fill(hist, 0f);
-        pairs(p, s, fo, limit, sc);
-        final float[] bs = sc.bestSim;
-        final int[] bi = sc.bestIdx;
-        final int[] pa = p.angle256;
-        long mo = fo + FingerSlotLayout.META_OFFSET + 1;
-        for (int j = 0; j < limit; j++, mo += FingerSlotLayout.META_BYTES) {
-            int i = bi[j];
-            if (i >= 0) {
-                int rot = ((s.get(ValueLayout.JAVA_BYTE, mo) & 0xFF) - pa[i]) & 0xFF;
-                hist[rot >>> 4] += bs[j] - TAU;
-            }
-        }
-        float max = 0;
-        for (int b = 0; b < ROT_BINS; b++) {
-            float w = 0;
-            for (int q = 0; q < WINDOW; q++) {
-                w += hist[(b + q) & (ROT_BINS - 1)];
-            }
-            max = Math.max(max, w);
-        }
-        return switch (CHEAP_NORM) {
-            case 1 -> max / (float) Math.sqrt((codes + 1) * (p.count + 1));
-            case 2 -> max / (float) Math.sqrt(p.count + 1);
-            case 3 -> max;
-            default -> max / (float) Math.sqrt((limit + 1) * (p.count + 1));
-        };
     }
 
     static float scoreFinger(ProbeFinger p, MemorySegment s, long fo, Scratch sc, float prune) {
