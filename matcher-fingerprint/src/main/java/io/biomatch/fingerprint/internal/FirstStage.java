@@ -286,7 +286,54 @@ public final class FirstStage {
         final FloatVector tauNum = FloatVector.broadcast(FLOATS, TAU_NUM);
         final FloatVector tauDen = FloatVector.broadcast(FLOATS, TAU_DEN);
         final IntVector none = IntVector.broadcast(INTS, -1);
-        for (int g = 0; g < limit; g += LANES) {
+        int g = 0;
+        // two vectors of stored codes per probe code while more than one vector remains (shares the
+        // broadcasts; g + LANES < limit <= 34 keeps every read below lane 40, CODE_LANES_READABLE)
+        for (; g + LANES < limit; g += 2 * LANES) {
+            long o = fo + 8L * g, o2 = o + 8L * LANES;
+            LongVector gh0 = LongVector.fromMemorySegment(LONGS, s, o + FingerSlotLayout.HARD0_OFFSET, NATIVE);
+            LongVector gh1 = LongVector.fromMemorySegment(LONGS, s, o + FingerSlotLayout.HARD1_OFFSET, NATIVE);
+            LongVector gs0 = LongVector.fromMemorySegment(LONGS, s, o + FingerSlotLayout.SOFT0_OFFSET, NATIVE);
+            LongVector gs1 = LongVector.fromMemorySegment(LONGS, s, o + FingerSlotLayout.SOFT1_OFFSET, NATIVE);
+            LongVector hh0 = LongVector.fromMemorySegment(LONGS, s, o2 + FingerSlotLayout.HARD0_OFFSET, NATIVE);
+            LongVector hh1 = LongVector.fromMemorySegment(LONGS, s, o2 + FingerSlotLayout.HARD1_OFFSET, NATIVE);
+            LongVector hs0 = LongVector.fromMemorySegment(LONGS, s, o2 + FingerSlotLayout.SOFT0_OFFSET, NATIVE);
+            LongVector hs1 = LongVector.fromMemorySegment(LONGS, s, o2 + FingerSlotLayout.SOFT1_OFFSET, NATIVE);
+            FloatVector ghc = (FloatVector) gh0.lanewise(VectorOperators.BIT_COUNT)
+                    .add(gh1.lanewise(VectorOperators.BIT_COUNT)).convertShape(VectorOperators.L2F, FLOATS, 0);
+            FloatVector hhc = (FloatVector) hh0.lanewise(VectorOperators.BIT_COUNT)
+                    .add(hh1.lanewise(VectorOperators.BIT_COUNT)).convertShape(VectorOperators.L2F, FLOATS, 0);
+            FloatVector bestNum = tauNum, bestDen = tauDen, bestNum2 = tauNum, bestDen2 = tauDen;
+            IntVector bestIdx = none, bestIdx2 = none;
+            for (int i = 0; i < n; i++) {
+                long a0 = ph0[i], a1 = ph1[i], b0 = ps0[i], b1 = ps1[i];
+                float c = phc[i];
+                LongVector num = gs0.and(a0).lanewise(VectorOperators.BIT_COUNT)
+                        .add(gs1.and(a1).lanewise(VectorOperators.BIT_COUNT))
+                        .add(gh0.and(b0).lanewise(VectorOperators.BIT_COUNT))
+                        .add(gh1.and(b1).lanewise(VectorOperators.BIT_COUNT));
+                LongVector num2 = hs0.and(a0).lanewise(VectorOperators.BIT_COUNT)
+                        .add(hs1.and(a1).lanewise(VectorOperators.BIT_COUNT))
+                        .add(hh0.and(b0).lanewise(VectorOperators.BIT_COUNT))
+                        .add(hh1.and(b1).lanewise(VectorOperators.BIT_COUNT));
+                FloatVector numF = (FloatVector) num.convertShape(VectorOperators.L2F, FLOATS, 0);
+                FloatVector numF2 = (FloatVector) num2.convertShape(VectorOperators.L2F, FLOATS, 0);
+                FloatVector den = ghc.add(c), den2 = hhc.add(c);
+                VectorMask<Float> gt = numF.mul(bestDen).compare(VectorOperators.GT, bestNum.mul(den));
+                VectorMask<Float> gt2 = numF2.mul(bestDen2).compare(VectorOperators.GT, bestNum2.mul(den2));
+                bestNum = bestNum.blend(numF, gt);
+                bestDen = bestDen.blend(den, gt);
+                bestIdx = bestIdx.blend(i, gt.cast(INTS));
+                bestNum2 = bestNum2.blend(numF2, gt2);
+                bestDen2 = bestDen2.blend(den2, gt2);
+                bestIdx2 = bestIdx2.blend(i, gt2.cast(INTS));
+            }
+            bestNum.div(bestDen).intoArray(sc.bestSim, g);
+            bestIdx.intoArray(sc.bestIdx, g);
+            bestNum2.div(bestDen2).intoArray(sc.bestSim, g + LANES);
+            bestIdx2.intoArray(sc.bestIdx, g + LANES);
+        }
+        for (; g < limit; g += LANES) {
             long o = fo + 8L * g;
             LongVector gh0 = LongVector.fromMemorySegment(LONGS, s, o + FingerSlotLayout.HARD0_OFFSET, NATIVE);
             LongVector gh1 = LongVector.fromMemorySegment(LONGS, s, o + FingerSlotLayout.HARD1_OFFSET, NATIVE);
