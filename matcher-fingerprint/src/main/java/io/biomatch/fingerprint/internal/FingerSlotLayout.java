@@ -29,8 +29,8 @@ import java.lang.foreign.ValueLayout;
  *  +2040   8     reserved
  * </pre>
  *
- * The first stage reads the codes and their meta only (1,224 bytes of the 2,048; its cheap pass only the
- * first 8 codes of each array and their meta, 288 bytes); the exact minutiae
+ * The first stage reads the codes and their meta (1,224 bytes of the 2,048) and, for the pairs it
+ * consolidates, their minutiae's positions; the exact minutiae
  * let the exhaustive reference mode rebuild the SourceAFIS template without the record store.
  */
 public final class FingerSlotLayout {
