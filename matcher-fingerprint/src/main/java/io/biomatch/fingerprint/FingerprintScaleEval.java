@@ -425,7 +425,7 @@ public final class FingerprintScaleEval {
 
     /**
      * {@code java ... FingerprintScaleEval [--json] [--background N] [--seed S] [--threads T]
-     * [--exhaustive-probes K] [--iso DIR] SET_DIR...}
+     * [--exhaustive-probes K] [--shortlists S1,S2,...] [--iso DIR] SET_DIR...}
      */
     public static void main(String[] args) throws Exception {
         Options d = Options.defaults();
@@ -433,6 +433,7 @@ public final class FingerprintScaleEval {
         long seed = d.seed();
         boolean json = false;
         Path iso = null;
+        List<Integer> shortlists = d.shortlists();
         List<Path> dirs = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
@@ -442,13 +443,15 @@ public final class FingerprintScaleEval {
                 case "--threads" -> threads = Integer.parseInt(args[++i]);
                 case "--exhaustive-probes" -> ex = Integer.parseInt(args[++i]);
                 case "--iso" -> iso = Path.of(args[++i]);
+                case "--shortlists" -> shortlists = java.util.Arrays.stream(args[++i].split(","))
+                        .map(String::trim).map(Integer::valueOf).sorted().toList();
                 default -> dirs.add(Path.of(args[i]));
             }
         }
         if (iso == null && !dirs.isEmpty()) {
             iso = dirs.get(0).toAbsolutePath().getParent().resolve("fvc-iso19794-2-secugen");
         }
-        Result r = run(dirs, iso, new Options(background, seed, threads, ex, d.shortlists(), d.mirroredSeeds()));
+        Result r = run(dirs, iso, new Options(background, seed, threads, ex, shortlists, d.mirroredSeeds()));
         System.out.println(json ? new com.google.gson.GsonBuilder().setPrettyPrinting()
                 .serializeSpecialFloatingPointValues().create().toJson(r) : r.toText());
     }

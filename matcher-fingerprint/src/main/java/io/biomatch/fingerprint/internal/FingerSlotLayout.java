@@ -21,12 +21,16 @@ import java.lang.foreign.ValueLayout;
  *  +6      u16   height
  *  +8      8     reserved
  *  +16     100 x 8 B minutiae     u16 x | bifurcation&lt;&lt;15, u16 y, f32 direction (radians, SourceAFIS exact)
- *  +816    34 x 32 B codes        i64 hard0, hard1, soft0, soft1   (see {@link LocalStructures})
+ *  +816    34 x i64 hard0         local-structure codes, struct of arrays (see {@link LocalStructures}),
+ *  +1088   34 x i64 hard1         code q at +8q of each array, codes in ascending distance from the
+ *  +1360   34 x i64 soft0         minutiae centroid (the most central first); a vector kernel may read
+ *  +1632   34 x i64 soft1         up to 40 lanes of an array (the excess lanes are ignored)
  *  +1904   34 x 4 B code meta     u8 popcount(hard), u8 direction/256, u8 minutia index, u8 reserved
  *  +2040   8     reserved
  * </pre>
  *
- * The first stage reads the codes and their meta only (1,224 bytes of the 2,048); the exact minutiae
+ * The first stage reads the codes and their meta (1,224 bytes of the 2,048) and, for the pairs it
+ * consolidates, their minutiae's positions; the exact minutiae
  * let the exhaustive reference mode rebuild the SourceAFIS template without the record store.
  */
 public final class FingerSlotLayout {
@@ -43,11 +47,18 @@ public final class FingerSlotLayout {
     public static final int MINUTIA_BYTES = 8;
     public static final int CODES_OFFSET = MINUTIAE_OFFSET + Minutiae.MAX * MINUTIA_BYTES;
     public static final int CODE_BYTES = 32;
+    public static final int HARD0_OFFSET = CODES_OFFSET;
+    public static final int HARD1_OFFSET = HARD0_OFFSET + MAX_CODES * 8;
+    public static final int SOFT0_OFFSET = HARD1_OFFSET + MAX_CODES * 8;
+    public static final int SOFT1_OFFSET = SOFT0_OFFSET + MAX_CODES * 8;
     public static final int META_OFFSET = CODES_OFFSET + MAX_CODES * CODE_BYTES;
+    /** Lanes a vector kernel may read from each code array (40: 5 vectors of 8 longs). */
+    public static final int CODE_LANES_READABLE = 40;
     public static final int META_BYTES = 4;
 
     static {
-        if (META_OFFSET + MAX_CODES * META_BYTES > FINGER_BYTES) {
+        if (META_OFFSET + MAX_CODES * META_BYTES > FINGER_BYTES
+                || SOFT1_OFFSET + CODE_LANES_READABLE * 8 > FINGER_BYTES) {
             throw new AssertionError("finger block overflows");
         }
     }
@@ -100,11 +111,11 @@ public final class FingerSlotLayout {
             if (hc < ProbeFinger.MIN_NEIGHBOURS) {
                 continue; // too few neighbours to say anything
             }
-            long o = fingerOffset + CODES_OFFSET + (long) written * CODE_BYTES;
-            s.set(LONG, o, hard[2 * q]);
-            s.set(LONG, o + 8, hard[2 * q + 1]);
-            s.set(LONG, o + 16, soft[2 * q]);
-            s.set(LONG, o + 24, soft[2 * q + 1]);
+            long o = fingerOffset + (long) written * 8;
+            s.set(LONG, o + HARD0_OFFSET, hard[2 * q]);
+            s.set(LONG, o + HARD1_OFFSET, hard[2 * q + 1]);
+            s.set(LONG, o + SOFT0_OFFSET, soft[2 * q]);
+            s.set(LONG, o + SOFT1_OFFSET, soft[2 * q + 1]);
             long mo = fingerOffset + META_OFFSET + (long) written * META_BYTES;
             s.set(ValueLayout.JAVA_BYTE, mo, (byte) hc);
             s.set(ValueLayout.JAVA_BYTE, mo + 1, (byte) LocalStructures.angle256(m.direction[which[q]]));

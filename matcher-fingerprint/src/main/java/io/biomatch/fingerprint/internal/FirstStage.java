@@ -2,6 +2,7 @@ package io.biomatch.fingerprint.internal;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.LongVector;
@@ -16,8 +17,9 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <ol>
  *   <li>Local pairs. For each stored code j (central minutiae of the stored finger) the most similar probe
- *   minutia i is found ({@link LocalStructures} similarity); pairs above {@link #TAU} vote, with weight
- *   {@code sim - TAU}, for the rotation {@code direction(j) - direction(i)} in a 16-bin histogram.</li>
+ *   minutia i is found ({@link LocalStructures} similarity, compared as exact fractions; the lowest probe
+ *   index wins ties); pairs above {@link #TAU} vote, with the fixed-point weight
+ *   {@code (int) ((sim - TAU) * 4096)} (integer sums: every loop order gives the same score), for the rotation {@code direction(j) - direction(i)} in a 16-bin histogram.</li>
  *   <li>Rotation window. The heaviest 67.5-degree window (three adjacent bins) keeps its pairs (at 20,000
  *   background a third bin put 2 more of 176 strong mates in the top 1,000 than two bins); its weight times
  *   the size normalisation {@code 30 / sqrt((codes + 1) * (probeMinutiae + 1))} is an upper bound of the
@@ -35,37 +37,42 @@ import jdk.incubator.vector.VectorSpecies;
  */
 public final class FirstStage {
     public static final float TAU = 0.45f;
+    /** TAU as the exact fraction 9/20: pairs compare similarities as exact rationals. */
+    static final int TAU_NUM = 9, TAU_DEN = 20;
     static final int ROT_BINS = 16;
     static final int PAIR_ROT_TOL = 22;
     /** Rotation window in 22.5-degree bins (3 = 67.5 degrees, about an anchor's +-31-degree range). */
     static final int WINDOW = 3;
 
     /*
-     * Vectorised local-pair search: one stored code against LANES probe codes at a time (AND + popcount on
-     * longs, division on floats: AVX-512 VPOPCNTQ where present). Same arithmetic as the scalar loop
-     * (float num / float (hcP + hcG), strict > with the lowest probe index winning ties), so both give
-     * identical pairs; FirstStageScanTest checks it.
+     * Vectorised kernel (Vector API): the local-pair search takes LANES stored codes (contiguous in the
+     * slot's struct-of-arrays layout) against one broadcast probe code at a time (AND + popcount on longs,
+     * AVX-512 VPOPCNTQ where present; no division in the loop: exact cross-multiplied comparison), and the
+     * consolidation LANES pairs at a time. Same arithmetic per lane as the scalar loops, so both give
+     * identical scores; FirstStageVectorTest checks it.
      */
     static final VectorSpecies<Long> LONGS = LongVector.SPECIES_PREFERRED;
     public static final int LANES = LONGS.length();
+    static final ByteOrder NATIVE = ByteOrder.nativeOrder();
     static final VectorSpecies<Float> FLOATS = VectorSpecies.of(float.class, VectorShape.forBitSize(LANES * 32));
     static final VectorSpecies<Integer> INTS = VectorSpecies.of(int.class, VectorShape.forBitSize(LANES * 32));
-    /** Use the vectorised search (system property {@code biomatch.fingerprint.vector}, default true). */
+    /** Use the vectorised kernel (system property {@code biomatch.fingerprint.vector}, default true). */
     static final boolean VECTOR = Boolean.parseBoolean(System.getProperty("biomatch.fingerprint.vector", "true"));
 
     /** Per-thread work arrays. */
     public static final class Scratch {
-        final float[] hist = new float[ROT_BINS];
-        final float[] w = new float[FingerSlotLayout.MAX_CODES];
-        final int[] rot = new int[FingerSlotLayout.MAX_CODES];
-        final int[] probeIdx = new int[FingerSlotLayout.MAX_CODES];
-        final int[] code = new int[FingerSlotLayout.MAX_CODES];
-        final float[] gx = new float[FingerSlotLayout.MAX_CODES];
-        final float[] gy = new float[FingerSlotLayout.MAX_CODES];
-        final float[] px = new float[FingerSlotLayout.MAX_CODES];
-        final float[] py = new float[FingerSlotLayout.MAX_CODES];
-        final float[] cw = new float[FingerSlotLayout.MAX_CODES];
-        final float[] sw = new float[FingerSlotLayout.MAX_CODES];
+        final int[] rot = new int[FingerSlotLayout.MAX_CODES + 64];
+        final int[] probeIdx = new int[FingerSlotLayout.MAX_CODES + 64];
+        final int[] code = new int[FingerSlotLayout.MAX_CODES + 64];
+        final float[] gx = new float[FingerSlotLayout.MAX_CODES + 64];
+        final float[] gy = new float[FingerSlotLayout.MAX_CODES + 64];
+        final float[] px = new float[FingerSlotLayout.MAX_CODES + 64];
+        final float[] py = new float[FingerSlotLayout.MAX_CODES + 64];
+        final int[] ihist = new int[ROT_BINS];
+        final int[] wq = new int[FingerSlotLayout.MAX_CODES + 64];
+        /** Best probe code per stored code (similarity, index or -1), lanes up to a whole vector. */
+        final float[] bestSim = new float[FingerSlotLayout.CODE_LANES_READABLE + 64];
+        final int[] bestIdx = new int[FingerSlotLayout.CODE_LANES_READABLE + 64];
     }
 
     static final float[] COS = new float[256];
@@ -110,39 +117,34 @@ public final class FirstStage {
 
     static float scoreFinger(ProbeFinger p, MemorySegment s, long fo, Scratch sc, float prune) {
         int codes = FingerSlotLayout.codeCount(s, fo);
-        float[] hist = sc.hist;
-        java.util.Arrays.fill(hist, 0f);
+        int[] hist = sc.ihist;
+        java.util.Arrays.fill(hist, 0);
         final int[] pa = p.angle256;
         final int n = p.count;
-        final float[] vw = sc.w;
-        final int[] vrot = sc.rot, vi = sc.probeIdx, vj = sc.code;
+        final int[] vw = sc.wq, vrot = sc.rot, vi = sc.probeIdx, vj = sc.code;
+        pairs(p, s, fo, codes, sc);
+        final float[] bs = sc.bestSim;
+        final int[] bi = sc.bestIdx;
         int votes = 0;
-        long co = fo + FingerSlotLayout.CODES_OFFSET;
         long mo = fo + FingerSlotLayout.META_OFFSET;
-        for (int j = 0; j < codes; j++, co += FingerSlotLayout.CODE_BYTES, mo += FingerSlotLayout.META_BYTES) {
-            long gh0 = s.get(FingerSlotLayout.LONG, co);
-            long gh1 = s.get(FingerSlotLayout.LONG, co + 8);
-            long gs0 = s.get(FingerSlotLayout.LONG, co + 16);
-            long gs1 = s.get(FingerSlotLayout.LONG, co + 24);
-            int ghc = s.get(ValueLayout.JAVA_BYTE, mo) & 0xFF;
-            long best = VECTOR ? bestVector(p, n, gh0, gh1, gs0, gs1, ghc) : bestScalar(p, n, gh0, gh1, gs0, gs1, ghc);
-            int bestI = (int) best;
-            float bestSim = Float.intBitsToFloat((int) (best >>> 32));
+        for (int j = 0; j < codes; j++, mo += FingerSlotLayout.META_BYTES) {
+            int bestI = bi[j];
             if (bestI >= 0) {
+                int w = weight(bs[j]);
                 int ga = s.get(ValueLayout.JAVA_BYTE, mo + 1) & 0xFF;
                 int rot = (ga - pa[bestI]) & 0xFF;
-                hist[rot >>> 4] += bestSim - TAU;
-                vw[votes] = bestSim - TAU;
+                hist[rot >>> 4] += w;
+                vw[votes] = w;
                 vrot[votes] = rot;
                 vi[votes] = bestI;
                 vj[votes] = j;
                 votes++;
             }
         }
-        float max = 0;
+        int max = 0;
         int maxBin = 0;
         for (int b = 0; b < ROT_BINS; b++) {
-            float w = 0;
+            int w = 0;
             for (int q = 0; q < WINDOW; q++) {
                 w += hist[(b + q) & (ROT_BINS - 1)];
             }
@@ -152,13 +154,13 @@ public final class FirstStage {
             }
         }
         // normalise by the geometric mean of the two sizes: big templates collect more chance votes
-        float norm = 30f / (float) Math.sqrt((codes + 1) * (n + 1));
+        float norm = 30f / WEIGHT_SCALE / (float) Math.sqrt((codes + 1) * (n + 1));
         float bound = max * norm;
         if (bound < prune || max == 0) {
             return bound;
         }
         // keep the window's pairs, with positions (a star's pairs lie within +-PAIR_ROT_TOL of its anchor)
-        final float[] gx = sc.gx, gy = sc.gy, px = sc.px, py = sc.py, cw = sc.cw, sw = sc.sw;
+        final float[] gx = sc.gx, gy = sc.gy, px = sc.px, py = sc.py;
         int k = 0;
         for (int v = 0; v < votes; v++) {
             int bin = vrot[v] >>> 4;
@@ -172,20 +174,33 @@ public final class FirstStage {
             gy[k] = s.get(FingerSlotLayout.SHORT, mpos + 2);
             px[k] = p.x[vi[v]];
             py[k] = p.y[vi[v]];
-            cw[k] = COS[vrot[v]];
-            sw[k] = SIN[vrot[v]];
             vw[k] = vw[v];
             vrot[k] = vrot[v];
             k++;
         }
-        float star = 0;
+        int star = VECTOR ? starVector(sc, k) : starScalar(sc, k);
+        return star * norm;
+    }
+
+    /** Fixed-point vote weight of a pair: integer sums are exact, so every loop order gives one score. */
+    static final float WEIGHT_SCALE = 4096f;
+
+    static int weight(float sim) {
+        return (int) ((sim - TAU) * WEIGHT_SCALE);
+    }
+
+    /**
+     * The heaviest star over the window's k pairs (sc.gx/gy/px/py/wq/rot): max over anchors a of the summed
+     * weights of the pairs b consistent with a (a itself included). Scalar reference.
+     */
+    static int starScalar(Scratch sc, int k) {
+        final float[] gx = sc.gx, gy = sc.gy, px = sc.px, py = sc.py;
+        final int[] vw = sc.wq, vrot = sc.rot;
+        int star = 0;
         for (int a = 0; a < k; a++) {
-            float support = vw[a];
-            float ca = cw[a], sa = sw[a];
+            int support = 0;
+            float ca = COS[vrot[a]], sa = SIN[vrot[a]];
             for (int b = 0; b < k; b++) {
-                if (b == a) {
-                    continue;
-                }
                 int dr = (vrot[b] - vrot[a]) & 0xFF;
                 if (dr > PAIR_ROT_TOL && dr < 256 - PAIR_ROT_TOL) {
                     continue;
@@ -198,11 +213,154 @@ public final class FirstStage {
                     support += vw[b];
                 }
             }
-            if (support > star) {
-                star = support;
-            }
+            star = Math.max(star, support);
         }
-        return star * norm;
+        return star;
+    }
+
+    /** {@link #starScalar} with LANES pairs b at a time (same float arithmetic per lane, exact int sums). */
+    static int starVector(Scratch sc, int k) {
+        final float[] gx = sc.gx, gy = sc.gy, px = sc.px, py = sc.py;
+        final int[] vw = sc.wq, vrot = sc.rot;
+        for (int t = k; t < k + LANES; t++) { // padding lanes weigh nothing
+            vw[t] = 0;
+            vrot[t] = 0;
+            gx[t] = gy[t] = px[t] = py[t] = 0;
+        }
+        final FloatVector tol = FloatVector.broadcast(FLOATS, 144f);
+        int star = 0;
+        for (int a = 0; a < k; a++) {
+            int ra = vrot[a];
+            float ca = COS[ra], sa = SIN[ra];
+            float gxa = gx[a], gya = gy[a], pxa = px[a], pya = py[a];
+            IntVector support = IntVector.zero(INTS);
+            for (int b = 0; b < k; b += LANES) {
+                IntVector dr = IntVector.fromArray(INTS, vrot, b).sub(ra).and(0xFF);
+                VectorMask<Integer> rotOk = dr.compare(VectorOperators.LE, PAIR_ROT_TOL)
+                        .or(dr.compare(VectorOperators.GE, 256 - PAIR_ROT_TOL));
+                FloatVector dgx = FloatVector.fromArray(FLOATS, gx, b).sub(gxa);
+                FloatVector dgy = FloatVector.fromArray(FLOATS, gy, b).sub(gya);
+                FloatVector dpx = FloatVector.fromArray(FLOATS, px, b).sub(pxa);
+                FloatVector dpy = FloatVector.fromArray(FLOATS, py, b).sub(pya);
+                FloatVector ex = dpx.mul(ca).sub(dpy.mul(sa)).sub(dgx);
+                FloatVector ey = dpx.mul(sa).add(dpy.mul(ca)).sub(dgy);
+                FloatVector lim = tol.add(dgx.mul(dgx).add(dgy.mul(dgy)).mul(0.04f));
+                VectorMask<Float> near = ex.mul(ex).add(ey.mul(ey)).compare(VectorOperators.LT, lim);
+                support = support.add(IntVector.fromArray(INTS, vw, b), near.cast(INTS).and(rotOk));
+            }
+            star = Math.max(star, support.reduceLanes(VectorOperators.ADD));
+        }
+        return star;
+    }
+
+    /**
+     * For stored codes {@code 0..limit)}: the most similar probe code if its similarity exceeds {@link #TAU}
+     * into {@code sc.bestSim/bestIdx} (index -1 when none; lanes at and beyond {@code limit} are garbage).
+     */
+    static void pairs(ProbeFinger p, MemorySegment s, long fo, int limit, Scratch sc) {
+        if (VECTOR) {
+            pairsVector(p, s, fo, limit, sc);
+            return;
+        }
+        for (int j = 0; j < limit; j++) {
+            long o = fo + 8L * j;
+            long best = bestScalar(p, p.count, s.get(FingerSlotLayout.LONG, o + FingerSlotLayout.HARD0_OFFSET),
+                    s.get(FingerSlotLayout.LONG, o + FingerSlotLayout.HARD1_OFFSET),
+                    s.get(FingerSlotLayout.LONG, o + FingerSlotLayout.SOFT0_OFFSET),
+                    s.get(FingerSlotLayout.LONG, o + FingerSlotLayout.SOFT1_OFFSET),
+                    s.get(ValueLayout.JAVA_BYTE, fo + FingerSlotLayout.META_OFFSET + (long) j * FingerSlotLayout.META_BYTES) & 0xFF);
+            sc.bestIdx[j] = (int) best;
+            sc.bestSim[j] = Float.intBitsToFloat((int) (best >>> 32));
+        }
+    }
+
+    /**
+     * {@link #pairs} vectorised across stored codes: LANES stored codes (contiguous in the slot's
+     * struct-of-arrays) against one probe code, broadcast, at a time; probe codes in ascending order with a
+     * strict {@code >}, so the lowest index wins ties as in the scalar loop (identical result).
+     */
+    static void pairsVector(ProbeFinger p, MemorySegment s, long fo, int limit, Scratch sc) {
+        final long[] ph0 = p.hard0, ph1 = p.hard1, ps0 = p.soft0, ps1 = p.soft1;
+        final int[] phc = p.hardCount;
+        final int n = p.count;
+        final FloatVector tauNum = FloatVector.broadcast(FLOATS, TAU_NUM);
+        final FloatVector tauDen = FloatVector.broadcast(FLOATS, TAU_DEN);
+        final IntVector none = IntVector.broadcast(INTS, -1);
+        int g = 0;
+        // two vectors of stored codes per probe code while more than one vector remains (shares the
+        // broadcasts; g + LANES < limit <= 34 keeps every read below lane 40, CODE_LANES_READABLE)
+        for (; g + LANES < limit; g += 2 * LANES) {
+            long o = fo + 8L * g, o2 = o + 8L * LANES;
+            LongVector gh0 = LongVector.fromMemorySegment(LONGS, s, o + FingerSlotLayout.HARD0_OFFSET, NATIVE);
+            LongVector gh1 = LongVector.fromMemorySegment(LONGS, s, o + FingerSlotLayout.HARD1_OFFSET, NATIVE);
+            LongVector gs0 = LongVector.fromMemorySegment(LONGS, s, o + FingerSlotLayout.SOFT0_OFFSET, NATIVE);
+            LongVector gs1 = LongVector.fromMemorySegment(LONGS, s, o + FingerSlotLayout.SOFT1_OFFSET, NATIVE);
+            LongVector hh0 = LongVector.fromMemorySegment(LONGS, s, o2 + FingerSlotLayout.HARD0_OFFSET, NATIVE);
+            LongVector hh1 = LongVector.fromMemorySegment(LONGS, s, o2 + FingerSlotLayout.HARD1_OFFSET, NATIVE);
+            LongVector hs0 = LongVector.fromMemorySegment(LONGS, s, o2 + FingerSlotLayout.SOFT0_OFFSET, NATIVE);
+            LongVector hs1 = LongVector.fromMemorySegment(LONGS, s, o2 + FingerSlotLayout.SOFT1_OFFSET, NATIVE);
+            FloatVector ghc = (FloatVector) gh0.lanewise(VectorOperators.BIT_COUNT)
+                    .add(gh1.lanewise(VectorOperators.BIT_COUNT)).convertShape(VectorOperators.L2F, FLOATS, 0);
+            FloatVector hhc = (FloatVector) hh0.lanewise(VectorOperators.BIT_COUNT)
+                    .add(hh1.lanewise(VectorOperators.BIT_COUNT)).convertShape(VectorOperators.L2F, FLOATS, 0);
+            FloatVector bestNum = tauNum, bestDen = tauDen, bestNum2 = tauNum, bestDen2 = tauDen;
+            IntVector bestIdx = none, bestIdx2 = none;
+            for (int i = 0; i < n; i++) {
+                long a0 = ph0[i], a1 = ph1[i], b0 = ps0[i], b1 = ps1[i];
+                float c = phc[i];
+                LongVector num = gs0.and(a0).lanewise(VectorOperators.BIT_COUNT)
+                        .add(gs1.and(a1).lanewise(VectorOperators.BIT_COUNT))
+                        .add(gh0.and(b0).lanewise(VectorOperators.BIT_COUNT))
+                        .add(gh1.and(b1).lanewise(VectorOperators.BIT_COUNT));
+                LongVector num2 = hs0.and(a0).lanewise(VectorOperators.BIT_COUNT)
+                        .add(hs1.and(a1).lanewise(VectorOperators.BIT_COUNT))
+                        .add(hh0.and(b0).lanewise(VectorOperators.BIT_COUNT))
+                        .add(hh1.and(b1).lanewise(VectorOperators.BIT_COUNT));
+                FloatVector numF = (FloatVector) num.convertShape(VectorOperators.L2F, FLOATS, 0);
+                FloatVector numF2 = (FloatVector) num2.convertShape(VectorOperators.L2F, FLOATS, 0);
+                FloatVector den = ghc.add(c), den2 = hhc.add(c);
+                VectorMask<Float> gt = numF.mul(bestDen).compare(VectorOperators.GT, bestNum.mul(den));
+                VectorMask<Float> gt2 = numF2.mul(bestDen2).compare(VectorOperators.GT, bestNum2.mul(den2));
+                bestNum = bestNum.blend(numF, gt);
+                bestDen = bestDen.blend(den, gt);
+                bestIdx = bestIdx.blend(i, gt.cast(INTS));
+                bestNum2 = bestNum2.blend(numF2, gt2);
+                bestDen2 = bestDen2.blend(den2, gt2);
+                bestIdx2 = bestIdx2.blend(i, gt2.cast(INTS));
+            }
+            bestNum.div(bestDen).intoArray(sc.bestSim, g);
+            bestIdx.intoArray(sc.bestIdx, g);
+            bestNum2.div(bestDen2).intoArray(sc.bestSim, g + LANES);
+            bestIdx2.intoArray(sc.bestIdx, g + LANES);
+        }
+        for (; g < limit; g += LANES) {
+            long o = fo + 8L * g;
+            LongVector gh0 = LongVector.fromMemorySegment(LONGS, s, o + FingerSlotLayout.HARD0_OFFSET, NATIVE);
+            LongVector gh1 = LongVector.fromMemorySegment(LONGS, s, o + FingerSlotLayout.HARD1_OFFSET, NATIVE);
+            LongVector gs0 = LongVector.fromMemorySegment(LONGS, s, o + FingerSlotLayout.SOFT0_OFFSET, NATIVE);
+            LongVector gs1 = LongVector.fromMemorySegment(LONGS, s, o + FingerSlotLayout.SOFT1_OFFSET, NATIVE);
+            FloatVector ghc = (FloatVector) gh0.lanewise(VectorOperators.BIT_COUNT)
+                    .add(gh1.lanewise(VectorOperators.BIT_COUNT)).convertShape(VectorOperators.L2F, FLOATS, 0);
+            // exact rational comparison num/den > bestNum/bestDen by cross-multiplying small integers held
+            // in floats (no division in the loop); starts at TAU = 9/20
+            FloatVector bestNum = tauNum, bestDen = tauDen;
+            IntVector bestIdx = none;
+            for (int i = 0; i < n; i++) {
+                LongVector num = gs0.and(ph0[i]).lanewise(VectorOperators.BIT_COUNT)
+                        .add(gs1.and(ph1[i]).lanewise(VectorOperators.BIT_COUNT))
+                        .add(gh0.and(ps0[i]).lanewise(VectorOperators.BIT_COUNT))
+                        .add(gh1.and(ps1[i]).lanewise(VectorOperators.BIT_COUNT));
+                FloatVector numF = (FloatVector) num.convertShape(VectorOperators.L2F, FLOATS, 0);
+                FloatVector den = ghc.add((float) phc[i]);
+                VectorMask<Float> gt = numF.mul(bestDen).compare(VectorOperators.GT, bestNum.mul(den));
+                bestNum = bestNum.blend(numF, gt);
+                bestDen = bestDen.blend(den, gt);
+                bestIdx = bestIdx.blend(i, gt.cast(INTS));
+            }
+            FloatVector best = bestNum.div(bestDen);
+            best.intoArray(sc.bestSim, g);
+            bestIdx.intoArray(sc.bestIdx, g);
+        }
     }
 
     /**
@@ -212,56 +370,19 @@ public final class FirstStage {
     static long bestScalar(ProbeFinger p, int n, long gh0, long gh1, long gs0, long gs1, int ghc) {
         final long[] ph0 = p.hard0, ph1 = p.hard1, ps0 = p.soft0, ps1 = p.soft1;
         final int[] phc = p.hardCount;
-        float bestSim = TAU;
+        int bestNum = TAU_NUM, bestDen = TAU_DEN;
         int bestI = -1;
         for (int i = 0; i < n; i++) {
             int num = Long.bitCount(ph0[i] & gs0) + Long.bitCount(ph1[i] & gs1)
                     + Long.bitCount(ps0[i] & gh0) + Long.bitCount(ps1[i] & gh1);
-            float sim = num / (float) (phc[i] + ghc);
-            if (sim > bestSim) {
-                bestSim = sim;
+            int den = phc[i] + ghc;
+            if (num * bestDen > bestNum * den) {
+                bestNum = num;
+                bestDen = den;
                 bestI = i;
             }
         }
+        float bestSim = bestNum / (float) bestDen;
         return ((long) Float.floatToRawIntBits(bestSim) << 32) | (bestI & 0xFFFFFFFFL);
-    }
-
-    private static final int[] IOTA = new int[64];
-
-    static {
-        for (int i = 0; i < IOTA.length; i++) {
-            IOTA[i] = i;
-        }
-    }
-
-    /** {@link #bestScalar} over LANES probe codes at a time (identical result). */
-    static long bestVector(ProbeFinger p, int n, long gh0, long gh1, long gs0, long gs1, int ghc) {
-        final long[] ph0 = p.padHard0, ph1 = p.padHard1, ps0 = p.padSoft0, ps1 = p.padSoft1;
-        final float[] phc = p.padHardCount;
-        FloatVector best = FloatVector.broadcast(FLOATS, TAU);
-        IntVector bestIdx = IntVector.broadcast(INTS, -1);
-        IntVector idx = IntVector.fromArray(INTS, IOTA, 0);
-        IntVector step = IntVector.broadcast(INTS, LANES);
-        float g = ghc;
-        for (int i = 0; i < n; i += LANES) {
-            LongVector num = LongVector.fromArray(LONGS, ph0, i).and(gs0).lanewise(VectorOperators.BIT_COUNT)
-                    .add(LongVector.fromArray(LONGS, ph1, i).and(gs1).lanewise(VectorOperators.BIT_COUNT))
-                    .add(LongVector.fromArray(LONGS, ps0, i).and(gh0).lanewise(VectorOperators.BIT_COUNT))
-                    .add(LongVector.fromArray(LONGS, ps1, i).and(gh1).lanewise(VectorOperators.BIT_COUNT));
-            FloatVector sim = ((FloatVector) num.convertShape(VectorOperators.L2F, FLOATS, 0))
-                    .div(FloatVector.fromArray(FLOATS, phc, i).add(g));
-            VectorMask<Float> gt = sim.compare(VectorOperators.GT, best);
-            best = best.blend(sim, gt);
-            bestIdx = bestIdx.blend(idx, gt.cast(INTS));
-            idx = idx.add(step);
-        }
-        float max = best.reduceLanes(VectorOperators.MAX);
-        if (!(max > TAU)) {
-            return ((long) Float.floatToRawIntBits(TAU) << 32) | 0xFFFFFFFFL;
-        }
-        VectorMask<Integer> atMax = best.compare(VectorOperators.EQ, max).cast(INTS);
-        int i = bestIdx.blend(IntVector.broadcast(INTS, Integer.MAX_VALUE), atMax.not())
-                .reduceLanes(VectorOperators.MIN);
-        return ((long) Float.floatToRawIntBits(max) << 32) | i;
     }
 }

@@ -16,13 +16,6 @@ public final class ProbeFinger {
     public final long[] hard0, hard1, soft0, soft1;
     public final int[] hardCount;
     public final int[] angle256;
-    /**
-     * The code words again, padded with zeros to a multiple of {@link FirstStage#LANES} for the vectorised
-     * kernel (a zero code has similarity 0 with everything, so padding never votes), and the hard-code
-     * popcounts as floats (padding 1).
-     */
-    public final long[] padHard0, padHard1, padSoft0, padSoft1;
-    public final float[] padHardCount;
     /** Positions (px) of the code-bearing minutiae. */
     public final float[] x, y;
     public final FingerprintTemplate template;
@@ -67,16 +60,6 @@ public final class ProbeFinger {
         this.hardCount = java.util.Arrays.copyOf(hc, c);
         this.angle256 = java.util.Arrays.copyOf(a, c);
         this.x = java.util.Arrays.copyOf(xs, c);
-        int padded = (c + FirstStage.LANES - 1) / FirstStage.LANES * FirstStage.LANES;
-        this.padHard0 = java.util.Arrays.copyOf(h0, padded);
-        this.padHard1 = java.util.Arrays.copyOf(h1, padded);
-        this.padSoft0 = java.util.Arrays.copyOf(s0, padded);
-        this.padSoft1 = java.util.Arrays.copyOf(s1, padded);
-        this.padHardCount = new float[padded];
-        java.util.Arrays.fill(padHardCount, 1f);
-        for (int i = 0; i < c; i++) {
-            padHardCount[i] = hc[i];
-        }
         this.y = java.util.Arrays.copyOf(ys, c);
     }
 

@@ -1,11 +1,14 @@
 package io.biomatch.fingerprint.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
-/** The vectorised local-pair search returns exactly the scalar loop's pair and similarity. */
+/** The vectorised local-pair search and star consolidation return exactly the scalar loops' results. */
 class FirstStageVectorTest {
     static Minutiae random(SplittableRandom r, int n) {
         short[] x = new short[n], y = new short[n];
@@ -21,31 +24,70 @@ class FirstStageVectorTest {
     }
 
     @Test
-    void vectorEqualsScalarOverOddSizes() {
+    void pairsVectorEqualsScalarOverOddSizes() {
         SplittableRandom r = new SplittableRandom(11);
         int checked = 0, voted = 0;
-        for (int trial = 0; trial < 300; trial++) {
-            // odd sizes (0..100 minutiae) exercise the padded tail; dense prints give real votes
-            ProbeFinger p = new ProbeFinger(0, random(r, r.nextInt(101)), null);
-            Minutiae g = random(r, 5 + r.nextInt(96));
-            int[] which = new int[g.count()];
-            for (int i = 0; i < which.length; i++) {
-                which[i] = i;
-            }
-            long[] hard = new long[2 * which.length], soft = new long[2 * which.length];
-            LocalStructures.compute(g, which, which.length, hard, soft);
-            for (int q = 0; q < which.length; q++) {
-                int ghc = Long.bitCount(hard[2 * q]) + Long.bitCount(hard[2 * q + 1]);
-                if (ghc < ProbeFinger.MIN_NEIGHBOURS) {
-                    continue;
+        FirstStage.Scratch sc = new FirstStage.Scratch();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment slot = arena.allocate(FingerSlotLayout.FINGER_BYTES, 64);
+            for (int trial = 0; trial < 300; trial++) {
+                // odd sizes (0..100 minutiae) exercise the tails; dense prints give real votes
+                ProbeFinger p = new ProbeFinger(0, random(r, r.nextInt(101)), null);
+                slot.fill((byte) 0);
+                // garbage beyond the codes must not matter
+                FingerSlotLayout.writeFinger(slot, 0, 0, random(r, 5 + r.nextInt(96)), 1);
+                int codes = FingerSlotLayout.codeCount(slot, 0);
+                FirstStage.pairsVector(p, slot, 0, codes, sc);
+                float[] vs = sc.bestSim.clone();
+                int[] vi = sc.bestIdx.clone();
+                for (int j = 0; j < codes; j++) {
+                    long o = 8L * j;
+                    long s = FirstStage.bestScalar(p, p.count, slot.get(FingerSlotLayout.LONG, o + FingerSlotLayout.HARD0_OFFSET),
+                            slot.get(FingerSlotLayout.LONG, o + FingerSlotLayout.HARD1_OFFSET),
+                            slot.get(FingerSlotLayout.LONG, o + FingerSlotLayout.SOFT0_OFFSET),
+                            slot.get(FingerSlotLayout.LONG, o + FingerSlotLayout.SOFT1_OFFSET),
+                            slot.get(java.lang.foreign.ValueLayout.JAVA_BYTE,
+                                    FingerSlotLayout.META_OFFSET + (long) j * FingerSlotLayout.META_BYTES) & 0xFF);
+                    assertEquals((int) s, vi[j], "trial " + trial + " code " + j);
+                    if ((int) s >= 0) {
+                        assertEquals(Float.intBitsToFloat((int) (s >>> 32)), vs[j], "trial " + trial + " code " + j);
+                        voted++;
+                    }
+                    checked++;
                 }
-                long s = FirstStage.bestScalar(p, p.count, hard[2 * q], hard[2 * q + 1], soft[2 * q], soft[2 * q + 1], ghc);
-                long v = FirstStage.bestVector(p, p.count, hard[2 * q], hard[2 * q + 1], soft[2 * q], soft[2 * q + 1], ghc);
-                assertEquals(s, v, "trial " + trial + " code " + q);
-                checked++;
-                voted += (int) s >= 0 ? 1 : 0;
             }
         }
-        assertEquals(true, checked > 1000 && voted > 100, checked + " codes, " + voted + " voted");
+        assertTrue(checked > 1000 && voted > 100, checked + " codes, " + voted + " voted");
+    }
+
+    @Test
+    void starVectorEqualsScalar() {
+        SplittableRandom r = new SplittableRandom(5);
+        FirstStage.Scratch sc = new FirstStage.Scratch();
+        int nonTrivial = 0;
+        for (int trial = 0; trial < 2000; trial++) {
+            int k = r.nextInt(FingerSlotLayout.MAX_CODES + 1);
+            int rot = r.nextInt(256);
+            double c = Math.cos(rot * 2 * Math.PI / 256), s = Math.sin(rot * 2 * Math.PI / 256);
+            for (int a = 0; a < k; a++) {
+                // half of the pairs follow one rigid motion (with noise), the rest are random
+                float px = r.nextInt(300), py = r.nextInt(300);
+                boolean rigid = r.nextBoolean();
+                sc.px[a] = px;
+                sc.py[a] = py;
+                sc.gx[a] = rigid ? (float) (c * px - s * py + 40 + r.nextInt(9)) : r.nextInt(300);
+                sc.gy[a] = rigid ? (float) (s * px + c * py - 20 + r.nextInt(9)) : r.nextInt(300);
+                sc.rot[a] = rigid ? (rot + r.nextInt(-30, 31)) & 0xFF : r.nextInt(256);
+                sc.wq[a] = r.nextInt(1, 2253);
+            }
+            int scalar = FirstStage.starScalar(sc, k);
+            assertEquals(scalar, FirstStage.starVector(sc, k), "trial " + trial);
+            int maxW = 0;
+            for (int a = 0; a < k; a++) {
+                maxW = Math.max(maxW, sc.wq[a]);
+            }
+            nonTrivial += scalar > maxW ? 1 : 0;
+        }
+        assertTrue(nonTrivial > 500, nonTrivial + " trials with a star of two or more pairs");
     }
 }
