@@ -1,6 +1,7 @@
 package io.biomatch.bench.load;
 
 import com.google.protobuf.ByteString;
+import io.biomatch.bench.face.ClusteredFaces;
 import io.biomatch.core.SharedData;
 import io.biomatch.dna.AlleleFrequencies;
 import io.biomatch.dna.DnaProfileGenerator;
@@ -10,7 +11,6 @@ import io.biomatch.server.grpc.v1.Payload;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Map;
-import java.util.SplittableRandom;
 
 /**
  * Seeded records and probes for a load run: the same seed gives the same data. Record {@code i} is
@@ -38,56 +38,25 @@ interface Workload {
     }
 
     /**
-     * Clustered unit embeddings (float32, {@code dim}): 1,000 random cluster centres; record i = centre
-     * (i mod 1000) plus Gaussian noise of norm ~1.0, normalised; probe j = its mate plus noise of norm ~0.5,
-     * normalised (cosine to the mate ~0.9, to same-cluster records ~0.5, to others ~0).
+     * Face embeddings (float32, {@code dim}) from the benchmarks' seeded generator {@link ClusteredFaces}
+     * (clusters of 100 identities; a record and its mate probe have cosine ~0.65, see its javadoc).
      */
     final class FaceEmbeddings implements Workload {
         private final long records;
-        private final long seed;
-        private final int dim;
-        private final float[][] centres;
+        private final ClusteredFaces faces;
 
         FaceEmbeddings(long records, long seed, int dim) {
+            if (records > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException("at most " + Integer.MAX_VALUE + " face records");
+            }
             this.records = records;
-            this.seed = seed;
-            this.dim = dim;
-            SplittableRandom r = new SplittableRandom(seed);
-            centres = new float[1000][];
-            for (int c = 0; c < centres.length; c++) {
-                centres[c] = gaussian(r, 1.0);
-            }
+            this.faces = new ClusteredFaces(seed, dim, (int) Math.max(1, records), 100);
         }
 
-        private float[] gaussian(SplittableRandom r, double norm) {
-            float[] v = new float[dim];
-            double scale = norm / Math.sqrt(dim);
-            for (int i = 0; i < dim; i++) {
-                double u1 = r.nextDouble();
-                double u2 = r.nextDouble();
-                v[i] = (float) (scale * Math.sqrt(-2 * Math.log(1 - u1)) * Math.cos(2 * Math.PI * u2));
-            }
-            return v;
-        }
-
-        private float[] record(long i) {
-            float[] c = centres[(int) (i % centres.length)];
-            float[] n = gaussian(new SplittableRandom(seed * 31 + i), 1.0);
-            for (int k = 0; k < dim; k++) {
-                n[k] += c[k];
-            }
-            return n;
-        }
-
-        private static Payload payload(float[] v) {
-            double s = 0;
-            for (float x : v) {
-                s += x * x;
-            }
-            float inv = (float) (1 / Math.sqrt(s));
-            ByteBuffer b = ByteBuffer.allocate(v.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-            for (float x : v) {
-                b.putFloat(x * inv);
+        private static Payload payload(float[] unit) {
+            ByteBuffer b = ByteBuffer.allocate(unit.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+            for (float x : unit) {
+                b.putFloat(x);
             }
             return Payload.newBuilder().setFormat("embedding-f32").setData(ByteString.copyFrom(b.array())).build();
         }
@@ -99,21 +68,12 @@ interface Workload {
 
         @Override
         public Payload enrol(long i) {
-            return payload(record(i));
+            return payload(faces.gallery((int) i));
         }
 
         @Override
         public Payload probe(long j) {
-            float[] v = record(mateOf(j));
-            double norm = 0;
-            for (float x : v) {
-                norm += x * x;
-            }
-            float[] n = gaussian(new SplittableRandom(seed * 17 + j + 1_000_000_007L), 0.5 * Math.sqrt(norm));
-            for (int k = 0; k < dim; k++) {
-                v[k] += n[k];
-            }
-            return payload(v);
+            return payload(faces.mateProbe((int) mateOf(j)));
         }
 
         @Override
