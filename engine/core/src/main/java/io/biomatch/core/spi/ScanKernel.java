@@ -19,9 +19,24 @@ public interface ScanKernel<P> {
      */
     default void scan(P probe, MemorySegment slots, int slotBytes, long[] live, int fromOrdinal, int toOrdinal,
                       TopK top) {
-        for (int ord = Bits.nextSetBit(live, fromOrdinal, toOrdinal); ord >= 0;
-             ord = Bits.nextSetBit(live, ord + 1, toOrdinal)) {
-            top.offer(score(probe, slots, (long) ord * slotBytes), ord);
+        if (fromOrdinal >= toOrdinal) {
+            return;
+        }
+        int lastWord = (toOrdinal - 1) >>> 6;
+        for (int w = fromOrdinal >>> 6; w <= lastWord; w++) {
+            long bits = live[w];
+            if (w == fromOrdinal >>> 6) {
+                bits &= -1L << fromOrdinal;              // drop ordinals before fromOrdinal
+            }
+            if (w == lastWord && (toOrdinal & 63) != 0) {
+                bits &= (1L << (toOrdinal & 63)) - 1;    // drop ordinals from toOrdinal on
+            }
+            int base = w << 6;
+            while (bits != 0) {
+                int ord = base + Long.numberOfTrailingZeros(bits);
+                bits &= bits - 1;
+                top.offer(score(probe, slots, (long) ord * slotBytes), ord);
+            }
         }
     }
 }
