@@ -268,24 +268,9 @@ class GrpcServiceTest {
         Random rnd = new Random(3);
         int n = 300;
         List<byte[]> g = new ArrayList<>();
-        List<EnrolAck> acks = java.util.Collections.synchronizedList(new ArrayList<>());
-        CountDownLatch done = new CountDownLatch(1);
-        var in = BiomatchGrpc.newStub(channel).enrolBulk(new StreamObserver<>() {
-            @Override
-            public void onNext(EnrolAck a) {
-                acks.add(a);
-            }
-
-            @Override
-            public void onError(Throwable t) {
-                done.countDown();
-            }
-
-            @Override
-            public void onCompleted() {
-                done.countDown();
-            }
-        });
+        Collected<EnrolAck> ackStream = new Collected<>();
+        List<EnrolAck> acks = ackStream.items;
+        var in = BiomatchGrpc.newStub(channel).enrolBulk(ackStream);
         for (int i = 0; i < n; i++) {
             g.add(VectorTestModality.vector(rnd));
             in.onNext(enrol("b" + i, g.get(i)));
@@ -293,37 +278,22 @@ class GrpcServiceTest {
         in.onNext(enrol("b0", g.get(0)));          // duplicate
         in.onNext(enrol("bad", new byte[3]));      // invalid
         in.onCompleted();
-        assertTrue(done.await(30, TimeUnit.SECONDS));
+        ackStream.await();
         assertEquals(n + 2, acks.size());
         assertEquals(n, acks.stream().filter(EnrolAck::getStored).count());
         assertEquals(Set.of("ALREADY_EXISTS", "INVALID_ARGUMENT"),
                 Set.copyOf(acks.stream().filter(a -> !a.getStored()).map(EnrolAck::getErrorCode).toList()));
         assertEquals(n, stub.stats(StatsRequest.getDefaultInstance()).getStoredRecords());
 
-        List<BatchIdentifyResponse> results = java.util.Collections.synchronizedList(new ArrayList<>());
-        CountDownLatch done2 = new CountDownLatch(1);
-        var probes = BiomatchGrpc.newStub(channel).batchIdentify(new StreamObserver<>() {
-            @Override
-            public void onNext(BatchIdentifyResponse r) {
-                results.add(r);
-            }
-
-            @Override
-            public void onError(Throwable t) {
-                done2.countDown();
-            }
-
-            @Override
-            public void onCompleted() {
-                done2.countDown();
-            }
-        });
+        Collected<BatchIdentifyResponse> resultStream = new Collected<>();
+        List<BatchIdentifyResponse> results = resultStream.items;
+        var probes = BiomatchGrpc.newStub(channel).batchIdentify(resultStream);
         for (int i = 0; i < 100; i++) {
             probes.onNext(BatchIdentifyRequest.newBuilder().setRequestId("q" + i).setIdentify(identify(g.get(i), 1)).build());
         }
         probes.onNext(BatchIdentifyRequest.newBuilder().setRequestId("broken").setIdentify(identify(new byte[2], 1)).build());
         probes.onCompleted();
-        assertTrue(done2.await(30, TimeUnit.SECONDS));
+        resultStream.await();
         assertEquals(101, results.size());
         for (BatchIdentifyResponse r : results) {
             if (r.getRequestId().equals("broken")) {
@@ -331,6 +301,34 @@ class GrpcServiceTest {
             } else {
                 assertEquals("b" + r.getRequestId().substring(1), r.getResult().getCandidates(0).getId());
             }
+        }
+    }
+
+    /** Collects a response stream; {@link #await} fails if the stream ended with an error or did not end. */
+    static final class Collected<T> implements StreamObserver<T> {
+        final List<T> items = java.util.Collections.synchronizedList(new ArrayList<>());
+        private final CountDownLatch done = new CountDownLatch(1);
+        private volatile Throwable error;
+
+        @Override
+        public void onNext(T item) {
+            items.add(item);
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            error = t;
+            done.countDown();
+        }
+
+        @Override
+        public void onCompleted() {
+            done.countDown();
+        }
+
+        void await() throws InterruptedException {
+            assertTrue(done.await(30, TimeUnit.SECONDS), "stream did not end");
+            assertTrue(error == null, () -> "stream failed: " + error);
         }
     }
 }
