@@ -24,8 +24,25 @@ import java.util.Set;
  * or both; optional, default none) and optional {@code truth.csv} ({@code victim,missing}).
  */
 public final class DviData {
-    /** One reference family. {@code refs[person][locus]}: typed genotypes. */
-    public record Family(String name, Pedigree pedigree, int[] missing, int[][][] refs) {
+    /**
+     * One reference family. {@code refs[person][locus]}: typed genotypes. {@code missingSex[k]}: the sex that victims
+     * must have to be missing person {@code missing[k]} (0 = unknown, any victim), which can be less than the
+     * pedigree's: a Familias pedigree must place a parent of unknown sex as father or mother.
+     */
+    public record Family(String name, Pedigree pedigree, int[] missing, int[][][] refs, int[] missingSex) {
+        public Family(String name, Pedigree pedigree, int[] missing, int[][][] refs) {
+            this(name, pedigree, missing, refs, java.util.Arrays.stream(missing).map(pedigree::sex).toArray());
+        }
+
+        /** The sex a victim must have to be pedigree person {@code person} (0 = either). */
+        public int matchSex(int person) {
+            for (int k = 0; k < missing.length; k++) {
+                if (missing[k] == person) {
+                    return missingSex[k];
+                }
+            }
+            return pedigree.sex(person);
+        }
     }
 
     /** One victim. {@code geno[locus]}: {a, b} or null. */
@@ -201,6 +218,198 @@ public final class DviData {
             }
         }
         return new DviData(lociList, freqs, male, female, families, victims, truth);
+    }
+
+    /**
+     * A DVI case from the {@code [DVI]} section of a Familias 3 {@code .fam} file, with the file's own frequency
+     * database and per-locus male/female mutation models. Victims are the section's unidentified persons. Per
+     * reference family the <em>last</em> of its pedigrees is used (Familias writes the references' own pedigree
+     * first and the pedigree with the missing persons after it; a family with only one pedigree uses that one).
+     * The missing persons are the untyped members of that pedigree whose name starts with "Missing" (dvir's rule
+     * for Familias files) and that take part in at least one parent-child relation there: Familias DVI projects
+     * usually name the missing person "Missing person" only inside the pedigree and also declare an unconnected
+     * template person such as "Missing female 1", which carries no information and is skipped. When no connected
+     * member is named so, the family's declared untyped "Missing..." persons are used. A missing person's sex is
+     * the declared one, else inferred from its relations (a father is male), else unknown (compatible with
+     * victims of either sex).
+     */
+    public static DviData fromFamilias(FamiliasFile file) {
+        FamiliasFile.Dvi dvi = file.dvi();
+        if (dvi == null) {
+            throw Modality.invalid("the Familias file has no [DVI] section (unidentified persons and reference families)");
+        }
+        if (dvi.victimSex().isEmpty()) {
+            throw Modality.invalid("the Familias file's DVI section has no unidentified persons");
+        }
+        if (dvi.families().isEmpty()) {
+            throw Modality.invalid("the Familias file's DVI section has no reference families");
+        }
+        FrequencyTable freqs = file.frequencies();
+        Map<String, FamiliasFile.LocusInfo> info = new HashMap<>();
+        for (FamiliasFile.LocusInfo li : file.loci()) {
+            info.put(FrequencyTable.locusKey(li.name()), li);
+        }
+        Set<String> loci = new LinkedHashSet<>();
+        for (Map<String, String[]> g : dvi.victimGenotypes().values()) {
+            loci.addAll(g.keySet());
+        }
+        for (FamiliasFile.Family f : dvi.families()) {
+            for (Map<String, String[]> g : f.genotypes().values()) {
+                loci.addAll(g.keySet());
+            }
+        }
+        List<String> noFreq = loci.stream().filter(l -> !freqs.hasLocus(l)).toList();
+        if (!noFreq.isEmpty()) {
+            throw Modality.invalid("no allele frequencies in the file's database for locus/loci " + String.join(", ", noFreq));
+        }
+        List<String> lociList = List.copyOf(loci);
+        Map<String, Integer> li = new HashMap<>();
+        for (int i = 0; i < lociList.size(); i++) {
+            li.put(lociList.get(i), i);
+        }
+        MutationModel[] male = new MutationModel[lociList.size()];
+        MutationModel[] female = new MutationModel[lociList.size()];
+        for (int i = 0; i < lociList.size(); i++) {
+            FamiliasFile.LocusInfo l = info.get(lociList.get(i));
+            male[i] = l == null || l.male() == null ? MutationModel.NONE : l.male();
+            female[i] = l == null || l.female() == null ? MutationModel.NONE : l.female();
+        }
+        for (Map<String, String[]> g : dvi.victimGenotypes().values()) {
+            g.forEach((l, a) -> resolve(freqs, l, a));
+        }
+        for (FamiliasFile.Family f : dvi.families()) {
+            for (Map<String, String[]> g : f.genotypes().values()) {
+                g.forEach((l, a) -> resolve(freqs, l, a));
+            }
+        }
+        List<Family> families = new ArrayList<>();
+        for (FamiliasFile.Family f : dvi.families()) {
+            if (f.pedigrees().isEmpty()) {
+                throw Modality.invalid("reference family " + MutationModel.clip(f.name()) + " has no pedigree");
+            }
+            Pedigree ped = f.pedigrees().getLast().pedigree();
+            boolean[] related = new boolean[ped.size()];
+            for (int i = 0; i < ped.size(); i++) {
+                if (ped.father(i) >= 0) {
+                    related[i] = true;
+                    related[ped.father(i)] = true;
+                }
+                if (ped.mother(i) >= 0) {
+                    related[i] = true;
+                    related[ped.mother(i)] = true;
+                }
+            }
+            List<Integer> connected = new ArrayList<>();
+            for (int i = 0; i < ped.size(); i++) {
+                if (related[i] && isMissingName(ped.id(i)) && f.genotypes().getOrDefault(ped.id(i), Map.of()).isEmpty()) {
+                    connected.add(i);
+                }
+            }
+            if (connected.isEmpty()) {
+                for (String p : f.sex().keySet()) {
+                    if (isMissingName(p) && f.genotypes().getOrDefault(p, Map.of()).isEmpty() && ped.indexOf(p) >= 0) {
+                        connected.add(ped.indexOf(p));
+                    }
+                }
+            }
+            if (connected.isEmpty()) {
+                throw Modality.invalid("reference family " + MutationModel.clip(f.name())
+                        + " has no untyped person named 'Missing...' to identify");
+            }
+            int[] mIdx = connected.stream().mapToInt(Integer::intValue).toArray();
+            String[] missingIds = new String[mIdx.length];
+            for (int k = 0; k < mIdx.length; k++) {
+                missingIds[k] = ped.id(mIdx[k]);
+            }
+            ped = withMissingNamesOfFamily(ped, mIdx, f.name(), dvi.families());
+            for (int k = 0; k < mIdx.length; k++) {
+                int i = ped.indexOf(missingIds[k]);
+                mIdx[k] = i >= 0 ? i : ped.indexOf(missingIds[k] + " (" + f.name() + ")");
+            }
+            int[][][] refs = new int[ped.size()][][];
+            for (var pe : f.genotypes().entrySet()) {
+                if (pe.getValue().isEmpty()) {
+                    continue;
+                }
+                int i = ped.indexOf(pe.getKey());
+                if (i < 0) {
+                    throw Modality.invalid("genotyped person '" + MutationModel.clip(pe.getKey())
+                            + "' is not in the pedigree of family " + MutationModel.clip(f.name()));
+                }
+                refs[i] = new int[lociList.size()][];
+                for (var ge : pe.getValue().entrySet()) {
+                    if (ge.getValue()[0] != null || ge.getValue()[1] != null) {
+                        refs[i][li.get(ge.getKey())] = indices(freqs, ge.getKey(), ge.getValue());
+                    }
+                }
+            }
+            int[] mSex = new int[mIdx.length];
+            for (int k = 0; k < mIdx.length; k++) {
+                mSex[k] = familiasSex(missingIds[k], f, dvi, ped.sex(mIdx[k]));
+            }
+            families.add(new Family(f.name(), ped, mIdx, refs, mSex));
+        }
+        List<Victim> victims = new ArrayList<>();
+        for (var e : dvi.victimSex().entrySet()) {
+            int[][] g = new int[lociList.size()][];
+            for (var ge : dvi.victimGenotypes().getOrDefault(e.getKey(), Map.of()).entrySet()) {
+                if (ge.getValue()[0] != null || ge.getValue()[1] != null) {
+                    g[li.get(ge.getKey())] = indices(freqs, ge.getKey(), ge.getValue());
+                }
+            }
+            victims.add(new Victim(e.getKey(), e.getValue(), g));
+        }
+        return new DviData(lociList, freqs, male, female, families, victims, Map.of());
+    }
+
+    /**
+     * Familias names the missing person of every family "Missing person": where a missing person's name is used
+     * by another reference family too, it becomes "name (family)" so that results name it unambiguously.
+     */
+    private static Pedigree withMissingNamesOfFamily(Pedigree ped, int[] missing, String family,
+                                                     List<FamiliasFile.Family> all) {
+        Set<Integer> rename = new java.util.HashSet<>();
+        for (int m : missing) {
+            String id = ped.id(m);
+            long users = all.stream().filter(o -> o.pedigrees().stream().anyMatch(np -> np.pedigree().indexOf(id) >= 0)).count();
+            if (users > 1) {
+                rename.add(m);
+            }
+        }
+        if (rename.isEmpty()) {
+            return ped;
+        }
+        java.util.function.IntFunction<String> name = i -> i < 0 ? "0"
+                : rename.contains(i) ? ped.id(i) + " (" + family + ")" : ped.id(i);
+        List<Pedigree.Person> persons = new ArrayList<>();
+        for (int i = 0; i < ped.size(); i++) {
+            persons.add(new Pedigree.Person(name.apply(i), name.apply(ped.father(i)), name.apply(ped.mother(i)), ped.sex(i)));
+        }
+        return new Pedigree(persons);
+    }
+
+    /**
+     * A missing person's sex as the Familias file fixes it: declared in the family's person list, else the opposite of
+     * a declared other parent of one of its children (then {@code pedigreeSex}), else unknown (0).
+     */
+    private static int familiasSex(String id, FamiliasFile.Family f, FamiliasFile.Dvi dvi, int pedigreeSex) {
+        Integer declared = f.sex().get(id);
+        if (declared != null && declared != 0) {
+            return declared;
+        }
+        Pedigree ped = f.pedigrees().getLast().pedigree();
+        int me = ped.indexOf(id);
+        for (int c = 0; c < ped.size(); c++) {
+            int other = ped.father(c) == me ? ped.mother(c) : ped.mother(c) == me ? ped.father(c) : -2;
+            if (other >= 0 && f.sex().getOrDefault(ped.id(other), 0) != 0) {
+                return pedigreeSex;
+            }
+        }
+        return 0;
+    }
+
+    private static boolean isMissingName(String id) {
+        return id.strip().toLowerCase(Locale.ROOT).startsWith("missing");
     }
 
     private static void resolve(FrequencyTable t, String locus, String[] g) {

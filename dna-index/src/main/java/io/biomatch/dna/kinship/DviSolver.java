@@ -87,7 +87,7 @@ final class DviSolver {
             boolean[] ex = new boolean[1];
             for (int t = 0; t < nt; t++) {
                 TargetTable tt = targets.get(t);
-                int ms = data.families.get(tt.family).pedigree().sex(tt.person);
+                int ms = data.families.get(tt.family).matchSex(tt.person);
                 int vs = data.victims.get(v).sex();
                 sexOk[v][t] = ms == 0 || vs == 0 || ms == vs;
                 double x = 1;
@@ -458,7 +458,7 @@ final class DviSolver {
         }
         int[] tSex = new int[nt];
         for (int t = 0; t < nt; t++) {
-            tSex[t] = data.families.get(targets.get(t).family).pedigree().sex(targets.get(t).person);
+            tSex[t] = data.families.get(targets.get(t).family).matchSex(targets.get(t).person);
         }
         int[] best = new int[nv];
         double[] bestLr = new double[nv];

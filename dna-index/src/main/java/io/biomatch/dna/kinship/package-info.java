@@ -13,7 +13,9 @@
  *   <li>{@link io.biomatch.dna.kinship.DviBench}: seeded benchmark of the pairwise matrix.</li>
  *   <li>{@link io.biomatch.dna.kinship.FamiliasFile}: Familias 3 {@code .fam} project files (persons, pedigrees,
  *       database, per-locus male/female mutation models, θ, the DVI section's victims and reference families);
- *       {@code evaluate(h1, h2)} gives the LR of one pedigree against another.</li>
+ *       {@code evaluate(h1, h2)} gives the LR of one pedigree against another;
+ *       {@link io.biomatch.dna.kinship.DviData#fromFamilias} turns its DVI section into a DVI case (checked against
+ *       the dvir export folders of planecrash and exclusionExample).</li>
  *   <li>Familial database search (parent–child, full and half siblings) is a mode of the DNA modality:
  *       {@code io.biomatch.dna.Familial}.</li>
  * </ul>

@@ -232,6 +232,23 @@ class GrpcServiceTest {
                 .putFiles("frequencies.csv", ByteString.copyFromUtf8("locus,allele,frequency\n")).build();
         assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> stub.dvi(missing).forEachRemaining(m -> { })));
 
+        // one Familias .fam file with a DVI section; its name is never used as a path
+        var famReq = io.biomatch.server.grpc.v1.DviRequest.newBuilder().setCaseName("exclusion").putFiles("../../x.fam",
+                ByteString.copyFrom(java.nio.file.Files.readAllBytes(
+                        io.biomatch.core.SharedData.require("dna/familias_fam/dvir_exclusionExample.fam")))).build();
+        List<io.biomatch.server.grpc.v1.DviProgress> famMsgs = new ArrayList<>();
+        stub.withDeadlineAfter(60, TimeUnit.SECONDS).dvi(famReq).forEachRemaining(famMsgs::add);
+        var famLast = famMsgs.get(famMsgs.size() - 1);
+        assertEquals("done", famLast.getStage());
+        assertTrue(famLast.getResultText().contains("16 victims, 15 missing persons in 15 families"), famLast.getResultText());
+        var noDvi = io.biomatch.server.grpc.v1.DviRequest.newBuilder().putFiles("p.fam", ByteString.copyFrom(
+                java.nio.file.Files.readAllBytes(io.biomatch.core.SharedData.require("dna/familias_fam/pedFamilias_paternity.fam"))))
+                .build();
+        assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> stub.dvi(noDvi).forEachRemaining(m -> { })));
+        var junkFam = io.biomatch.server.grpc.v1.DviRequest.newBuilder().putFiles("j.fam", ByteString.copyFromUtf8("garbage\n1\n"))
+                .build();
+        assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> stub.dvi(junkFam).forEachRemaining(m -> { })));
+
         var k = stub.kinship(io.biomatch.server.grpc.v1.KinshipRequest.newBuilder()
                 .setCaseJson(ByteString.copyFrom(java.nio.file.Files.readAllBytes(
                         io.biomatch.core.SharedData.require("dna/kinship_case_example.json"))))

@@ -60,15 +60,18 @@ final class CaseJobs {
         long start = System.nanoTime();
         submit(out, () -> {
             long total = 0;
+            boolean fam = req.getFilesCount() == 1
+                    && req.getFilesMap().keySet().iterator().next().toLowerCase(java.util.Locale.ROOT).endsWith(".fam");
             for (var e : req.getFilesMap().entrySet()) {
-                if (!DVI_FILES.contains(e.getKey())) {
+                if (!fam && !DVI_FILES.contains(e.getKey())) {
                     throw EngineException.invalid("unexpected case file '" + printable(e.getKey()) + "'; expected "
-                            + DVI_FILES);
+                            + DVI_FILES + " or one Familias .fam file");
                 }
                 total += e.getValue().size();
             }
-            if (!req.getFilesMap().keySet().containsAll(DVI_REQUIRED)) {
-                throw EngineException.invalid("a DVI case needs " + DVI_REQUIRED + "; got " + req.getFilesMap().keySet());
+            if (!fam && !req.getFilesMap().keySet().containsAll(DVI_REQUIRED)) {
+                throw EngineException.invalid("a DVI case needs " + DVI_REQUIRED + " or one Familias .fam file; got "
+                        + req.getFilesMap().keySet());
             }
             if (total > MAX_CASE_BYTES) {
                 throw EngineException.invalid("case files are " + total + " bytes; the limit is " + MAX_CASE_BYTES);
@@ -77,14 +80,17 @@ final class CaseJobs {
             Path dir = Files.createTempDirectory("biomatch-dvi-");
             try {
                 for (var e : req.getFilesMap().entrySet()) {
-                    Files.write(dir.resolve(e.getKey()), e.getValue().toByteArray());
+                    // a .fam file is stored under a fixed name: the client's name is never a path here
+                    Files.write(dir.resolve(fam ? "case.fam" : e.getKey()), e.getValue().toByteArray());
                 }
+                io.biomatch.dna.kinship.DviData data = fam
+                        ? io.biomatch.dna.kinship.DviData.fromFamilias(io.biomatch.dna.kinship.FamiliasFile.read(dir.resolve("case.fam")))
+                        : io.biomatch.dna.kinship.DviData.read(dir);
                 progress(out, "solving: pairwise LRs, undisputed identifications, joint solutions", start);
                 if (out.isCancelled()) {
                     return;
                 }
-                DviCase.Result r = DviCase.run(io.biomatch.dna.kinship.DviData.read(dir),
-                        req.getCaseName().isEmpty() ? "case" : req.getCaseName());
+                DviCase.Result r = DviCase.run(data, req.getCaseName().isEmpty() ? "case" : req.getCaseName());
                 out.onNext(DviProgress.newBuilder().setStage("done").setElapsedMillis((System.nanoTime() - start) / 1e6)
                         .setResultJson(json(r)).setResultText(r.toText()).build());
                 out.onCompleted();
