@@ -13,23 +13,144 @@ import java.util.SplittableRandom;
  * mate probe of i:                     unit(b id_i + sqrt(1-b^2) h'_i)          another sample of the same person
  * </pre>
  * g, h, h' are independent random unit vectors (Gaussian, normalised). Expected cosines: gallery vs its mate probe
- * 0.65; two identities of one cluster 0.25 * 0.65 = 0.16; of different clusters 0; each with spread
- * ~1/sqrt(dim) = 0.044 at 512-d. Cluster of i: {@code i % clusters}, so clusters interleave across ordinals
- * and shards. Every vector is a pure function of (seed, kind, index): generation runs in parallel and any
- * vector can be recomputed.
+ * 0.65; two identities of one cluster 0.25 * 0.65 = 0.16; of different clusters 0. Cluster of i:
+ * {@code i % clusters}, so clusters interleave across ordinals and shards. Every vector is a pure function of
+ * (seed, kind, index): generation runs in parallel and any vector can be recomputed.
+ *
+ * <p><b>Spread of the random directions</b> ({@link Spectrum}):
+ * <ul>
+ *   <li>{@link Spectrum#isotropic()}: c, g, h ~ N(0, I), every direction equally likely. Cosines between unrelated
+ *       vectors spread by 1/sqrt(dim) = 0.044 at 512-d: intrinsic dimension 512, the worst case for graph search
+ *       and not what face models produce.</li>
+ *   <li>{@link Spectrum#participationRatio(double)}: c, g, h ~ R N(0, diag(lambda)) with a power-law spectrum
+ *       lambda_k = k^-alpha (k = 1..dim), alpha solved so that the participation ratio
+ *       (sum lambda)^2 / sum lambda^2 equals the target, and R a fixed seeded random rotation (a randomised
+ *       Hadamard transform: random signs, then the orthonormal Walsh-Hadamard transform, twice; dim must be a
+ *       power of two) so that no coordinate axis is special (int8 quantisation is per vector). Unrelated cosines
+ *       then spread by ~1/sqrt(ratio). Fitted to the shared photos: the 1,074 impostor pairs of the 49
+ *       single-person images in ../shared/data/face/images under fr_feature have cosine mean 0.005 and standard
+ *       deviation 0.095, i.e. 1/0.095^2 = 111 effective dimensions, not 512; the gallery's impostor cosines
+ *       (identity plus sample noise) reach that sd at a ratio of 95 ({@link #FR_FEATURE_RATIO}; printed by
+ *       {@code FaceAnnBenchmark}).</li>
+ * </ul>
  */
 public final class ClusteredFaces {
     public static final double A2 = 0.25;
     public static final double B2 = 0.65;
 
+    /** Participation ratio fitted to the shared photos' impostor cosines under fr_feature (sd 0.095). */
+    public static final double FR_FEATURE_RATIO = 95;
+
     private final long seed;
     private final int dim;
     private final int clusters;
+    private final Spectrum spectrum;
+    /** sqrt(lambda_k), or null for isotropic. */
+    private final double[] sigma;
+    /** Random signs of the two Hadamard rounds, or null. */
+    private final float[] signs1;
+    private final float[] signs2;
+
+    /** How the random directions spread; see the class comment. */
+    public record Spectrum(double participationRatio) {
+        public static Spectrum isotropic() {
+            return new Spectrum(0);
+        }
+
+        public static Spectrum participationRatio(double ratio) {
+            if (!(ratio >= 1)) {
+                throw new IllegalArgumentException("participation ratio must be >= 1, got " + ratio);
+            }
+            return new Spectrum(ratio);
+        }
+
+        /** "iso" or "pr=N" (e.g. "pr=111"), or "fitted" for {@link #FR_FEATURE_RATIO}. */
+        public static Spectrum parse(String s) {
+            if (s.equals("iso")) {
+                return isotropic();
+            }
+            if (s.equals("fitted")) {
+                return participationRatio(FR_FEATURE_RATIO);
+            }
+            if (s.startsWith("pr=")) {
+                return participationRatio(Double.parseDouble(s.substring(3)));
+            }
+            throw new IllegalArgumentException("spectrum must be iso, fitted or pr=N, got " + s);
+        }
+
+        public boolean isIsotropic() {
+            return participationRatio == 0;
+        }
+
+        @Override
+        public String toString() {
+            return isIsotropic() ? "isotropic" : String.format(java.util.Locale.ROOT, "power law, participation ratio %.0f", participationRatio);
+        }
+    }
 
     public ClusteredFaces(long seed, int dim, int n, int clusterSize) {
+        this(seed, dim, n, clusterSize, Spectrum.isotropic());
+    }
+
+    public ClusteredFaces(long seed, int dim, int n, int clusterSize, Spectrum spectrum) {
         this.seed = seed;
         this.dim = dim;
         this.clusters = Math.max(1, n / clusterSize);
+        this.spectrum = spectrum;
+        if (spectrum.isIsotropic()) {
+            sigma = null;
+            signs1 = null;
+            signs2 = null;
+        } else {
+            if (Integer.bitCount(dim) != 1) {
+                throw new IllegalArgumentException("a non-isotropic spectrum needs a power-of-two dimension, got " + dim);
+            }
+            if (spectrum.participationRatio() > dim) {
+                throw new IllegalArgumentException("participation ratio " + spectrum.participationRatio() + " exceeds dim " + dim);
+            }
+            double alpha = powerLawExponent(dim, spectrum.participationRatio());
+            sigma = new double[dim];
+            for (int k = 0; k < dim; k++) {
+                sigma[k] = Math.pow(k + 1, -alpha / 2);
+            }
+            signs1 = signs(mix(seed, 5, 0));
+            signs2 = signs(mix(seed, 5, 1));
+        }
+    }
+
+    public Spectrum spectrum() {
+        return spectrum;
+    }
+
+    /** alpha with (sum k^-a)^2 / sum k^-2a = ratio (k = 1..dim); the ratio falls monotonically in a. */
+    static double powerLawExponent(int dim, double ratio) {
+        double lo = 0;
+        double hi = 8;
+        for (int it = 0; it < 100; it++) {
+            double a = (lo + hi) / 2;
+            double s1 = 0;
+            double s2 = 0;
+            for (int k = 1; k <= dim; k++) {
+                double l = Math.pow(k, -a);
+                s1 += l;
+                s2 += l * l;
+            }
+            if (s1 * s1 / s2 > ratio) {
+                lo = a;
+            } else {
+                hi = a;
+            }
+        }
+        return (lo + hi) / 2;
+    }
+
+    private float[] signs(long s) {
+        SplittableRandom r = new SplittableRandom(s);
+        float[] v = new float[dim];
+        for (int d = 0; d < dim; d++) {
+            v[d] = r.nextBoolean() ? 1f : -1f;
+        }
+        return v;
     }
 
     public int dim() {
@@ -80,7 +201,36 @@ public final class ClusteredFaces {
         for (int d = 0; d < dim; d++) {
             v[d] = (float) r.nextGaussian();
         }
+        if (sigma != null) {
+            for (int d = 0; d < dim; d++) {
+                v[d] *= (float) sigma[d];
+            }
+            rotate(v, signs1);
+            rotate(v, signs2);
+        }
         return unit(v);
+    }
+
+    /** In place: v = H diag(signs) v with H the orthonormal Walsh-Hadamard matrix (fast transform). */
+    private static void rotate(float[] v, float[] signs) {
+        int n = v.length;
+        for (int d = 0; d < n; d++) {
+            v[d] *= signs[d];
+        }
+        for (int len = 1; len < n; len <<= 1) {
+            for (int i = 0; i < n; i += len << 1) {
+                for (int j = i; j < i + len; j++) {
+                    float a = v[j];
+                    float b = v[j + len];
+                    v[j] = a + b;
+                    v[j + len] = a - b;
+                }
+            }
+        }
+        float norm = (float) (1 / Math.sqrt(n));
+        for (int d = 0; d < n; d++) {
+            v[d] *= norm;
+        }
     }
 
     static float[] unit(float[] v) {

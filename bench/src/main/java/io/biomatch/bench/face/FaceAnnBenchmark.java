@@ -32,7 +32,8 @@ import java.util.SplittableRandom;
  *
  * <p>Run (after {@code bench/run} has built the jar):
  * {@code java @engine/server/target/jvm.args -Xmx4g -cp bench/target/benchmarks.jar
- * io.biomatch.bench.face.FaceAnnBenchmark [n=1000000] [queries=200] [efs=50,100,200] [shards=2] [M=16] [beamWidth=100]}
+ * io.biomatch.bench.face.FaceAnnBenchmark [n=1000000] [queries=200] [efs=50,100,200] [shards=2] [M=16] [beamWidth=100]
+ * [spectrum=fitted|iso|pr=N]} (see {@link ClusteredFaces}: "fitted" matches the shared photos' impostor spread)
  */
 public final class FaceAnnBenchmark {
     private FaceAnnBenchmark() {
@@ -45,12 +46,14 @@ public final class FaceAnnBenchmark {
         int shards = args.length > 3 ? Integer.parseInt(args[3]) : 2;
         int m = args.length > 4 ? Integer.parseInt(args[4]) : 16;
         int beam = args.length > 5 ? Integer.parseInt(args[5]) : 100;
+        ClusteredFaces.Spectrum spectrum = ClusteredFaces.Spectrum.parse(args.length > 6 ? args[6] : "fitted");
         FaceModality face = new FaceModality(FaceConfig.defaults(), new FaceHnswSettings(true, m, beam, 100));
         int dim = face.dim();
         int stride = face.slotBytes();
-        ClusteredFaces gen = new ClusteredFaces(2026, dim, n, 100);
-        System.out.printf(Locale.ROOT, "n=%,d dim=%d clusters=%,d shards=%d M=%d beamWidth=%d queries=%d simd=%s cpus=%d%n",
-                n, dim, gen.clusters(), shards, m, beam, queries, face.simd(), Runtime.getRuntime().availableProcessors());
+        ClusteredFaces gen = new ClusteredFaces(2026, dim, n, 100, spectrum);
+        System.out.printf(Locale.ROOT, "n=%,d dim=%d clusters=%,d shards=%d M=%d beamWidth=%d queries=%d simd=%s cpus=%d spectrum=%s%n",
+                n, dim, gen.clusters(), shards, m, beam, queries, face.simd(), Runtime.getRuntime().availableProcessors(), spectrum);
+        printCosineStats(gen, n);
 
         Path dir = Files.createTempDirectory("face-ann-");
         Arena arena = Arena.ofShared();
@@ -209,6 +212,67 @@ public final class FaceAnnBenchmark {
             idx.close();
         }
         arena.close();
+    }
+
+    /**
+     * The generator's cosine statistics on a sample (to compare with the shared photos: impostor mean 0.005,
+     * sd 0.095; genuine mean 0.656): mate pairs, same-cluster and different-cluster gallery pairs.
+     */
+    static void printCosineStats(ClusteredFaces gen, int n) {
+        int sample = Math.min(n, 2000);
+        SplittableRandom r = new SplittableRandom(5);
+        double[] genuine = new double[2];
+        double[] same = new double[2];
+        double[] other = new double[2];
+        int sameCount = 0;
+        int otherCount = 0;
+        for (int i = 0; i < sample; i++) {
+            int a = r.nextInt(n);
+            float[] va = gen.gallery(a);
+            double g = dot(va, gen.mateProbe(a));
+            genuine[0] += g;
+            genuine[1] += g * g;
+            int b = r.nextInt(n);
+            if (b != a) {
+                double c = dot(va, gen.gallery(b));
+                boolean sameCluster = a % gen.clusters() == b % gen.clusters();
+                double[] acc = sameCluster ? same : other;
+                acc[0] += c;
+                acc[1] += c * c;
+                if (sameCluster) {
+                    sameCount++;
+                } else {
+                    otherCount++;
+                }
+            }
+            int c2 = (a + gen.clusters()) % n; // a same-cluster identity
+            if (c2 != a && c2 % gen.clusters() == a % gen.clusters()) {
+                double c = dot(va, gen.gallery(c2));
+                same[0] += c;
+                same[1] += c * c;
+                sameCount++;
+            }
+        }
+        System.out.printf(Locale.ROOT, "cosines on a sample: genuine mean %.3f sd %.3f (n=%d); same-cluster impostors mean %.3f sd %.3f (n=%d); "
+                        + "other impostors mean %.3f sd %.3f (n=%d)%n",
+                genuine[0] / sample, sd(genuine, sample), sample, same[0] / Math.max(1, sameCount), sd(same, sameCount), sameCount,
+                other[0] / Math.max(1, otherCount), sd(other, otherCount), otherCount);
+    }
+
+    private static double sd(double[] acc, int count) {
+        if (count < 2) {
+            return Double.NaN;
+        }
+        double m = acc[0] / count;
+        return Math.sqrt(Math.max(0, acc[1] / count - m * m));
+    }
+
+    private static double dot(float[] a, float[] b) {
+        double s = 0;
+        for (int i = 0; i < a.length; i++) {
+            s += (double) a[i] * b[i];
+        }
+        return s;
     }
 
     /** Global ids (local * shards + shard) of the best k over the shards' lists, best first. */
