@@ -72,11 +72,23 @@ import java.util.Set;
  *   SourceAFIS; this allocates per slot and is as slow as SourceAFIS 1:N, by design. Nothing is re-scored
  *   (short list 0): the kernel's scores are final.</li>
  * </ul>
+ * Adaptive depth (fast mode, off by default): search option {@code stop_score=T} re-scores the short list in
+ * first-stage order and stops at the end of the chunk of {@code stop_chunk} candidates (default 20) in which
+ * a SourceAFIS score reached T; otherwise the whole short list is re-scored. T should be a score the
+ * background practically never reaches (measured with {@code FingerprintScaleEval}, see the README), so a
+ * stop means "a mate has been found": rank-1 is kept while mated searches re-score far fewer candidates.
+ * After a stop the result holds only the candidates re-scored so far (fine for rank-1 identification, not
+ * for a complete top-K list); a search whose mate is absent or weak never stops early and costs as much as
+ * without the option.
  */
 public final class FingerprintModality implements Modality<FingerprintProbe> {
     public static final String NAME = "fingerprint";
     /** Largest {@code shortlist} search option. */
     public static final int MAX_SHORTLIST = 100_000;
+    /** Largest {@code stop_score} search option (SourceAFIS scores of genuine pairs rarely exceed a few hundred). */
+    public static final float MAX_STOP_SCORE = 1000f;
+    /** Default {@code stop_chunk}: candidates re-scored between two checks of the adaptive stop rule. */
+    public static final int DEFAULT_STOP_CHUNK = 20;
 
     /**
      * @param maxFingers fingers a record may hold (1..10); each takes one 2 KiB slot
@@ -209,12 +221,37 @@ public final class FingerprintModality implements Modality<FingerprintProbe> {
                 throw Modality.invalid("fingerprint option shortlist must be an integer 1.." + MAX_SHORTLIST);
             }
         }
+        float stopScore = Float.POSITIVE_INFINITY;
+        String ss = options == null ? null : options.get("stop_score");
+        if (ss != null) {
+            try {
+                stopScore = Float.parseFloat(ss.trim());
+            } catch (NumberFormatException e) {
+                stopScore = Float.NaN;
+            }
+            if (!(stopScore > 0 && stopScore <= MAX_STOP_SCORE)) {
+                throw Modality.invalid("fingerprint option stop_score must be a SourceAFIS score in (0, "
+                        + (int) MAX_STOP_SCORE + "]");
+            }
+        }
+        int stopChunk = DEFAULT_STOP_CHUNK;
+        String sc = options == null ? null : options.get("stop_chunk");
+        if (sc != null) {
+            try {
+                stopChunk = Integer.parseInt(sc.trim());
+            } catch (NumberFormatException e) {
+                stopChunk = -1;
+            }
+            if (stopChunk < 1 || stopChunk > MAX_SHORTLIST) {
+                throw Modality.invalid("fingerprint option stop_chunk must be an integer 1.." + MAX_SHORTLIST);
+            }
+        }
         List<FingerInputs.Finger> fingers = FingerInputs.decode(payloads);
         List<ProbeFinger> prepared = new ArrayList<>(fingers.size());
         for (FingerInputs.Finger f : fingers) {
             prepared.add(new ProbeFinger(f.position(), f.minutiae(), f.template()));
         }
-        return new FingerprintProbe(prepared, exhaustive, shortlist);
+        return new FingerprintProbe(prepared, exhaustive, shortlist, stopScore, stopChunk);
     }
 
     @Override
@@ -268,9 +305,22 @@ public final class FingerprintModality implements Modality<FingerprintProbe> {
         return (float) best;
     }
 
+    private static final Rescorer<FingerprintProbe> RESCORER = new Rescorer<>() {
+        @Override
+        public float rescore(FingerprintProbe probe, byte[] storedTemplate) {
+            return FingerprintModality.rescore(probe, storedTemplate);
+        }
+
+        /** Adaptive depth: stop at the end of a chunk once the best score reached the probe's stop score. */
+        @Override
+        public boolean enough(FingerprintProbe probe, int rescored, float bestScore) {
+            return bestScore >= probe.stopScore() && rescored % probe.stopChunk() == 0;
+        }
+    };
+
     @Override
     public Optional<Rescorer<FingerprintProbe>> rescorer() {
-        return Optional.of(FingerprintModality::rescore);
+        return Optional.of(RESCORER);
     }
 
     /** Per-thread finger index of the stored template being re-scored (no allocation per candidate). */
