@@ -336,7 +336,7 @@ public final class FingerprintModality implements Modality<FingerprintProbe> {
      * SourceAFIS score of the probe against a stored template (max over compatible finger pairs).
      *
      * <p>Cost per stored finger that has a compatible probe finger: {@code new FingerprintTemplate(bytes)}
-     * (CBOR decode, ~1 us, plus SourceAFIS sorting the minutiae and building its neighbour-edge table, ~20-30 us
+     * (CBOR decode, ~1 us, plus SourceAFIS sorting the minutiae and building its neighbour-edge table, ~20-35 us
      * for 35 minutiae) and one {@code match} per compatible probe finger (~60 us against an impostor). The
      * public SourceAFIS API has no cheaper way to get a matchable candidate: every constructor (serialized,
      * ISO/ANSI import) builds the same search structures, and keeping them for the gallery is the heap cache
