@@ -58,7 +58,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@link Result#toText()} prints that projection.
  */
 public final class FingerprintScaleEval {
-    /** Short-list candidates per probe on which old path, new path and plain match are timed side by side. */
+    /**
+     * First candidates of every short list on which the engine path, the previous full-decode path and a plain
+     * match are compared (each pair timed one way only, the way chosen by rank mod 3).
+     */
     static final int SAME_PAIRS = 500;
 
     /**
