@@ -39,8 +39,18 @@ import java.util.concurrent.atomic.AtomicLong;
  *   construction is not charged). Its rank-1 on the sample is compared with the fast path's on the same
  *   probes; for the other probes the best re-scored among the top {@code max(shortlists)} stands in (on
  *   the sample the stand-in's agreement with exhaustive is reported).</li>
- *   <li>Speed-up for S = exhaustive time / (first-stage time + S x re-scoring cost), all measured in this
- *   run; re-scoring cost = decoding the stored template bytes + one SourceAFIS match, as the engine does.</li>
+ *   <li>Speed-up for S = exhaustive time / (first-stage time + re-scoring time of the first S), all measured
+ *   in this run. Re-scoring is timed per candidate as the engine runs it ({@code FingerprintModality.rescore}
+ *   on the candidate's stored template bytes: locate + SourceAFIS template construction + match) on the real
+ *   short lists, so the cost of S is the summed time of exactly those S candidates (reading the record store
+ *   is not charged). On the first {@value #SAME_PAIRS} candidates of every short list the engine path, the
+ *   previous path (full decode) and a plain SourceAFIS match on a ready template are timed again, each pair
+ *   one way only (by rank mod 3, so no way runs on caches warmed by another on the same pair), and each
+ *   must return the score of the engine path (checked).</li>
+ *   <li>Adaptive depth ({@code --stop-scores}, {@code --stop-chunk}): the short list is re-scored in
+ *   first-stage order in chunks, stopping at the end of the chunk where the best score so far reaches the
+ *   stop score T, else at S; read from the same pass. A probe with no mate in the gallery never stops
+ *   early (when the background never reaches T), so its cost is the fixed-S cost.</li>
  *   <li>Mates sit after the background (ties rank the background first: conservative).</li>
  * </ul>
  * Everything scales linearly with the gallery (first stage, exhaustive, impostor-driven mate ranks), so a
@@ -48,12 +58,45 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@link Result#toText()} prints that projection.
  */
 public final class FingerprintScaleEval {
+    /**
+     * First candidates of every short list on which the engine path, the previous full-decode path and a plain
+     * match are compared (each pair timed one way only, the way chosen by rank mod 3).
+     */
+    static final int SAME_PAIRS = 500;
+
+    /**
+     * @param stopScores adaptive depth: stop scores T to evaluate (SourceAFIS scores)
+     * @param stopChunk  adaptive depth: candidates re-scored between two checks of the stop rule
+     */
     public record Options(int background, long seed, int threads, int exhaustiveProbes, List<Integer> shortlists,
-                          boolean mirroredSeeds) {
+                          boolean mirroredSeeds, List<Float> stopScores, int stopChunk) {
         public static Options defaults() {
             return new Options(100_000, 42, Math.max(1, Runtime.getRuntime().availableProcessors()), 10,
-                    List.of(1, 5, 10, 20, 50, 100, 200, 500, 1000), true);
+                    List.of(1, 5, 10, 20, 50, 100, 200, 500, 1000), true, List.of(40f, 45f, 50f, 60f),
+                    FingerprintModality.DEFAULT_STOP_CHUNK);
         }
+    }
+
+    /**
+     * Re-scoring cost per candidate, microseconds, one thread. {@code samePairs} short-list pairs: the engine's
+     * path, the previous full-decode path and a plain match on a ready template (the exhaustive reference's
+     * unit of work); {@code allCandidates}: the engine's path over every short-listed candidate;
+     * {@code galleryLoop*}: the previous run's measure (1,000 calls cycling over probes and the 30 gallery
+     * templates, so genuine pairs, which SourceAFIS takes ~5x longer to match, weigh more than in a short list).
+     */
+    public record RescoreCost(long samePairs, double sameNewMicros, double sameOldMicros, double sameMatchMicros,
+                              double allCandidatesNewMicros, double galleryLoopNewMicros,
+                              double galleryLoopOldMicros) {
+    }
+
+    /**
+     * Adaptive depth at short list S and stop score T: rank-1 and its loss vs the stand-in; mean candidates
+     * re-scored; share of probes that stopped early; false stops (the stop was triggered by a non-mate);
+     * speed-up over these (mated) probes, and for a probe without a mate (= fixed S).
+     */
+    public record AdaptivePoint(int shortlist, float stopScore, int chunk, double rank1, double rank1LostVsStandIn,
+                                double meanRescored, double stoppedEarly, int falseStops, double speedup,
+                                double speedupNoMate, double searchMillisOneThread) {
     }
 
     public record Point(int shortlist, double shortlistFraction, double rank1, double rank1LostVsStandIn,
@@ -71,7 +114,9 @@ public final class FingerprintScaleEval {
                          double firstStageMillisPerSearch, double exhaustiveMillisPerSearch,
                          int exhaustiveSampleProbes, double sampleExhaustiveRank1, double sampleStandInAgreement,
                          double standInRank1, int[] mateRankPercentiles, double maxBackgroundScoreP50,
-                         int backgroundAbove40, List<SetPoint> sets, List<Point> points) {
+                         int backgroundAbove40, List<SetPoint> sets, List<Point> points, RescoreCost rescoreCost,
+                         double maxBackgroundScoreSample, double[] shortlistBackgroundMaxPercentiles,
+                         List<AdaptivePoint> adaptive) {
         public String toText() {
             StringBuilder b = new StringBuilder();
             b.append(String.format(Locale.ROOT,
@@ -87,14 +132,26 @@ public final class FingerprintScaleEval {
                     firstStageComparisonsPerSecond, sourceafisComparisonsPerSecond,
                     firstStageComparisonsPerSecond / sourceafisComparisonsPerSecond, rescoreMillisPerCandidate,
                     firstStageMillisPerSearch, exhaustiveMillisPerSearch));
+            RescoreCost c = rescoreCost;
+            b.append(String.format(Locale.ROOT,
+                    "re-scoring per candidate, %,d short-list pairs (a third each way): engine path %.1f us, previous full-decode path "
+                            + "%.1f us, plain SourceAFIS match %.1f us (engine path = x%.2f a match); all short-listed "
+                            + "candidates: %.1f us; gallery loop (previous measure): new %.1f us, old %.1f us%n",
+                    c.samePairs(), c.sameNewMicros(), c.sameOldMicros(), c.sameMatchMicros(),
+                    c.sameNewMicros() / c.sameMatchMicros(), c.allCandidatesNewMicros(), c.galleryLoopNewMicros(),
+                    c.galleryLoopOldMicros()));
             b.append(String.format(Locale.ROOT,
                     "exhaustive SourceAFIS on %d sample probes: rank-1 %.2f %%; stand-in (best re-scored of the top "
                             + "%d) agrees on %.0f %% of them; stand-in rank-1 over all probes %.2f %%%n",
                     exhaustiveSampleProbes, 100 * sampleExhaustiveRank1, points.get(points.size() - 1).shortlist(),
                     100 * sampleStandInAgreement, 100 * standInRank1));
             b.append(String.format(Locale.ROOT,
-                    "sample: median over probes of the best background SourceAFIS score %.1f; background scores >= 40: %d%n",
-                    maxBackgroundScoreP50, backgroundAbove40));
+                    "sample: median over probes of the best background SourceAFIS score %.1f, max %.1f; background "
+                            + "scores >= 40: %d%n",
+                    maxBackgroundScoreP50, maxBackgroundScoreSample, backgroundAbove40));
+            b.append(String.format(Locale.ROOT,
+                    "best non-mate SourceAFIS score in each probe's re-scored short list, percentiles 50/90/99/max: "
+                            + "%s%n", Arrays.toString(shortlistBackgroundMaxPercentiles)));
             b.append(String.format(Locale.ROOT, "mate first-stage rank percentiles 50/90/95/99/max: %s%n",
                     Arrays.toString(mateRankPercentiles)));
             b.append(String.format(Locale.ROOT, "%n%7s %9s %9s %10s %9s %12s %12s %9s %10s %12s%n", "S", "S/N %",
@@ -105,6 +162,19 @@ public final class FingerprintScaleEval {
                         p.shortlist(), 100 * p.shortlistFraction(), 100 * p.rank1(), 100 * p.rank1LostVsStandIn(),
                         100 * p.mateInShortlist(), 100 * p.sampleRank1(), 100 * p.sampleRank1Lost(), p.speedup(),
                         p.searchMillisOneThread(), p.projectedShortlistAt1M()));
+            }
+            if (!adaptive.isEmpty()) {
+                b.append(String.format(Locale.ROOT, "%nadaptive depth: re-score in first-stage order, chunks of %d, stop "
+                        + "at the end of the chunk where the best score >= T, else at S%n", adaptive.get(0).chunk()));
+                b.append(String.format(Locale.ROOT, "%7s %6s %9s %10s %11s %9s %7s %9s %10s %13s%n", "S", "T",
+                        "rank-1", "lost(pts)", "mean depth", "stopped", "false", "speed-up", "ms/search",
+                        "no-mate s-up"));
+                for (AdaptivePoint a : adaptive) {
+                    b.append(String.format(Locale.ROOT, "%7d %6.1f %8.2f%% %10.2f %11.1f %8.1f%% %7d %9.1f %10.1f %13.1f%n",
+                            a.shortlist(), a.stopScore(), 100 * a.rank1(), 100 * a.rank1LostVsStandIn(),
+                            a.meanRescored(), 100 * a.stoppedEarly(), a.falseStops(), a.speedup(),
+                            a.searchMillisOneThread(), a.speedupNoMate()));
+                }
             }
             b.append(String.format(Locale.ROOT, "%nper set: rank-1 of the stand-in, then fast at each S%n"));
             for (SetPoint s : sets) {
@@ -196,6 +266,9 @@ public final class FingerprintScaleEval {
                 double[][] shortAfis = new double[P][];
                 int[] mateRank = new int[P];
                 long[] firstNanos = new long[P];
+                long[][] rescoreNanosCum = new long[P][]; // [p][q] = engine re-scoring time of the first q candidates
+                AtomicLong samePairs = new AtomicLong(), sameNew = new AtomicLong(), sameOld = new AtomicLong(),
+                        sameMatch = new AtomicLong();
                 List<Future<?>> pf = new ArrayList<>();
                 for (int p = 0; p < P; p++) {
                     int pi = p;
@@ -224,14 +297,17 @@ public final class FingerprintScaleEval {
                             }
                         }
                         mateRank[pi] = rank;
-                        FingerprintMatcher matcher = probe.probe().fingers()[0].matcher;
+                        FingerprintProbe fp = probe.probe();
                         double[] afis = new double[k];
+                        long[] cum = new long[k + 1];
                         for (int q = 0; q < k; q++) {
-                            int ord = ords[q];
-                            FingerprintTemplate t = ord >= n ? gallery.get(ord - n).template()
-                                    : bg.generate(ord).toSourceAfis();
-                            afis[q] = matcher.match(t);
+                            byte[] stored = storedOf(ords[q], n, gallery, bg);
+                            long t1 = System.nanoTime();
+                            float s = FingerprintModality.rescore(fp, stored); // as the engine does, once per pair
+                            cum[q + 1] = cum[q] + (System.nanoTime() - t1);
+                            afis[q] = s;
                         }
+                        rescoreNanosCum[pi] = cum;
                         shortOrd[pi] = Arrays.copyOf(ords, k);
                         shortAfis[pi] = afis;
                     }));
@@ -240,24 +316,105 @@ public final class FingerprintScaleEval {
                     f.get();
                 }
                 long heapAfterSearch = usedHeap();
-                // re-scoring cost as the engine pays it: decode stored bytes + match
-                double rescoreMillis;
+                // the previous run's measure of re-scoring (gallery loop), for both paths, alternated
+                double galleryNewMicros, galleryOldMicros;
                 {
-                    var rescorer = modality.rescorer().orElseThrow();
                     double sink = 0;
                     for (int w = 0; w < 200; w++) {
-                        sink += rescorer.rescore(probes.get(w % P).probe(), gallery.get(w % gallery.size()).stored());
+                        sink += FingerprintModality.rescore(probes.get(w % P).probe(), gallery.get(w % gallery.size()).stored());
+                        sink += FingerprintModality.rescoreDecodingAll(probes.get(w % P).probe(),
+                                gallery.get(w % gallery.size()).stored());
                     }
                     int reps = 1000;
-                    long t0 = System.nanoTime();
-                    for (int w = 0; w < reps; w++) {
-                        sink += rescorer.rescore(probes.get(w % P).probe(), gallery.get((w * 7) % gallery.size()).stored());
+                    long newNanos = 0, oldNanos = 0;
+                    for (int round = 0; round < 2; round++) {
+                        for (int path = 0; path < 2; path++) {
+                            boolean lean = (round + path) % 2 == 0;
+                            long t0 = System.nanoTime();
+                            for (int w = 0; w < reps / 2; w++) {
+                                FingerprintProbe pr = probes.get(w % P).probe();
+                                byte[] st = gallery.get((w * 7) % gallery.size()).stored();
+                                sink += lean ? FingerprintModality.rescore(pr, st)
+                                        : FingerprintModality.rescoreDecodingAll(pr, st);
+                            }
+                            long dt = System.nanoTime() - t0;
+                            if (lean) {
+                                newNanos += dt;
+                            } else {
+                                oldNanos += dt;
+                            }
+                        }
                     }
-                    rescoreMillis = (System.nanoTime() - t0) / 1e6 / reps;
+                    galleryNewMicros = newNanos / 1e3 / reps;
+                    galleryOldMicros = oldNanos / 1e3 / reps;
                     if (sink == -1) {
                         System.out.print("");
                     }
                 }
+                AtomicLong[] counts = {new AtomicLong(), new AtomicLong(), new AtomicLong()};
+                // same pairs, three ways: each pair runs one way only (by its rank mod 3), so no way gains from
+                // caches or branch history that another way warmed on the same pair; scores must be identical
+                {
+                    List<Future<?>> sf = new ArrayList<>();
+                    for (int p = 0; p < P; p++) {
+                        int pi = p;
+                        sf.add(pool.submit(() -> {
+                            FingerprintProbe fp = probes.get(pi).probe();
+                            FingerprintMatcher matcher = fp.fingers()[0].matcher;
+                            long nNew = 0, nOld = 0, nMatch = 0;
+                            int same = 0;
+                            for (int q = 0; q < Math.min(SAME_PAIRS, shortOrd[pi].length); q++) {
+                                int ord = shortOrd[pi][q];
+                                byte[] stored = storedOf(ord, n, gallery, bg);
+                                double score;
+                                long t0 = System.nanoTime();
+                                switch (q % 3) {
+                                    case 0 -> {
+                                        score = FingerprintModality.rescore(fp, stored);
+                                        nNew += System.nanoTime() - t0;
+                                    }
+                                    case 1 -> {
+                                        score = FingerprintModality.rescoreDecodingAll(fp, stored);
+                                        nOld += System.nanoTime() - t0;
+                                    }
+                                    default -> {
+                                        FingerprintTemplate t = ord >= n ? gallery.get(ord - n).template()
+                                                : new FingerprintTemplate(StoredTemplateFormat.decode(stored).get(0)
+                                                        .sourceAfis());
+                                        t0 = System.nanoTime();
+                                        score = (float) matcher.match(t);
+                                        nMatch += System.nanoTime() - t0;
+                                    }
+                                }
+                                counts[q % 3].incrementAndGet();
+                                if (score != shortAfis[pi][q]) {
+                                    throw new IllegalStateException("re-scoring paths disagree: " + score + " vs "
+                                            + shortAfis[pi][q]);
+                                }
+                                same++;
+                            }
+                            samePairs.addAndGet(same);
+                            sameNew.addAndGet(nNew);
+                            sameOld.addAndGet(nOld);
+                            sameMatch.addAndGet(nMatch);
+                        }));
+                    }
+                    for (Future<?> f : sf) {
+                        f.get();
+                    }
+                }
+                long allNanos = 0, allCount = 0;
+                for (int p = 0; p < P; p++) {
+                    allNanos += rescoreNanosCum[p][rescoreNanosCum[p].length - 1];
+                    allCount += rescoreNanosCum[p].length - 1;
+                }
+                double allMicros = allNanos / 1e3 / Math.max(1, allCount);
+                double rescoreMillis = allMicros / 1e3;
+                RescoreCost cost = new RescoreCost(samePairs.get(),
+                        sameNew.get() / 1e3 / Math.max(1, counts[0].get()),
+                        sameOld.get() / 1e3 / Math.max(1, counts[1].get()),
+                        sameMatch.get() / 1e3 / Math.max(1, counts[2].get()), allMicros, galleryNewMicros,
+                        galleryOldMicros);
                 // exhaustive SourceAFIS on a sample of probes
                 List<Integer> sample = new ArrayList<>();
                 for (int p = 0; p < P; p++) {
@@ -371,7 +528,7 @@ public final class FingerprintScaleEval {
                             sLost += (exCorrect[p] ? 1 : 0) - (f ? 1 : 0);
                         }
                     }
-                    double ms = firstMillis + S * rescoreMillis;
+                    double ms = firstMillis + meanRescoreMillis(rescoreNanosCum, S);
                     points.add(new Point(S, (double) S / total, (double) ok / P, (double) lost / P, (double) in / P,
                             K == 0 ? Double.NaN : (double) sOk / K, K == 0 ? Double.NaN : (double) sLost / K,
                             exMillis / ms, ms, (int) Math.round(S * (1_000_000.0 / total))));
@@ -402,14 +559,95 @@ public final class FingerprintScaleEval {
                 int[] pct = {ranks[(int) (0.5 * (P - 1))], ranks[(int) (0.9 * (P - 1))], ranks[(int) (0.95 * (P - 1))],
                         ranks[(int) (0.99 * (P - 1))], ranks[P - 1]};
                 double bgMedian = K == 0 ? Double.NaN : bgm[K / 2];
+                double bgSampleMax = K == 0 ? Double.NaN : bgm[K - 1];
+                // best non-mate score each probe meets in its re-scored short list
+                double[] slBg = new double[P];
+                for (int p = 0; p < P; p++) {
+                    int mate = mateOf.get(probes.get(p).key());
+                    for (int q = 0; q < shortOrd[p].length; q++) {
+                        if (shortOrd[p][q] != mate) {
+                            slBg[p] = Math.max(slBg[p], shortAfis[p][q]);
+                        }
+                    }
+                }
+                Arrays.sort(slBg);
+                double[] slBgPct = {slBg[(int) (0.5 * (P - 1))], slBg[(int) (0.9 * (P - 1))],
+                        slBg[(int) (0.99 * (P - 1))], slBg[P - 1]};
+                List<AdaptivePoint> adaptive = new ArrayList<>();
+                int stopChunk = o.stopChunk();
+                for (int s : sls) {
+                    int S = Math.min(s, total);
+                    if (S <= stopChunk) {
+                        continue; // nothing to save
+                    }
+                    double fixedMs = firstMillis + meanRescoreMillis(rescoreNanosCum, S);
+                    for (float T : o.stopScores()) {
+                        int ok = 0, lost = 0, stopped = 0, falseStops = 0;
+                        double depthSum = 0, msSum = 0;
+                        for (int p = 0; p < P; p++) {
+                            int mate = mateOf.get(probes.get(p).key());
+                            int k = Math.min(S, shortOrd[p].length);
+                            int depth = adaptiveDepth(shortAfis[p], k, T, stopChunk);
+                            if (depth < k) {
+                                stopped++;
+                                int first = 0;
+                                while (shortAfis[p][first] < T) {
+                                    first++;
+                                }
+                                falseStops += shortOrd[p][first] != mate ? 1 : 0;
+                            }
+                            boolean f = fastCorrect(shortOrd[p], shortAfis[p], depth, mate);
+                            boolean ref = fastCorrect(shortOrd[p], shortAfis[p], shortOrd[p].length, mate);
+                            ok += f ? 1 : 0;
+                            lost += (ref ? 1 : 0) - (f ? 1 : 0);
+                            depthSum += depth;
+                            msSum += firstMillis + rescoreNanosCum[p][depth] / 1e6;
+                        }
+                        double ms = msSum / P;
+                        adaptive.add(new AdaptivePoint(S, T, stopChunk, (double) ok / P, (double) lost / P, depthSum / P,
+                                (double) stopped / P, falseStops, exMillis / ms, exMillis / fixedMs, ms));
+                    }
+                }
                 return new Result(n, total, bg.seedCount(), P, slotBytes, (long) total * slotBytes, heapBefore,
                         heapAfterBuild, heapAfterSearch, firstRate, afisRate, rescoreMillis, firstMillis, exMillis, K,
                         K == 0 ? Double.NaN : (double) exOk / K, K == 0 ? Double.NaN : (double) agree / K,
-                        (double) standInOk / P, pct, bgMedian, above40[0], setPoints, points);
+                        (double) standInOk / P, pct, bgMedian, above40[0], setPoints, points, cost, bgSampleMax,
+                        slBgPct, adaptive);
             } finally {
                 pool.shutdown();
             }
         }
+    }
+
+    /** The stored template bytes of a gallery slot (background ones are generated again; not timed). */
+    static byte[] storedOf(int ord, int background, List<FingerprintEval.Item> gallery, FingerprintBackground bg) {
+        if (ord >= background) {
+            return gallery.get(ord - background).stored();
+        }
+        Minutiae m = bg.generate(ord);
+        return StoredTemplateFormat.encode(List.of(new StoredTemplateFormat.Finger(0, m, m.toSourceAfisBytes())));
+    }
+
+    /** Mean over probes of the measured re-scoring time of their first {@code s} candidates, ms. */
+    static double meanRescoreMillis(long[][] cumulativeNanos, int s) {
+        double sum = 0;
+        for (long[] c : cumulativeNanos) {
+            sum += c[Math.min(s, c.length - 1)];
+        }
+        return sum / 1e6 / cumulativeNanos.length;
+    }
+
+    /**
+     * Candidates re-scored by the adaptive rule: chunks of {@code chunk} in first-stage order, stopping at the
+     * end of the chunk in which a score reaches {@code stopScore}, at most {@code k}.
+     */
+    static int adaptiveDepth(double[] afis, int k, float stopScore, int chunk) {
+        for (int q = 0; q < k; q++) {
+            if (afis[q] >= stopScore) {
+                return Math.min(k, (q / chunk + 1) * chunk);
+            }
+        }
+        return k;
     }
 
     /** The mate has the best SourceAFIS score among the first {@code s} of the short list (ties: lower ordinal). */
@@ -425,7 +663,8 @@ public final class FingerprintScaleEval {
 
     /**
      * {@code java ... FingerprintScaleEval [--json] [--background N] [--seed S] [--threads T]
-     * [--exhaustive-probes K] [--shortlists S1,S2,...] [--iso DIR] SET_DIR...}
+     * [--exhaustive-probes K] [--shortlists S1,S2,...] [--stop-scores T1,T2,...] [--stop-chunk C] [--iso DIR]
+     * SET_DIR...}
      */
     public static void main(String[] args) throws Exception {
         Options d = Options.defaults();
@@ -434,6 +673,8 @@ public final class FingerprintScaleEval {
         boolean json = false;
         Path iso = null;
         List<Integer> shortlists = d.shortlists();
+        List<Float> stopScores = d.stopScores();
+        int stopChunk = d.stopChunk();
         List<Path> dirs = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
@@ -445,13 +686,17 @@ public final class FingerprintScaleEval {
                 case "--iso" -> iso = Path.of(args[++i]);
                 case "--shortlists" -> shortlists = java.util.Arrays.stream(args[++i].split(","))
                         .map(String::trim).map(Integer::valueOf).sorted().toList();
+                case "--stop-scores" -> stopScores = java.util.Arrays.stream(args[++i].split(","))
+                        .map(String::trim).map(Float::valueOf).sorted().toList();
+                case "--stop-chunk" -> stopChunk = Integer.parseInt(args[++i]);
                 default -> dirs.add(Path.of(args[i]));
             }
         }
         if (iso == null && !dirs.isEmpty()) {
             iso = dirs.get(0).toAbsolutePath().getParent().resolve("fvc-iso19794-2-secugen");
         }
-        Result r = run(dirs, iso, new Options(background, seed, threads, ex, shortlists, d.mirroredSeeds()));
+        Result r = run(dirs, iso, new Options(background, seed, threads, ex, shortlists, d.mirroredSeeds(), stopScores,
+                stopChunk));
         System.out.println(json ? new com.google.gson.GsonBuilder().setPrettyPrinting()
                 .serializeSpecialFloatingPointValues().create().toJson(r) : r.toText());
     }

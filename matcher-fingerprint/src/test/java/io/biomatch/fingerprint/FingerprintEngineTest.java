@@ -65,6 +65,32 @@ class FingerprintEngineTest {
                 assertEquals("db1b-104", r.candidates().get(0).id(), mode);
                 assertTrue(r.candidates().get(0).score() >= 40, mode + " " + r.candidates().get(0));
             }
+            // adaptive depth: stop once a score >= 40 is seen (chunks of 1), else the whole short list of 4
+            int rescoredWithStop = 0;
+            for (int f : new int[] {103, 106, 109}) {
+                IdentifyResult r = engine.identify(new IdentifyRequest("fingerprint",
+                        List.of(sourceAfis("fvc2002-db1b/" + f + "_2.tif")),
+                        Map.of("stop_score", "40", "stop_chunk", "1"), 3, Float.NEGATIVE_INFINITY, SearchFilter.NONE,
+                        Long.MAX_VALUE), SearchControl.NONE).join();
+                assertEquals("db1b-" + f, r.candidates().get(0).id(), "stop " + f);
+                assertTrue(r.rescored() >= 1 && r.rescored() <= 4, "stop " + f + " re-scored " + r.rescored());
+                assertEquals(Math.min(3, r.rescored()), r.candidates().size(), "only re-scored candidates are returned");
+                rescoredWithStop += r.rescored();
+                IdentifyResult never = engine.identify(new IdentifyRequest("fingerprint",
+                        List.of(sourceAfis("fvc2002-db1b/" + f + "_2.tif")), Map.of("stop_score", "1000"), 3,
+                        Float.NEGATIVE_INFINITY, SearchFilter.NONE, Long.MAX_VALUE), SearchControl.NONE).join();
+                assertEquals(4, never.rescored());
+                assertEquals(r.candidates().get(0), never.candidates().get(0));
+            }
+            assertTrue(rescoredWithStop < 3 * 4, "the stop saved nothing: " + rescoredWithStop);
+            for (Map<String, String> bad : List.of(Map.of("stop_score", "0"), Map.of("stop_score", "x"),
+                    Map.of("stop_score", "NaN"), Map.of("stop_score", "40", "stop_chunk", "0"))) {
+                CompletionException ce = assertThrows(CompletionException.class, () -> engine.identify(
+                        new IdentifyRequest("fingerprint", List.of(sourceAfis("fvc2002-db1b/103_2.tif")), bad, 3,
+                                Float.NEGATIVE_INFINITY, SearchFilter.NONE, Long.MAX_VALUE), SearchControl.NONE).join());
+                assertEquals(EngineException.Reason.INVALID_INPUT, ((EngineException) Engine.cause(ce)).reason(),
+                        bad.toString());
+            }
             IdentifyResult r = engine.identify(new IdentifyRequest("fingerprint",
                     List.of(FingerprintModalityTest.image("sourceafis-testdata/probe.png")), Map.of(), 3, 40f,
                     SearchFilter.NONE, Long.MAX_VALUE), SearchControl.NONE).join();

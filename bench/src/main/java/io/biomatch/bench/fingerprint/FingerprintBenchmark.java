@@ -40,8 +40,10 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>{@code firstStageScan}: the fast kernel's {@code scan} over {@code SLOTS} off-heap slots (seeded
  *   background + 10 gallery fingers) into a top-{@code shortlist} (with its exact pruning), per slot;</li>
  *   <li>{@code firstStageScoreUnpruned}: the kernel's single-slot {@code score} (no pruning), per slot;</li>
- *   <li>{@code rescore}: the second stage per candidate as the engine runs it (stored template bytes decoded,
- *   then one SourceAFIS match);</li>
+ *   <li>{@code rescore}: the second stage per candidate as the engine runs it (the finger's SourceAFIS bytes
+ *   located in the stored template, {@code new FingerprintTemplate(bytes)}, one SourceAFIS match);</li>
+ *   <li>{@code sourceafisTemplate}: {@code new FingerprintTemplate(bytes)} alone (CBOR read, minutia sort,
+ *   neighbour-edge table), the part of {@code rescore} that exhaustive matching on heap templates does not pay;</li>
  *   <li>{@code sourceafisMatch}: one SourceAFIS {@code match} on a heap template (the exhaustive 1:N
  *   reference's cost per comparison).</li>
  * </ul>
@@ -70,6 +72,7 @@ public class FingerprintBenchmark {
     List<FingerprintProbe> probes = new ArrayList<>();
     List<byte[]> stored = new ArrayList<>();
     List<FingerprintTemplate> heapTemplates = new ArrayList<>();
+    List<byte[]> sourceafisBytes = new ArrayList<>();
     Rescorer<FingerprintProbe> rescorer;
     TopK top = new TopK(Integer::compare);
     int next;
@@ -86,7 +89,8 @@ public class FingerprintBenchmark {
             byte[] t = modality.extractTemplate(List.of(new Payload("iso-19794-2",
                     Files.readAllBytes(set.resolve(f + "_1.iso")))));
             stored.add(t);
-            heapTemplates.add(new FingerprintTemplate(StoredTemplateFormat.decode(t).get(0).sourceAfis()));
+            sourceafisBytes.add(StoredTemplateFormat.decode(t).get(0).sourceAfis());
+            heapTemplates.add(new FingerprintTemplate(sourceafisBytes.getLast()));
             probes.add(modality.prepareProbe(List.of(new Payload("iso-19794-2",
                     Files.readAllBytes(set.resolve(f + "_3.iso")))), Map.of()));
         }
@@ -165,6 +169,12 @@ public class FingerprintBenchmark {
     public float rescore() {
         FingerprintProbe p = nextProbe();
         return rescorer.rescore(p, stored.get((next * 3) % stored.size()));
+    }
+
+    @Benchmark
+    public FingerprintTemplate sourceafisTemplate() {
+        next = (next + 1) % sourceafisBytes.size();
+        return new FingerprintTemplate(sourceafisBytes.get(next));
     }
 
     @Benchmark

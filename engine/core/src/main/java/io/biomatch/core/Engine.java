@@ -254,20 +254,27 @@ public final class Engine implements AutoCloseable {
                 return new IdentifyResult(merged.candidates(topK), m.scoreMeaning(probe), merged.scanned(), 0);
             }
             List<Candidate> rescored = new ArrayList<>(merged.list().size());
-            for (Candidate c : merged.list()) {
+            int done = 0;
+            float best = Float.NEGATIVE_INFINITY;
+            for (Candidate c : merged.list()) { // first-stage order: the modality may stop early (enough)
                 control.check();
                 Record r = store.get(c.id());
                 if (r == null || !r.modality().equals(m.name())) {
                     continue; // deleted since the scan
                 }
                 float s = rescorer.get().rescore(probe, r.template());
+                done++;
+                best = Math.max(best, s);
                 if (s >= minScore) {
                     rescored.add(new Candidate(r.id(), s, r.agency()));
+                }
+                if (rescorer.get().enough(probe, done, best)) {
+                    break;
                 }
             }
             rescored.sort(Engine::rank);
             List<Candidate> top = rescored.size() > topK ? List.copyOf(rescored.subList(0, topK)) : List.copyOf(rescored);
-            return new IdentifyResult(top, m.scoreMeaning(probe), merged.scanned(), merged.list().size());
+            return new IdentifyResult(top, m.scoreMeaning(probe), merged.scanned(), done);
         }, work);
     }
 

@@ -324,6 +324,20 @@ class EngineTest {
             VerifyResult v = e.verify("s3", "", List.of(VectorTestModality.payload(probe)), Map.of(), SearchControl.NONE).join();
             assertEquals(1000f, v.score());
             assertTrue(v.match());
+            // early stop (Rescorer.enough): the exact copy is first in first-stage order and re-scores to 1000
+            IdentifyResult stopped = e.identify(new IdentifyRequest(VectorTestModality.NAME,
+                    List.of(VectorTestModality.payload(probe)), Map.of("stop_at", "1000"), 4, Float.NEGATIVE_INFINITY,
+                    SearchFilter.NONE, Long.MAX_VALUE), SearchControl.NONE).join();
+            assertEquals(1, stopped.rescored());
+            assertEquals(List.of("s3"), stopped.candidates().stream().map(Candidate::id).toList());
+            assertEquals(1000f, stopped.candidates().get(0).score());
+            // a stop score no candidate reaches re-scores the whole short list
+            byte[] other = VectorTestModality.vector(rnd);
+            IdentifyResult full = e.identify(new IdentifyRequest(VectorTestModality.NAME,
+                    List.of(VectorTestModality.payload(other)), Map.of("stop_at", "1000"), 4, Float.NEGATIVE_INFINITY,
+                    SearchFilter.NONE, Long.MAX_VALUE), SearchControl.NONE).join();
+            assertEquals(8, full.rescored());
+            assertEquals(4, full.candidates().size());
         }
     }
 

@@ -71,7 +71,11 @@ public final class StoredTemplateFormat {
         return b.get() & 0xFF;
     }
 
-    public static List<Finger> decode(byte[] bytes) {
+    /**
+     * Checks magic, version, checksum and finger count (the part of {@link #decode} that needs no parsing);
+     * returns the finger count.
+     */
+    private static int checkHeaderAndChecksum(byte[] bytes) {
         if (bytes == null || bytes.length < 12) {
             throw Modality.invalid("stored fingerprint template is truncated");
         }
@@ -91,10 +95,59 @@ public final class StoredTemplateFormat {
             throw Modality.invalid("stored fingerprint template is corrupt (checksum mismatch)");
         }
         int count = b.get() & 0xFF;
-        b.getShort();
         if (count < 1 || count > MAX_FINGERS) {
             throw Modality.invalid("stored fingerprint template has " + count + " fingers");
         }
+        return count;
+    }
+
+    /**
+     * Finds each finger's position and serialized SourceAFIS template inside stored bytes without decoding
+     * the minutiae (the re-scoring path needs only these). Same checks as {@link #decode} except the
+     * minutia values, which re-scoring does not read (SourceAFIS validates its own template).
+     *
+     * @param position         out: finger position per finger (length &gt;= {@link #MAX_FINGERS})
+     * @param sourceAfisOffset out: offset of the finger's SourceAFIS bytes in {@code bytes}
+     * @param sourceAfisLength out: their length
+     * @return the finger count
+     */
+    public static int locateSourceAfis(byte[] bytes, int[] position, int[] sourceAfisOffset, int[] sourceAfisLength) {
+        int count = checkHeaderAndChecksum(bytes);
+        int end = bytes.length - 4; // the checksum
+        int at = 8;
+        for (int f = 0; f < count; f++) {
+            if (at + 6 > end) {
+                throw Modality.invalid("stored fingerprint template is truncated");
+            }
+            int pos = bytes[at] & 0xFF;
+            if (pos > 10) {
+                throw Modality.invalid("stored fingerprint template has finger position " + pos);
+            }
+            int n = bytes[at + 1] & 0xFF;
+            at += 6 + n * 8;
+            if (at + 4 > end) {
+                throw Modality.invalid("stored fingerprint template is truncated");
+            }
+            int len = (bytes[at] & 0xFF) | (bytes[at + 1] & 0xFF) << 8 | (bytes[at + 2] & 0xFF) << 16
+                    | (bytes[at + 3] & 0xFF) << 24;
+            at += 4;
+            if (len < 1 || len > MAX_SOURCEAFIS_BYTES || len > end - at) {
+                throw Modality.invalid("stored fingerprint template is truncated");
+            }
+            position[f] = pos;
+            sourceAfisOffset[f] = at;
+            sourceAfisLength[f] = len;
+            at += len;
+        }
+        if (at != end) {
+            throw Modality.invalid("stored fingerprint template has trailing bytes");
+        }
+        return count;
+    }
+
+    public static List<Finger> decode(byte[] bytes) {
+        int count = checkHeaderAndChecksum(bytes);
+        ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).position(8);
         List<Finger> out = new ArrayList<>(count);
         try {
             for (int f = 0; f < count; f++) {

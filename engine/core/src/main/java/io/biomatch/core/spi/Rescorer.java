@@ -7,4 +7,17 @@ package io.biomatch.core.spi;
 @FunctionalInterface
 public interface Rescorer<P> {
     float rescore(P probe, byte[] storedTemplate);
+
+    /**
+     * Early end of the second stage. The core re-scores the short list in first-stage order and asks after
+     * each candidate; {@code true} leaves the rest of the short list out (neither re-scored nor returned).
+     * A modality uses it to stop once it has seen a score its background practically never reaches.
+     * Default: never (the whole short list is re-scored).
+     *
+     * @param rescored  candidates re-scored so far for this search
+     * @param bestScore best re-scored score so far
+     */
+    default boolean enough(P probe, int rescored, float bestScore) {
+        return false;
+    }
 }

@@ -29,7 +29,8 @@ public final class VectorTestModality implements Modality<VectorTestModality.Pro
     public static final String NAME = "vec";
     public static final int DIM = 8;
 
-    public record Probe(byte[] v, boolean slow, boolean useIndex) {
+    /** @param stopAt option {@code stop_at}: the re-scorer's early stop once a re-scored score reaches it */
+    public record Probe(byte[] v, boolean slow, boolean useIndex, float stopAt) {
     }
 
     /** Slots scored by "slow" probes so far (deadline tests read it). */
@@ -95,8 +96,9 @@ public final class VectorTestModality implements Modality<VectorTestModality.Pro
 
     @Override
     public Probe prepareProbe(List<Payload> payloads, Map<String, String> options) {
+        String stop = options.get("stop_at");
         return new Probe(check(payloads.get(0).data()).clone(), payloads.get(0).format().equals("slow"),
-                "index".equals(options.get("mode")));
+                "index".equals(options.get("mode")), stop == null ? Float.POSITIVE_INFINITY : Float.parseFloat(stop));
     }
 
     @Override
@@ -144,7 +146,20 @@ public final class VectorTestModality implements Modality<VectorTestModality.Pro
 
     @Override
     public Optional<Rescorer<Probe>> rescorer() {
-        return rescore ? Optional.of((p, t) -> 1000 + score(p.v(), t)) : Optional.empty();
+        if (!rescore) {
+            return Optional.empty();
+        }
+        return Optional.of(new Rescorer<>() {
+            @Override
+            public float rescore(Probe p, byte[] t) {
+                return 1000 + score(p.v(), t);
+            }
+
+            @Override
+            public boolean enough(Probe p, int rescored, float bestScore) {
+                return bestScore >= p.stopAt();
+            }
+        });
     }
 
     @Override
