@@ -98,6 +98,11 @@ public final class FaceModality implements Modality<FaceProbe> {
         return new FaceModality(config, false);
     }
 
+    /** As {@link #withScalarKernels(FaceConfig)} with these HNSW settings (benchmarks: {@link FaceHnswSettings#off()}). */
+    public static FaceModality withScalarKernels(FaceConfig config, FaceHnswSettings hnsw) {
+        return new FaceModality(config, false, hnsw);
+    }
+
     /** {@code simd=false} forces the scalar kernel (tests compare both). */
     FaceModality(FaceConfig config, boolean simd) {
         this(config, simd, FaceHnswSettings.defaults());
