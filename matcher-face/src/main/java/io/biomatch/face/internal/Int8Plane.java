@@ -152,10 +152,19 @@ public final class Int8Plane implements AutoCloseable {
 
     private void score4(byte[] q, float qScale, MemorySegment v, int r0, int r1, int r2, int r3, int[] d, TopK top) {
         PanamaDot.i8x4(q, v, offset(r0), offset(r1), offset(r2), offset(r3), dim, d);
-        top.offer(d[0] * qScale * scale(r0), r0);
-        top.offer(d[1] * qScale * scale(r1), r1);
-        top.offer(d[2] * qScale * scale(r2), r2);
-        top.offer(d[3] * qScale * scale(r3), r3);
+        float s0 = d[0] * qScale * scale(r0);
+        float s1 = d[1] * qScale * scale(r1);
+        float s2 = d[2] * qScale * scale(r2);
+        float s3 = d[3] * qScale * scale(r3);
+        // offer only what can enter (equal scores may win on the tie-break): most faces are refused, and the
+        // offer calls' heap traffic is measurable in this loop; NaN compares false, as offer would refuse it
+        float floor = top.threshold();
+        if (s0 >= floor | s1 >= floor | s2 >= floor | s3 >= floor) {
+            top.offer(s0, r0);
+            top.offer(s1, r1);
+            top.offer(s2, r2);
+            top.offer(s3, r3);
+        }
     }
 
     @Override
