@@ -5,18 +5,16 @@ import io.biomatch.core.spi.Bits;
 import io.biomatch.core.spi.ShardIndex;
 import io.biomatch.core.spi.TopK;
 import io.biomatch.face.internal.FaceSlotLayout;
+import io.biomatch.face.internal.Int8Plane;
 import io.biomatch.face.internal.PanamaDot;
 import io.biomatch.face.internal.ScalarDot;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import org.apache.lucene.search.ScoreDoc;
 import org.apache.lucene.search.TopDocs;
 import org.apache.lucene.search.TopKnnCollector;
@@ -29,17 +27,29 @@ import org.apache.lucene.util.hnsw.RandomVectorScorerSupplier;
 import org.apache.lucene.util.hnsw.UpdateableRandomVectorScorer;
 
 /**
- * The per-shard HNSW graph of {@code mode=hnsw}: Lucene's {@code util.hnsw} builder and searcher over a copy of
- * the shard's int8 vectors, node id = shard ordinal; the ef candidates found are re-scored in float32.
+ * The face modality's per-shard index, always present: the shard's int8 plane ({@link Int8Plane}), which
+ * {@code mode=exact} scans, and optionally the HNSW graph of {@code mode=hnsw} built over that plane
+ * ({@link FaceHnswSettings#enabled()}). It keeps no float32 copies: every float32 score (the exact re-rank, the
+ * graph's ef candidates) reads the shard's own slots, which the core passes to {@link #search}.
  *
- * <p>Why int8 in the graph: a graph walk reads vectors at random, so its cost is cache and TLB misses per
- * visited node (measured: ~20 ns per 512-d int8 dot from cache, ~240 ns at random over 500,000 vectors); the
- * int8 copy is 8 cache lines per face against 32 for float32. Its cosine error (under 0.01) barely changes which
- * neighbours are linked, and the final float32 re-score of the ef candidates gives the same scores as
- * {@code mode=fp32}. The probe is widened to shorts once per search ({@link PanamaDot#i8(short[], MemorySegment, long, int)}).
+ * <h2>{@code mode=exact}</h2>
+ * An int8 pass over the plane (only ordinals set in {@code allowed}; deadline and cancel checked every
+ * {@value #EXACT_BLOCK} faces) keeps a short list of max(4k, 64) in a primitive top-K; each of those is re-scored
+ * in float32 from the slot and offered to the shard's top-K with that cosine, bit for bit the score
+ * {@code mode=fp32} gives. The int8 cosine errs by under 0.01, so the true top k sit well inside the short list.
+ * Why here and not in the scan kernel: the int8 bytes are a plane of their own (a quarter of the float32 bytes,
+ * contiguous), and the float32 re-rank needs the slots, which only {@link #search} sees.
+ *
+ * <h2>{@code mode=hnsw}</h2>
+ * Lucene's {@code util.hnsw} builder and searcher over the int8 plane, node id = shard ordinal; the ef candidates
+ * found are re-scored in float32 from the slots. Why int8 in the graph: a graph walk reads vectors at random, so
+ * its cost is cache and TLB misses per visited node (measured: ~20 ns per 512-d int8 dot from cache, ~240 ns at
+ * random over 500,000 vectors); an int8 vector is 8 cache lines against 32 for float32. Its cosine error (under
+ * 0.01) barely changes which neighbours are linked. The probe is widened to shorts once per search
+ * ({@link PanamaDot#i8(short[], MemorySegment, long, int)}).
  *
  * <p>Restarts: {@link #close} saves the graph ({@link HnswGraphFile}, {@code dataDir/face-hnsw/shard-N/graph.bin});
- * at start, while a saved file exists, {@link #add} only copies vectors and the first {@code hnsw} search loads
+ * at start, while a saved file exists, {@link #add} only fills the plane and the first {@code hnsw} search loads
  * the file, matching its nodes to the re-added records by vector hash (the store re-adds them in its own order),
  * then inserts records the file does not cover. A file that does not match (under 90 % common, other settings,
  * damaged) is ignored and the graph is built at that first search. Measured at 300,000: save 0.5 s, re-add +
@@ -49,53 +59,55 @@ import org.apache.lucene.util.hnsw.UpdateableRandomVectorScorer;
  * owns ordinals, live bits and compaction; an index of documents would add doc-id mapping, segment flushes and
  * merges (graph rebuilds) and a second delete set to keep in step. Here deletes cost nothing (the graph keeps
  * dead nodes as stepping stones; searches accept only ordinals set in {@code allowed}), compaction rebuilds the
- * graph from the compacted slots, and a restart reloads the saved graph (above).
+ * plane and the graph from the compacted slots, and a restart reloads the saved graph (above).
  *
- * <p>Why a copy of the vectors: a slot handed to {@link #add} is a view of the shard's segment, which the core
- * re-allocates when it grows; the index cannot keep it. The copies live off-heap in chunks of
- * {@value #CHUNK_VECTORS} vectors (no re-allocation when growing): int8 + scale ({@code dim + 4} bytes rounded up
- * to 16: 528 at 512-d) and float32 ({@code 4*dim}) per face. The graph is
- * on the heap ({@link #graphHeapBytes()}, about {@code 2*M*8} bytes plus object headers per node).
+ * <p>Memory: the plane, {@code dim + 4} bytes per face off-heap ({@link #offHeapBytes()}); the graph on the heap
+ * ({@link #graphHeapBytes()}, about {@code 2*M*8} bytes plus object headers per node).
  *
- * <p>Scores inside the graph are Lucene's DOT_PRODUCT scale {@code (1 + cos) / 2} of the int8 cosine; the ef
- * candidates are offered to the shard's top-K with their float32 cosine, the same number {@code mode=fp32} reports. Restrictive filters (few
- * allowed ordinals) go to the exact float32 scan ({@link #search} returns false), where they are cheap and exact.
+ * <p>Scores inside the graph are Lucene's DOT_PRODUCT scale {@code (1 + cos) / 2} of the int8 cosine. Restrictive
+ * filters (few allowed ordinals) go to the float32 scan ({@link #search} returns false), where they are cheap and
+ * exact.
  *
  * <p>Touched only by the shard's worker thread (the {@link ShardIndex} contract).
  */
 public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
-    static final int CHUNK_SHIFT = 14;
-    static final int CHUNK_VECTORS = 1 << CHUNK_SHIFT;
-    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    /** Faces of the int8 pass between two checks of deadline and cancel (~8 MB of int8 at 512-d, well under 1 ms). */
+    static final int EXACT_BLOCK = 1 << 14;
     /** Build seed: the same inserts give the same graph. */
     static final long SEED = 0x5EED_FACEL;
     static final String GRAPH_FILE = "graph.bin";
+    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
+    private final FaceSlotLayout layout;
     private final int dim;
-    private final long vectorBytes;
-    private final long qBytes;
-    private final long int8Offset;
-    private final long scaleOffset;
     private final boolean simd;
     private final FaceHnswSettings settings;
-    private Arena arena;
-    private final List<MemorySegment> chunks = new ArrayList<>();   // float32 vectors
-    private final List<MemorySegment> qChunks = new ArrayList<>();  // int8[dim] | float32 scale | pad
-    private int size;          // ordinals 0..size-1 hold vectors and graph nodes
+    private final Int8Plane plane;
+    private boolean closed;
+    private final float[] scratchUnit;
+    /** int8 vector + LE float32 scale of one face, contiguous: the bytes {@link HnswGraphFile#hash} hashes. */
+    private final MemorySegment hashScratch;
     private int deleted;       // deletes since the last rebuild (stats only: searches use the caller's live bits)
-    private HnswGraphBuilder builder;
+    private HnswGraphBuilder builder; // null: no graph (settings.enabled() is false)
     private long buildNanos;
     /** Per ordinal: a 64-bit hash of its int8 vector and scale (what a saved graph node is matched by). */
     private long[] hashes = new long[1024];
     /** Graph file of this shard ({@code dataDir/face-hnsw/shard-N/graph.bin}), or null: nothing persisted. */
     private final Path file;
     /**
-     * True while a saved graph waits to be matched against the records added since start: adds only copy
-     * vectors; the first hnsw search (or close) loads the graph, or builds one when it does not match.
+     * True while a saved graph waits to be matched against the records added since start: adds only fill the
+     * plane; the first hnsw search (or close) loads the graph, or builds one when it does not match.
      */
     private boolean pending;
-    /** How the graph was obtained at the last resolve: "loaded", "built", or "incremental" (no saved graph). */
-    private String origin = "incremental";
+    /** How the graph was obtained at the last resolve: "loaded", "built", "incremental" (no saved graph), "none". */
+    private String origin;
+
+    // exact mode: short list and its drain buffers, kept between searches (one worker thread)
+    private final TopK shortlist = new TopK(Integer::compare);
+    private float[] shortScores = new float[64];
+    private int[] shortOrds = new int[64];
+    private final int[] scratchOrd = new int[4];
+    private final int[] scratchDot = new int[4];
 
     FaceHnswIndex(FaceSlotLayout layout, boolean simd, FaceHnswSettings settings) {
         this(layout, simd, settings, null);
@@ -103,29 +115,19 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
 
     /** With {@code dir}: the graph is saved there on close and reused at the next start when it matches. */
     FaceHnswIndex(FaceSlotLayout layout, boolean simd, FaceHnswSettings settings, Path dir) {
+        this.layout = layout;
         this.dim = layout.dim();
-        this.vectorBytes = 4L * dim;
-        this.qBytes = (dim + 4 + 15) & ~15L;
-        this.int8Offset = layout.int8Offset();
-        this.scaleOffset = layout.scaleOffset();
         this.simd = simd;
         this.settings = settings;
-        this.file = dir == null ? null : dir.resolve(GRAPH_FILE);
-        reset();
-        pending = file != null && Files.isRegularFile(file);
-    }
-
-    private void reset() {
-        if (arena != null) {
-            arena.close();
+        this.plane = new Int8Plane(dim);
+        this.scratchUnit = new float[dim];
+        this.hashScratch = MemorySegment.ofArray(new byte[dim + 4]);
+        this.file = dir == null || !settings.enabled() ? null : dir.resolve(GRAPH_FILE);
+        this.origin = settings.enabled() ? "incremental" : "none";
+        if (settings.enabled()) {
+            newBuilder();
         }
-        arena = Arena.ofShared();
-        chunks.clear();
-        qChunks.clear();
-        size = 0;
-        deleted = 0;
-        pending = false;
-        newBuilder();
+        pending = file != null && Files.isRegularFile(file);
     }
 
     private void newBuilder() {
@@ -136,34 +138,36 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
         }
     }
 
+    /** True when this shard keeps an HNSW graph. */
+    public boolean hasGraph() {
+        return builder != null;
+    }
+
     @Override
     public void add(int ordinal, MemorySegment slot) {
-        if (ordinal != size) {
+        if (ordinal != plane.size()) {
             // The core adds ordinals in order (its high-water mark); anything else means a missed hook.
-            throw new IllegalStateException("face hnsw: ordinal " + ordinal + " added, expected " + size);
+            throw new IllegalStateException("face index: ordinal " + ordinal + " added, expected " + plane.size());
         }
-        append(slot);
-        if (!pending) {
+        append(slot, 0);
+        if (builder != null && !pending) {
             insert(ordinal);
         }
     }
 
-    private void append(MemorySegment slot) {
-        int chunk = size >>> CHUNK_SHIFT;
-        if (chunk == chunks.size()) {
-            chunks.add(arena.allocate(CHUNK_VECTORS * vectorBytes, 64));
-            qChunks.add(arena.allocate(CHUNK_VECTORS * qBytes, 64));
+    /** Quantises the slot's float32 vector into the plane (and hashes it for a saved graph). */
+    private void append(MemorySegment slots, long slotOffset) {
+        layout.read(slots, slotOffset, scratchUnit);
+        int o = plane.append(scratchUnit);
+        if (builder == null) {
+            return;
         }
-        MemorySegment.copy(slot, FaceSlotLayout.F32_OFFSET, chunks.get(chunk), offsetInChunk(size), vectorBytes);
-        MemorySegment q = qChunks.get(chunk);
-        long qo = qOffsetInChunk(size);
-        MemorySegment.copy(slot, int8Offset, q, qo, dim);
-        q.set(F32, qo + dim, slot.get(F32, scaleOffset));
-        if (size == hashes.length) {
-            hashes = java.util.Arrays.copyOf(hashes, size * 2);
+        MemorySegment.copy(plane.vectors(), plane.offset(o), hashScratch, 0, dim);
+        hashScratch.set(F32, dim, plane.scale(o));
+        if (o == hashes.length) {
+            hashes = java.util.Arrays.copyOf(hashes, o * 2);
         }
-        hashes[size] = HnswGraphFile.hash(q, qo, dim + 4);
-        size++;
+        hashes[o] = HnswGraphFile.hash(hashScratch, 0, dim + 4);
     }
 
     private void insert(int ordinal) {
@@ -185,12 +189,18 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
     public void rebuild(MemorySegment slots, int slotBytes, long[] live, int count) {
         // After compaction a face record is one slot and the live records are exactly 0..count-1.
         assert Bits.cardinality(live) == count;
-        reset();
+        plane.clear();
+        deleted = 0;
+        pending = false;
+        for (int o = 0; o < count; o++) {
+            append(slots, (long) o * slotBytes);
+        }
+        if (builder == null) {
+            return;
+        }
         origin = "built";
         buildNanos = 0;
-        for (int o = 0; o < count; o++) {
-            append(slots.asSlice((long) o * slotBytes, slotBytes));
-        }
+        newBuilder();
         for (int o = 0; o < count; o++) {
             insert(o);
         }
@@ -199,9 +209,60 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
     @Override
     public boolean search(FaceProbe probe, MemorySegment slots, int slotBytes, long[] allowed, TopK top,
                           SearchControl control) {
-        if (probe.mode != FaceProbe.Mode.HNSW) {
+        return switch (probe.mode) {
+            case FP32 -> false;
+            case EXACT -> exact(probe, slots, slotBytes, allowed, top, control);
+            case HNSW -> hnsw(probe, slots, slotBytes, allowed, top, control);
+        };
+    }
+
+    /** Short list of max(4k, 64) by the int8 pass, re-ranked in float32 from the slots. */
+    private boolean exact(FaceProbe probe, MemorySegment slots, int slotBytes, long[] allowed, TopK top,
+                          SearchControl control) {
+        int size = plane.size();
+        if (size == 0) {
+            return true;
+        }
+        int m = Math.max(4 * top.capacity(), 64);
+        shortlist.reset(m, Float.NEGATIVE_INFINITY);
+        for (int from = 0; from < size; from += EXACT_BLOCK) {
+            control.check();
+            plane.scan(probe.q, probe.qScale, allowed, from, Math.min(size, from + EXACT_BLOCK), shortlist, simd,
+                    scratchOrd, scratchDot);
+        }
+        control.check();
+        if (shortOrds.length < m) {
+            shortOrds = new int[m];
+            shortScores = new float[m];
+        }
+        int n = shortlist.drainBestFirst(shortScores, shortOrds);
+        for (int i = 0; i < n; i++) {
+            int o = shortOrds[i];
+            top.offer(f32(probe.unit, slots, (long) o * slotBytes), o);
+        }
+        return true;
+    }
+
+    /** The int8 pass alone over {@code [0, size)} into {@code top} (benchmarks and tests: scalar vs vector). */
+    public void int8Scan(FaceProbe probe, long[] allowed, TopK top) {
+        plane.scan(probe.q, probe.qScale, allowed, 0, plane.size(), top, simd, scratchOrd, scratchDot);
+    }
+
+    /** The int8 score of one face (reference for the vectorised pass). */
+    float int8Score(FaceProbe probe, int ordinal) {
+        return plane.score(probe.q, probe.qScale, ordinal, simd);
+    }
+
+    private float f32(float[] q, MemorySegment slots, long slotOffset) {
+        return simd ? PanamaDot.f32(q, slots, slotOffset, dim) : ScalarDot.f32(q, slots, slotOffset, dim);
+    }
+
+    private boolean hnsw(FaceProbe probe, MemorySegment slots, int slotBytes, long[] allowed, TopK top,
+                         SearchControl control) {
+        if (builder == null) {
             return false;
         }
+        int size = plane.size();
         if (size == 0) {
             return true;
         }
@@ -230,15 +291,15 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
         TopDocs docs = collector.topDocs();
         for (ScoreDoc d : docs.scoreDocs) {
             if (d.doc < size && Bits.get(allowed, d.doc)) {
-                top.offer(dot(probe.unit, d.doc), d.doc);
+                top.offer(f32(probe.unit, slots, (long) d.doc * slotBytes), d.doc);
             }
         }
         return true;
     }
 
-    /** Vectors (and graph nodes) held, live or deleted. */
+    /** Faces held (and graph nodes, when there is a graph), live or deleted. */
     public int size() {
-        return size;
+        return plane.size();
     }
 
     /** Deletes since the last rebuild (their nodes stay in the graph until compaction). */
@@ -246,9 +307,9 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
         return deleted;
     }
 
-    /** Heap bytes of the graph (Lucene's estimate). */
+    /** Heap bytes of the graph (Lucene's estimate); 0 without a graph. */
     public long graphHeapBytes() {
-        return builder.getGraph().ramBytesUsed();
+        return builder == null ? 0 : builder.getGraph().ramBytesUsed();
     }
 
     /** Time spent inserting nodes since the last rebuild (or creation). */
@@ -256,9 +317,10 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
         return buildNanos;
     }
 
+    /** The int8 plane: {@code dim + 4} bytes per face of capacity. */
     @Override
     public long offHeapBytes() {
-        return (long) chunks.size() * CHUNK_VECTORS * (vectorBytes + qBytes);
+        return closed ? 0 : plane.byteSize();
     }
 
     /**
@@ -271,6 +333,7 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
             return;
         }
         pending = false;
+        int size = plane.size();
         long t0 = System.nanoTime();
         HnswGraphFile.Saved saved = HnswGraphFile.read(file, dim, settings);
         if (saved != null && HnswGraphFile.load(saved, hashes, size, builderGraph())) {
@@ -294,7 +357,10 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
         return builder.getGraph();
     }
 
-    /** How the current graph was obtained: "loaded" (saved file reused), "built" (at the first search), "incremental". */
+    /**
+     * How the current graph was obtained: "loaded" (saved file reused), "built" (at the first search or by
+     * compaction), "incremental", or "none" (no graph).
+     */
     public String origin() {
         return origin;
     }
@@ -305,9 +371,10 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
      * does not match is deleted rather than paying a full build at close.
      */
     private void save() {
-        if (file == null || arena == null) {
+        if (file == null || closed) {
             return;
         }
+        int size = plane.size();
         try {
             if (pending) {
                 HnswGraphFile.Saved saved = HnswGraphFile.read(file, dim, settings);
@@ -332,34 +399,18 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
     @Override
     public void close() {
         save();
-        if (arena != null) {
-            arena.close();
-            arena = null;
-            chunks.clear();
-            qChunks.clear();
+        if (!closed) {
+            closed = true;
+            plane.close();
         }
-    }
-
-    private long offsetInChunk(int ord) {
-        return (long) (ord & (CHUNK_VECTORS - 1)) * vectorBytes;
-    }
-
-    private long qOffsetInChunk(int ord) {
-        return (ord & (CHUNK_VECTORS - 1)) * qBytes;
     }
 
     /** Lucene's DOT_PRODUCT scale (1 + cos) / 2 of the int8 approximation of the cosine. */
     private float similarity(short[] q, float qScale, int ord) {
-        MemorySegment c = qChunks.get(ord >>> CHUNK_SHIFT);
-        long off = qOffsetInChunk(ord);
-        int d = simd ? PanamaDot.i8(q, c, off, dim) : ScalarDot.i8(q, c, off, dim);
-        return Math.max(0f, (1f + d * qScale * c.get(F32, off + dim)) * 0.5f);
-    }
-
-    private float dot(float[] q, int ord) {
-        MemorySegment c = chunks.get(ord >>> CHUNK_SHIFT);
-        long off = offsetInChunk(ord);
-        return simd ? PanamaDot.f32(q, c, off, dim) : ScalarDot.f32(q, c, off, dim);
+        MemorySegment v = plane.vectors();
+        long off = plane.offset(ord);
+        int d = simd ? PanamaDot.i8(q, v, off, dim) : ScalarDot.i8(q, v, off, dim);
+        return Math.max(0f, (1f + d * qScale * plane.scale(ord)) * 0.5f);
     }
 
     /** Vector-vs-vector scores while inserting nodes (Lucene's builder asks one scorer for each insert). */
@@ -372,12 +423,12 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
 
                 @Override
                 public void setScoringOrdinal(int node) {
-                    MemorySegment c = qChunks.get(node >>> CHUNK_SHIFT);
-                    long off = qOffsetInChunk(node);
+                    MemorySegment v = plane.vectors();
+                    long off = plane.offset(node);
                     for (int i = 0; i < dim; i++) {
-                        buildQuery[i] = c.get(ValueLayout.JAVA_BYTE, off + i);
+                        buildQuery[i] = v.get(ValueLayout.JAVA_BYTE, off + i);
                     }
-                    buildScale = c.get(F32, off + dim);
+                    buildScale = plane.scale(node);
                 }
 
                 @Override
@@ -387,7 +438,7 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
 
                 @Override
                 public int maxOrd() {
-                    return size;
+                    return plane.size();
                 }
             };
         }
@@ -418,7 +469,7 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
 
         @Override
         public int maxOrd() {
-            return size;
+            return plane.size();
         }
     }
 }

@@ -38,8 +38,9 @@ import java.util.stream.Stream;
  * Several payloads in one enrol or probe are fused: their unit embeddings are averaged and re-normalised.
  *
  * <h2>Search options</h2>
- * {@code mode=exact} (default): int8 first pass over every slot, then float32 re-rank of a short list of
- * {@link #shortlistSize(int)} from the stored templates; the reported score is the float32 cosine.
+ * {@code mode=exact} (default): int8 first pass over the shard's int8 plane, then float32 re-rank of a short list
+ * of max(4k, 64) from the shard's slots, both inside the shard ({@link FaceHnswIndex}); the reported score is the
+ * float32 cosine.
  * {@code mode=fp32}: float32 scan of every slot (same scores; reads 4x the bytes).
  * {@code mode=hnsw}: approximate, through each shard's HNSW graph ({@link FaceHnswIndex}); option
  * {@code hnsw_ef} (1..{@value FaceHnswSettings#MAX_EF}, default {@link FaceHnswSettings#defaultEf()}) trades
@@ -48,7 +49,8 @@ import java.util.stream.Stream;
  *
  * <h2>Storage</h2>
  * Stored template: {@link FaceTemplateFormat} (header with dim and model id, then the unit float32 vector).
- * Slot: {@link FaceSlotLayout} (float32 vector, int8 copy, scale).
+ * Slot: {@link FaceSlotLayout} (the float32 unit vector only); the int8 copies live in the shard index's plane
+ * ({@link io.biomatch.face.internal.Int8Plane}).
  *
  * <h2>Scores</h2>
  * Cosine similarity in [-1, 1] of the unit embeddings; the default threshold is the model's
@@ -94,6 +96,11 @@ public final class FaceModality implements Modality<FaceProbe> {
     /** The same modality with the plain-loop kernels (reference for tests and scalar/vector benchmark pairs). */
     public static FaceModality withScalarKernels(FaceConfig config) {
         return new FaceModality(config, false);
+    }
+
+    /** As {@link #withScalarKernels(FaceConfig)} with these HNSW settings (benchmarks: {@link FaceHnswSettings#off()}). */
+    public static FaceModality withScalarKernels(FaceConfig config, FaceHnswSettings hnsw) {
+        return new FaceModality(config, false, hnsw);
     }
 
     /** {@code simd=false} forces the scalar kernel (tests compare both). */
@@ -275,26 +282,27 @@ public final class FaceModality implements Modality<FaceProbe> {
     }
 
     /**
-     * The int8 pass errs by well under 0.01 cosine, so the true top-k sits inside a short list several times
-     * larger; 64 covers small k.
+     * No second stage from the record store, in any mode: every shard already reports float32 cosines
+     * ({@code mode=exact} re-ranks its int8 short list from its own slots, see {@link FaceHnswIndex}).
+     * The re-scorer stays for {@link #compare} (verify).
      */
     @Override
     public int shortlistSize(int topK) {
-        return Math.max(4 * topK, 64);
+        return 0;
     }
 
-    /** Only {@code mode=exact} re-ranks: fp32 and hnsw scores are already float32 cosines. */
     @Override
     public int shortlistSize(FaceProbe probe, int topK) {
-        return probe.mode == FaceProbe.Mode.EXACT ? shortlistSize(topK) : 0;
+        return 0;
     }
 
-    /** The shard's HNSW graph, unless {@link FaceHnswSettings#enabled()} is off. Nothing is kept on disk. */
+    /**
+     * The shard's index, always: its int8 plane answers {@code mode=exact}; its HNSW graph, unless
+     * {@link FaceHnswSettings#enabled()} is off, answers {@code mode=hnsw} and is saved under
+     * {@code dataDir/face-hnsw/shard-N} on close.
+     */
     @Override
     public FaceHnswIndex newShardIndex(int shard, Path dataDir) {
-        if (!hnsw.enabled()) {
-            return null;
-        }
         Path dir = dataDir == null ? null : dataDir.resolve("face-hnsw").resolve("shard-" + shard);
         return new FaceHnswIndex(layout, kernel.simd(), hnsw, dir);
     }

@@ -7,7 +7,10 @@ package io.biomatch.face;
 public final class FaceProbe {
     /** How the shard scan scores. */
     public enum Mode {
-        /** int8 pass over every slot, then float32 re-rank of the short list (default; same ranking as fp32 in practice). */
+        /**
+         * int8 pass over the shard's int8 plane, then float32 re-rank of the short list from the slots (default;
+         * float32 scores, the same ranking as fp32 in practice).
+         */
         EXACT,
         /** float32 scan of every slot (reference; reads 4x the bytes). */
         FP32,

@@ -7,26 +7,20 @@ import io.biomatch.face.internal.FaceSlotLayout;
 import io.biomatch.face.internal.PanamaDot;
 import io.biomatch.face.internal.ScalarDot;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 
 /**
- * Scores a {@link FaceProbe} against one slot ({@link FaceSlotLayout}): int8 dot times both scales
- * ({@link FaceProbe.Mode#EXACT}'s first pass) or the float32 dot ({@link FaceProbe.Mode#FP32}). No allocation.
+ * The float32 scan over a shard's packed slots ({@link FaceSlotLayout}: one float32 unit vector per slot):
+ * {@code mode=fp32}, and {@code mode=hnsw} where it falls back to the scan. Scores are float32 cosines, for every
+ * mode ({@code mode=exact} is answered by {@link FaceHnswIndex}'s int8 plane and re-rank, which reports the same
+ * float32 cosine). No allocation per slot.
  */
 final class FaceScanKernel implements ScanKernel<FaceProbe> {
-    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-
     private final boolean simd;
     private final int dim;
-    private final long int8Offset;
-    private final long scaleOffset;
 
     FaceScanKernel(FaceSlotLayout layout, boolean simd) {
         this.simd = simd;
         this.dim = layout.dim();
-        this.int8Offset = layout.int8Offset();
-        this.scaleOffset = layout.scaleOffset();
     }
 
     boolean simd() {
@@ -35,20 +29,13 @@ final class FaceScanKernel implements ScanKernel<FaceProbe> {
 
     @Override
     public float score(FaceProbe probe, MemorySegment slots, long slotOffset) {
-        if (probe.mode != FaceProbe.Mode.EXACT) { // FP32, and HNSW where it falls back to the scan
-            return simd ? PanamaDot.f32(probe.unit, slots, slotOffset, dim)
-                    : ScalarDot.f32(probe.unit, slots, slotOffset, dim);
-        }
-        int dot = simd ? PanamaDot.i8(probe.q, slots, slotOffset + int8Offset, dim)
-                : ScalarDot.i8(probe.q, slots, slotOffset + int8Offset, dim);
-        return dot * probe.qScale * slots.get(F32, slotOffset + scaleOffset);
+        return simd ? PanamaDot.f32(probe.unit, slots, slotOffset, dim) : ScalarDot.f32(probe.unit, slots, slotOffset, dim);
     }
 
     /**
-     * Scores the live slots four at a time ({@link PanamaDot#f32x4}, {@link PanamaDot#i8x4}: one probe load
-     * per four slot loads), the last 0-3 one by one. Each slot gets the same score as {@link #score}
-     * (the same operations in the same order). Scratch: three 4-element arrays per call (per scan block),
-     * nothing per slot.
+     * Scores the live slots four at a time ({@link PanamaDot#f32x4}: one probe load per four slot loads), the
+     * last 0-3 one by one. Each slot gets the same score as {@link #score} (the same operations in the same
+     * order). Scratch: two 4-element arrays per call (per scan block), nothing per slot.
      */
     @Override
     public void scan(FaceProbe probe, MemorySegment slots, int slotBytes, long[] live, int fromOrdinal,
@@ -57,17 +44,15 @@ final class FaceScanKernel implements ScanKernel<FaceProbe> {
             ScanKernel.super.scan(probe, slots, slotBytes, live, fromOrdinal, toOrdinal, top);
             return;
         }
-        boolean fp32 = probe.mode != FaceProbe.Mode.EXACT;
         int[] ord = new int[4];
         float[] f = new float[4];
-        int[] d = new int[4];
         int n = 0;
         int o = fromOrdinal;
         while (o < toOrdinal) {
             // fast path: 64 live slots in a row (the usual case) go four by four without bit tests
             if ((o & 63) == 0 && n == 0 && o + 64 <= toOrdinal && live[o >>> 6] == -1L) {
                 for (int end = o + 64; o < end; o += 4) {
-                    score4(probe, fp32, slots, slotBytes, o, o + 1, o + 2, o + 3, f, d, top);
+                    score4(probe, slots, slotBytes, o, o + 1, o + 2, o + 3, f, top);
                 }
                 continue;
             }
@@ -75,7 +60,7 @@ final class FaceScanKernel implements ScanKernel<FaceProbe> {
                 ord[n++] = o;
                 if (n == 4) {
                     n = 0;
-                    score4(probe, fp32, slots, slotBytes, ord[0], ord[1], ord[2], ord[3], f, d, top);
+                    score4(probe, slots, slotBytes, ord[0], ord[1], ord[2], ord[3], f, top);
                 }
             }
             o++;
@@ -85,26 +70,27 @@ final class FaceScanKernel implements ScanKernel<FaceProbe> {
         }
     }
 
-    private void score4(FaceProbe probe, boolean fp32, MemorySegment slots, int slotBytes, int r0, int r1, int r2,
-                        int r3, float[] f, int[] d, TopK top) {
-        long s0 = (long) r0 * slotBytes;
-        long s1 = (long) r1 * slotBytes;
-        long s2 = (long) r2 * slotBytes;
-        long s3 = (long) r3 * slotBytes;
-        if (fp32) {
-            PanamaDot.f32x4(probe.unit, slots, s0, s1, s2, s3, dim, f);
-        } else {
-            PanamaDot.i8x4(probe.q, slots, s0 + int8Offset, s1 + int8Offset, s2 + int8Offset, s3 + int8Offset, dim, d);
-            float qs = probe.qScale;
-            f[0] = d[0] * qs * slots.get(F32, s0 + scaleOffset);
-            f[1] = d[1] * qs * slots.get(F32, s1 + scaleOffset);
-            f[2] = d[2] * qs * slots.get(F32, s2 + scaleOffset);
-            f[3] = d[3] * qs * slots.get(F32, s3 + scaleOffset);
+    private void score4(FaceProbe probe, MemorySegment slots, int slotBytes, int r0, int r1, int r2, int r3,
+                        float[] f, TopK top) {
+        PanamaDot.f32x4(probe.unit, slots, (long) r0 * slotBytes, (long) r1 * slotBytes, (long) r2 * slotBytes,
+                (long) r3 * slotBytes, dim, f);
+        offer4(top, f, r0, r1, r2, r3);
+    }
+
+    /**
+     * Offers four scores, calling {@link TopK#offer} only for those at or above its threshold (the rest would be
+     * refused anyway; equal scores may still win on the tie-break, so {@code >=}). Why: almost every slot is
+     * refused, and four offer calls per four slots cost ~15 % of the memory-bound scan (their heap loads and
+     * stores sit in the loop); one compare per slot does not. NaN compares false, as offer would refuse it.
+     */
+    static void offer4(TopK top, float[] f, int r0, int r1, int r2, int r3) {
+        float floor = top.threshold();
+        if (f[0] >= floor | f[1] >= floor | f[2] >= floor | f[3] >= floor) {
+            top.offer(f[0], r0);
+            top.offer(f[1], r1);
+            top.offer(f[2], r2);
+            top.offer(f[3], r3);
         }
-        top.offer(f[0], r0);
-        top.offer(f[1], r1);
-        top.offer(f[2], r2);
-        top.offer(f[3], r3);
     }
 
     /** True when the Vector API module is in the boot layer (run with {@code --add-modules jdk.incubator.vector}). */

@@ -15,8 +15,9 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * A quick single-thread scan-speed measurement (not JMH; for a note, never a test): fills N slots with
- * random unit vectors and scans them with the int8 and fp32 kernels (Vector API and scalar), next to a
- * plain sequential read of the same memory (a Vector API float sum) as the bandwidth yardstick.
+ * random unit vectors and scans them with the fp32 kernel and the int8 pass over the shard index's int8 plane
+ * (Vector API and scalar), next to a plain sequential read of the slots (a Vector API float sum) as the
+ * bandwidth yardstick. The JMH version with the README's numbers is {@code bench/.../FaceScanBenchmark}.
  *
  * <p>Run: {@code java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -cp ...
  * io.biomatch.face.FaceScanSpeed [vectors=200000] [dim-model=fr_feature] [rounds=10]}
@@ -32,8 +33,8 @@ public final class FaceScanSpeed {
         FaceModelSpec spec = FaceModelSpec.named(args.length > 1 ? args[1] : "fr_feature");
         int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 10;
         FaceConfig config = FaceConfig.defaults().withEmbedder(spec);
-        FaceModality simd = new FaceModality(config, true);
-        FaceModality scalar = new FaceModality(config, false);
+        FaceModality simd = new FaceModality(config, true, FaceHnswSettings.off());
+        FaceModality scalar = new FaceModality(config, false, FaceHnswSettings.off());
         int stride = simd.slotBytes();
         Random rnd = new Random(1);
         try (Arena arena = Arena.ofConfined()) {
@@ -58,6 +59,10 @@ public final class FaceScanSpeed {
             double readGbs = readBandwidth(slots, rounds);
             System.out.printf(Locale.ROOT, "sequential read (Vector API float sum over the whole segment): %.2f GB/s%n", readGbs);
             for (FaceModality m : List.of(simd, scalar)) {
+                FaceHnswIndex index = m.newShardIndex(0, null);
+                for (int i = 0; i < n; i++) {
+                    index.add(i, slots.asSlice((long) i * stride, stride));
+                }
                 for (FaceProbe.Mode mode : List.of(FaceProbe.Mode.EXACT, FaceProbe.Mode.FP32)) {
                     FaceProbe p = m.probe(v, mode);
                     TopK top = new TopK(Integer::compare);
@@ -65,7 +70,11 @@ public final class FaceScanSpeed {
                     for (int r = 0; r < rounds + 2; r++) {
                         top.reset(64, Float.NEGATIVE_INFINITY);
                         long t0 = System.nanoTime();
-                        m.kernel().scan(p, slots, stride, live, 0, n, top);
+                        if (mode == FaceProbe.Mode.EXACT) {
+                            index.int8Scan(p, live, top);
+                        } else {
+                            m.kernel().scan(p, slots, stride, live, 0, n, top);
+                        }
                         double vps = n / ((System.nanoTime() - t0) / 1e9);
                         best = r >= 2 ? Math.max(best, vps) : best;
                     }
@@ -74,6 +83,7 @@ public final class FaceScanSpeed {
                     System.out.printf(Locale.ROOT, "%-6s %-5s  %,12.0f vectors/s  %6.2f GB/s of vector bytes  (%.0f %% of read)%n",
                             m.simd() ? "simd" : "scalar", mode, best, gbs, 100 * gbs / readGbs);
                 }
+                index.close();
             }
         }
     }

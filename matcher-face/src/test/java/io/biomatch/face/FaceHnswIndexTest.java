@@ -35,6 +35,8 @@ class FaceHnswIndexTest {
     Path dir;
 
     private final FaceModality face = new FaceModality(FaceConfig.defaults());
+    /** The slots of the index built last (what the core passes to search: float32 re-ranks read them). */
+    private MemorySegment slots;
 
     /** Clustered unit vectors: {@code n / 10} random centres, each member = centre + noise (cosine to centre ~0.5). */
     static float[][] clustered(long seed, int n, int dim) {
@@ -88,14 +90,21 @@ class FaceHnswIndexTest {
 
     /** An index over the vectors, fed through the slot layout like the core does. */
     private FaceHnswIndex index(float[][] g, Arena arena) {
-        FaceHnswIndex index = face.newShardIndex(0, dir);
-        MemorySegment slot = arena.allocate(face.slotBytes(), 64);
-        for (int i = 0; i < g.length; i++) {
-            slot.fill((byte) 0);
-            face.writeSlot(face.extractTemplate(List.of(FaceModalityTest.emb(g[i]))), slot);
-            index.add(i, slot);
+        int[] order = new int[g.length];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
         }
-        return index;
+        return reopened(g, order, arena);
+    }
+
+    /** Writes {@code g[order[o]]} into slot o of a new segment ({@link #slots}). */
+    private MemorySegment writeSlots(float[][] g, int[] order, Arena arena) {
+        slots = arena.allocate((long) order.length * face.slotBytes(), 64);
+        for (int o = 0; o < order.length; o++) {
+            face.writeSlot(face.extractTemplate(List.of(FaceModalityTest.emb(g[order[o]]))),
+                    slots.asSlice((long) o * face.slotBytes(), face.slotBytes()));
+        }
+        return slots;
     }
 
     private static long[] all(int n) {
@@ -111,7 +120,8 @@ class FaceHnswIndexTest {
         int found = 0;
         for (float[] q : queries) {
             top.reset(K, Float.NEGATIVE_INFINITY);
-            assertTrue(index.search(face.probe(q, FaceProbe.Mode.HNSW, ef), null, 0, allowed, top, SearchControl.NONE));
+            assertTrue(index.search(face.probe(q, FaceProbe.Mode.HNSW, ef), slots, face.slotBytes(), allowed, top,
+                    SearchControl.NONE));
             int[] got = drain(top);
             Set<Integer> want = new HashSet<>();
             for (int o : exact(g, q, allowed, K)) {
@@ -146,7 +156,10 @@ class FaceHnswIndexTest {
         float[][] g = clustered(41, N, face.dim());
         try (Arena arena = Arena.ofConfined(); FaceHnswIndex index = index(g, arena)) {
             assertEquals(N, index.size());
-            assertTrue(index.offHeapBytes() >= 4L * face.dim() * N);
+            // the int8 plane only (dim + 4 bytes per face, capacity doubled as it grows): no float32 copies
+            long planeBytes = (face.dim() + 4L) * N;
+            assertTrue(index.offHeapBytes() >= planeBytes && index.offHeapBytes() < 2 * planeBytes,
+                    "off-heap " + index.offHeapBytes());
             long[] allowed = all(N);
             double r = recall(index, g, allowed, queries(g, 42, 100), 100);
             assertTrue(r >= 0.95, "recall@10 " + r);
@@ -164,13 +177,12 @@ class FaceHnswIndexTest {
                     kept.add(g[i]);
                 }
             }
-            MemorySegment slots = arena.allocate((long) kept.size() * face.slotBytes(), 64);
-            for (int i = 0; i < kept.size(); i++) {
-                face.writeSlot(face.extractTemplate(List.of(FaceModalityTest.emb(kept.get(i)))),
-                        slots.asSlice((long) i * face.slotBytes(), face.slotBytes()));
-            }
-            index.rebuild(slots, face.slotBytes(), all(kept.size()), kept.size());
             float[][] k = kept.toArray(float[][]::new);
+            int[] order = new int[k.length];
+            for (int i = 0; i < order.length; i++) {
+                order[i] = i;
+            }
+            index.rebuild(writeSlots(k, order, arena), face.slotBytes(), all(kept.size()), kept.size());
             assertEquals(k.length, index.size());
             assertTrue(recall(index, k, all(k.length), queries(k, 44, 100), 100) >= 0.95);
         }
@@ -182,8 +194,8 @@ class FaceHnswIndexTest {
         int[][] out = new int[queries.size()][];
         for (int j = 0; j < queries.size(); j++) {
             top.reset(K, Float.NEGATIVE_INFINITY);
-            assertTrue(index.search(face.probe(queries.get(j), FaceProbe.Mode.HNSW, 100), null, 0, allowed, top,
-                    SearchControl.NONE));
+            assertTrue(index.search(face.probe(queries.get(j), FaceProbe.Mode.HNSW, 100), slots, face.slotBytes(),
+                    allowed, top, SearchControl.NONE));
             out[j] = drain(top);
         }
         return out;
@@ -191,11 +203,9 @@ class FaceHnswIndexTest {
 
     private FaceHnswIndex reopened(float[][] g, int[] order, Arena arena) {
         FaceHnswIndex index = face.newShardIndex(0, dir);
-        MemorySegment slot = arena.allocate(face.slotBytes(), 64);
+        MemorySegment s = writeSlots(g, order, arena);
         for (int o = 0; o < order.length; o++) {
-            slot.fill((byte) 0);
-            face.writeSlot(face.extractTemplate(List.of(FaceModalityTest.emb(g[order[o]]))), slot);
-            index.add(o, slot);
+            index.add(o, s.asSlice((long) o * face.slotBytes(), face.slotBytes()));
         }
         return index;
     }
@@ -292,19 +302,44 @@ class FaceHnswIndexTest {
     }
 
     @Test
-    void otherModesAndRestrictiveFiltersGoToTheScan() {
+    void fp32AndRestrictiveFiltersGoToTheScanExactStaysInTheIndex() {
         float[][] g = clustered(51, 1000, face.dim());
         try (Arena arena = Arena.ofConfined(); FaceHnswIndex index = index(g, arena)) {
             TopK top = new TopK(Integer::compare);
             top.reset(K, Float.NEGATIVE_INFINITY);
-            assertFalse(index.search(face.probe(g[0], FaceProbe.Mode.EXACT), null, 0, all(1000), top, SearchControl.NONE));
-            assertFalse(index.search(face.probe(g[0], FaceProbe.Mode.FP32), null, 0, all(1000), top, SearchControl.NONE));
+            int stride = face.slotBytes();
+            assertFalse(index.search(face.probe(g[0], FaceProbe.Mode.FP32), slots, stride, all(1000), top, SearchControl.NONE));
             long[] few = new long[Bits.words(1000)];
             for (int i = 0; i < 50; i++) {
                 Bits.set(few, i * 7);
             }
-            assertFalse(index.search(face.probe(g[0], FaceProbe.Mode.HNSW), null, 0, few, top, SearchControl.NONE));
+            assertFalse(index.search(face.probe(g[0], FaceProbe.Mode.HNSW), slots, stride, few, top, SearchControl.NONE));
             assertEquals(0, top.size());
+            // exact: answered by the int8 plane even under that filter, and only from it
+            assertTrue(index.search(face.probe(g[7], FaceProbe.Mode.EXACT), slots, stride, few, top, SearchControl.NONE));
+            assertEquals(K, top.size());
+            int[] got = drain(top);
+            assertEquals(7, got[0]);
+            for (int o : got) {
+                assertTrue(Bits.get(few, o));
+            }
+        }
+        // HNSW off: the index is still there (exact), hnsw goes to the scan
+        FaceModality noGraph = new FaceModality(FaceConfig.defaults(), FaceHnswSettings.off());
+        try (Arena arena = Arena.ofConfined(); FaceHnswIndex index = noGraph.newShardIndex(0, dir)) {
+            MemorySegment s = writeSlots(g, java.util.stream.IntStream.range(0, g.length).toArray(), arena);
+            for (int o = 0; o < g.length; o++) {
+                index.add(o, s.asSlice((long) o * face.slotBytes(), face.slotBytes()));
+            }
+            assertFalse(index.hasGraph());
+            assertEquals(0, index.graphHeapBytes());
+            TopK top = new TopK(Integer::compare);
+            top.reset(K, Float.NEGATIVE_INFINITY);
+            assertFalse(index.search(noGraph.probe(g[3], FaceProbe.Mode.HNSW), s, face.slotBytes(), all(1000), top,
+                    SearchControl.NONE));
+            assertTrue(index.search(noGraph.probe(g[3], FaceProbe.Mode.EXACT), s, face.slotBytes(), all(1000), top,
+                    SearchControl.NONE));
+            assertEquals(3, drain(top)[0]);
         }
     }
 

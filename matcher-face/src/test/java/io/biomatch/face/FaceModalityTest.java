@@ -115,35 +115,170 @@ class FaceModalityTest {
         }
     }
 
+    /** Slots of n random vectors (returned unit vectors in {@code out}), laid out as the core does. */
+    static MemorySegment slots(FaceModality m, Arena arena, Random rnd, int n, float[][] out) {
+        MemorySegment slots = arena.allocate((long) n * m.slotBytes(), 64);
+        for (int i = 0; i < n; i++) {
+            float[] v = random(rnd, m.dim());
+            if (out != null) {
+                out[i] = Embeddings.normalise(v, "x");
+            }
+            m.writeSlot(m.extractTemplate(List.of(emb(v))), slots.asSlice((long) i * m.slotBytes(), m.slotBytes()));
+        }
+        return slots;
+    }
+
+    /** A shard index fed every slot, as the core does on enrol or restart. */
+    static FaceHnswIndex plane(FaceModality m, MemorySegment slots, int n) {
+        FaceHnswIndex index = m.newShardIndex(0, null);
+        for (int i = 0; i < n; i++) {
+            index.add(i, slots.asSlice((long) i * m.slotBytes(), m.slotBytes()));
+        }
+        return index;
+    }
+
+    @Test
+    void slotIsThePackedFloat32VectorOnly() {
+        assertEquals(2048, simd.slotBytes(), "512-d: 4*512 bytes, already a multiple of 64");
+        FaceModality small = new FaceModality(FaceConfig.defaults().withEmbedder(FaceModelSpec.MOBILEFACENET_PADDLEX));
+        assertEquals(512, small.slotBytes());
+        float[] v = random(new Random(12), simd.dim());
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment slot = arena.allocate(simd.slotBytes(), 64);
+            simd.writeSlot(simd.extractTemplate(List.of(emb(v))), slot);
+            float[] back = new float[simd.dim()];
+            new io.biomatch.face.internal.FaceSlotLayout(simd.dim()).read(slot, 0, back);
+            assertArrayEquals(Embeddings.normalise(v, "x"), back, 0f);
+        }
+    }
+
     @Test
     void simdAndScalarKernelsAgreeAndInt8TracksFp32() {
         Random rnd = new Random(8);
         int n = 300;
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment slots = arena.allocate((long) n * simd.slotBytes(), 64);
             float[][] vs = new float[n][];
-            for (int i = 0; i < n; i++) {
-                vs[i] = random(rnd, simd.dim());
-                simd.writeSlot(simd.extractTemplate(List.of(emb(vs[i]))), slots.asSlice((long) i * simd.slotBytes(), simd.slotBytes()));
-            }
-            for (int rep = 0; rep < 10; rep++) {
-                float[] q = random(rnd, simd.dim());
-                for (FaceProbe.Mode mode : FaceProbe.Mode.values()) {
-                    FaceProbe p = simd.probe(q, mode);
-                    for (int i = 0; i < n; i++) {
-                        long off = (long) i * simd.slotBytes();
-                        float a = simd.kernel().score(p, slots, off);
-                        float b = scalar.kernel().score(p, slots, off);
-                        float ref = Embeddings.dot(p.vector(), Embeddings.normalise(vs[i], "x"));
-                        if (mode == FaceProbe.Mode.EXACT) {
-                            assertEquals(b, a, 0f, "int8 pass is exact integer arithmetic");
-                            assertEquals(ref, a, 0.01f);
-                        } else {
-                            assertEquals(ref, a, 1e-5f);
+            MemorySegment slots = slots(simd, arena, rnd, n, vs);
+            try (FaceHnswIndex planeSimd = plane(simd, slots, n); FaceHnswIndex planeScalar = plane(scalar, slots, n)) {
+                for (int rep = 0; rep < 10; rep++) {
+                    float[] q = random(rnd, simd.dim());
+                    for (FaceProbe.Mode mode : FaceProbe.Mode.values()) {
+                        FaceProbe p = simd.probe(q, mode);
+                        for (int i = 0; i < n; i++) {
+                            long off = (long) i * simd.slotBytes();
+                            float a = simd.kernel().score(p, slots, off);
+                            float b = scalar.kernel().score(p, slots, off);
+                            float ref = Embeddings.dot(p.vector(), vs[i]);
+                            assertEquals(ref, a, 1e-5f, "the slot scan is float32 in every mode");
                             assertEquals(ref, b, 1e-5f);
+                            float i8 = planeSimd.int8Score(p, i);
+                            assertEquals(planeScalar.int8Score(p, i), i8, 0f, "int8 pass is exact integer arithmetic");
+                            assertEquals(ref, i8, 0.01f);
                         }
                     }
                 }
+            }
+        }
+    }
+
+    /** The plane's vectorised int8 pass (four faces per step, word fast path) gives exactly the scalar pass's list. */
+    @Test
+    void int8VectorPassEqualsTheScalarPass() {
+        Random rnd = new Random(13);
+        int n = 1000;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment slots = slots(simd, arena, rnd, n, null);
+            try (FaceHnswIndex planeSimd = plane(simd, slots, n); FaceHnswIndex planeScalar = plane(scalar, slots, n)) {
+                for (int rep = 0; rep < 20; rep++) {
+                    long[] allowed = new long[Bits.words(n)];
+                    for (int i = 0; i < n; i++) {
+                        // first reps: all (whole words); then random holes, some words empty
+                        boolean on = rep < 5 || (rep < 12 ? rnd.nextInt(4) != 0 : (i / 64) % 3 == 0 && rnd.nextInt(5) != 0);
+                        if (on) {
+                            Bits.set(allowed, i);
+                        }
+                    }
+                    FaceProbe p = simd.probe(random(rnd, simd.dim()), FaceProbe.Mode.EXACT);
+                    int k = 1 + rnd.nextInt(100);
+                    TopK got = new TopK(Integer::compare);
+                    got.reset(k, Float.NEGATIVE_INFINITY);
+                    planeSimd.int8Scan(p, allowed, got);
+                    TopK want = new TopK(Integer::compare);
+                    want.reset(k, Float.NEGATIVE_INFINITY);
+                    planeScalar.int8Scan(p, allowed, want);
+                    float[] gs = new float[k];
+                    int[] go = new int[k];
+                    float[] ws = new float[k];
+                    int[] wo = new int[k];
+                    assertEquals(want.drainBestFirst(ws, wo), got.drainBestFirst(gs, go));
+                    assertArrayEquals(wo, go, "rep " + rep);
+                    assertArrayEquals(ws, gs, 0f, "rep " + rep);
+                    for (int o : go) {
+                        assertTrue(Bits.get(allowed, o), "an ordinal outside allowed came back");
+                    }
+                }
+            }
+        }
+    }
+
+    /** mode=exact through the index: the brute-force float32 top k, with the float32 scores bit for bit. */
+    @Test
+    void exactSearchEqualsTheFloat32Scan() {
+        Random rnd = new Random(14);
+        int n = 3000;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment slots = slots(simd, arena, rnd, n, null);
+            for (FaceModality m : List.of(simd, scalar)) {
+                try (FaceHnswIndex index = plane(m, slots, n)) {
+                    for (int rep = 0; rep < 20; rep++) {
+                        long[] allowed = new long[Bits.words(n)];
+                        for (int i = 0; i < n; i++) {
+                            if (rep % 2 == 0 || rnd.nextInt(3) != 0) {
+                                Bits.set(allowed, i);
+                            }
+                        }
+                        float[] q = random(rnd, m.dim());
+                        int k = 1 + rnd.nextInt(30);
+                        TopK got = new TopK(Integer::compare);
+                        got.reset(k, Float.NEGATIVE_INFINITY);
+                        assertTrue(index.search(m.probe(q, FaceProbe.Mode.EXACT), slots, m.slotBytes(), allowed, got,
+                                io.biomatch.core.SearchControl.NONE));
+                        TopK want = new TopK(Integer::compare);
+                        want.reset(k, Float.NEGATIVE_INFINITY);
+                        m.kernel().scan(m.probe(q, FaceProbe.Mode.FP32), slots, m.slotBytes(), allowed, 0, n, want);
+                        float[] gs = new float[k];
+                        int[] go = new int[k];
+                        float[] ws = new float[k];
+                        int[] wo = new int[k];
+                        assertEquals(want.drainBestFirst(ws, wo), got.drainBestFirst(gs, go));
+                        assertArrayEquals(wo, go, "rep " + rep);
+                        assertArrayEquals(ws, gs, 0f, "rep " + rep);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void exactSearchStopsAtTheDeadline() {
+        Random rnd = new Random(15);
+        int n = 100;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment slots = slots(simd, arena, rnd, n, null);
+            try (FaceHnswIndex index = plane(simd, slots, n)) {
+                long[] all = new long[Bits.words(n)];
+                for (int i = 0; i < n; i++) {
+                    Bits.set(all, i);
+                }
+                TopK top = new TopK(Integer::compare);
+                top.reset(5, Float.NEGATIVE_INFINITY);
+                io.biomatch.core.SearchControl cancelled = new io.biomatch.core.SearchControl(Long.MAX_VALUE);
+                cancelled.cancel();
+                EngineException e = assertThrows(EngineException.class, () -> index.search(
+                        simd.probe(random(rnd, simd.dim()), FaceProbe.Mode.EXACT), slots, simd.slotBytes(), all, top,
+                        cancelled));
+                assertEquals(EngineException.Reason.CANCELLED, e.reason());
+                assertEquals(0, top.size());
             }
         }
     }

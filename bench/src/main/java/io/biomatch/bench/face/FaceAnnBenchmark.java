@@ -104,7 +104,7 @@ public final class FaceAnnBenchmark {
         System.out.printf(Locale.ROOT, "build: %.1f s wall (%d shards in parallel); graph inserts %.1f s in the slowest shard (%.0f us/insert), "
                         + "generation+slot writes %.1f s%n", wall, shards, insertSeconds, insertSeconds * 1e6 / sizes[0],
                 genNanos[0] / 1e9);
-        System.out.printf(Locale.ROOT, "memory: slots %.2f GB off-heap, graph vector copy %.2f GB off-heap, graph %.2f GB heap (Lucene estimate), "
+        System.out.printf(Locale.ROOT, "memory: slots %.2f GB off-heap, int8 plane %.2f GB off-heap, graph %.2f GB heap (Lucene estimate), "
                         + "JVM heap used after GC %.2f GB%n", (double) n * stride / 1e9, vectorCopy / 1e9, graphHeap / 1e9, heapUsed / 1e9);
 
         // probes: the mate sample of Q random gallery records
@@ -133,22 +133,14 @@ public final class FaceAnnBenchmark {
         }
         double fp32Qps = queries / ((System.nanoTime() - e0) / 1e9);
         report("fp32 scan (truth)", truth, truth, mates, fp32Qps, fp32Qps);
-        // exact: int8 pass, fp32 re-rank of 64 (from the slots here; the engine reads the stored templates)
+        // exact: int8 pass over each shard index's int8 plane, fp32 re-rank of 64 from the slots (as the engine does)
         int[][] exact = new int[queries][];
         e0 = System.nanoTime();
         for (int q = 0; q < queries; q++) {
             FaceProbe p8 = face.probe(probes[q], FaceProbe.Mode.EXACT);
-            FaceProbe p32 = face.probe(probes[q], FaceProbe.Mode.FP32);
             for (int s = 0; s < shards; s++) {
-                tops[s].reset(64, Float.NEGATIVE_INFINITY);
-                face.kernel().scan(p8, slots[s], stride, live[s], 0, sizes[s], tops[s]);
-                float[] sc = new float[tops[s].size()];
-                int[] or = new int[tops[s].size()];
-                tops[s].drainBestFirst(sc, or);
                 tops[s].reset(k, Float.NEGATIVE_INFINITY);
-                for (int o : or) {
-                    tops[s].offer(face.kernel().score(p32, slots[s], (long) o * stride), o);
-                }
+                index[s].search(p8, slots[s], stride, live[s], tops[s], SearchControl.NONE);
             }
             exact[q] = merge(tops, shards, k);
         }
@@ -161,7 +153,7 @@ public final class FaceAnnBenchmark {
                 FaceProbe p = face.probe(probes[q], FaceProbe.Mode.HNSW, ef);
                 for (int s = 0; s < shards; s++) {
                     tops[s].reset(k, Float.NEGATIVE_INFINITY);
-                    if (!index[s].search(p, null, 0, live[s], tops[s], SearchControl.NONE)) {
+                    if (!index[s].search(p, slots[s], stride, live[s], tops[s], SearchControl.NONE)) {
                         throw new IllegalStateException("hnsw declined");
                     }
                 }
@@ -190,7 +182,7 @@ public final class FaceAnnBenchmark {
                 idx.add(local, slots[s].asSlice((long) local * stride, stride));
             }
             tops[s].reset(k, Float.NEGATIVE_INFINITY);
-            idx.search(face.probe(probes[0], FaceProbe.Mode.HNSW, 100), null, 0, live[s], tops[s], SearchControl.NONE);
+            idx.search(face.probe(probes[0], FaceProbe.Mode.HNSW, 100), slots[s], stride, live[s], tops[s], SearchControl.NONE);
             origin += (s == 0 ? "" : ",") + idx.origin();
             index[s] = idx;
         }
@@ -201,7 +193,7 @@ public final class FaceAnnBenchmark {
             FaceProbe p = face.probe(probes[q], FaceProbe.Mode.HNSW, 100);
             for (int s = 0; s < shards; s++) {
                 tops[s].reset(k, Float.NEGATIVE_INFINITY);
-                index[s].search(p, null, 0, live[s], tops[s], SearchControl.NONE);
+                index[s].search(p, slots[s], stride, live[s], tops[s], SearchControl.NONE);
             }
             again[q] = merge(tops, shards, k);
         }

@@ -35,10 +35,10 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Face identification through the whole engine ({@link Engine#identify}: probe preparation, fan-out to the
- * shards' scans, merge, and for {@code mode=exact} the float32 re-rank of the short list from the record store),
- * one caller thread, queries per second, with 1 and 2 shards: shows that both scans split over the shards'
- * worker threads. {@link ClusteredFaces} gallery of {@code records}, probes = mate samples (each checked to
- * come back at rank 1 in setup). HNSW graphs off (this measures the scans).
+ * shards, merge), one caller thread, queries per second, with 1 and 2 shards: {@code mode=fp32} is the float32
+ * scan of the slots, {@code mode=exact} each shard's int8 plane pass + float32 re-rank of its short list from
+ * its slots; both split over the shards' worker threads. {@link ClusteredFaces} gallery of {@code records}, probes = mate samples (each checked to
+ * come back at rank 1 in setup). HNSW graphs off (this measures the scans; the int8 plane is kept either way).
  * Run: {@code bench/run FaceEngineBenchmark}.
  */
 @State(Scope.Benchmark)

@@ -1,10 +1,13 @@
 package io.biomatch.bench.face;
 
 import io.biomatch.core.Payload;
+import io.biomatch.core.SearchControl;
 import io.biomatch.core.spi.Bits;
 import io.biomatch.core.spi.TopK;
 import io.biomatch.face.Embeddings;
 import io.biomatch.face.FaceConfig;
+import io.biomatch.face.FaceHnswIndex;
+import io.biomatch.face.FaceHnswSettings;
 import io.biomatch.face.FaceModality;
 import io.biomatch.face.FaceProbe;
 import java.lang.foreign.Arena;
@@ -34,20 +37,22 @@ import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.ThreadParams;
 
 /**
- * Single-thread face scan speed over one shard-like segment of {@code n} slots, in slots per second
- * (every benchmark is one full pass over the n slots, {@link OperationsPerInvocation} = n):
+ * Single-thread face scan speed over one shard of {@code n} faces, in faces per second (every benchmark is one
+ * full pass over the n faces, {@link OperationsPerInvocation} = n):
  * <ul>
- *   <li>{@code readBandwidth}: sum of every long of the whole slot segment (n * slotBytes, 2624 B per 512-d slot)
- *       with the Vector API, the memory yardstick: GB/s = score * slotBytes ({@code readBandwidthScalar}: the
- *       same with a plain loop);</li>
- *   <li>{@code fp32Vector} / {@code fp32Scalar}: the float32 scan ({@code mode=fp32}), reading 4*dim = 2048 B per slot;</li>
- *   <li>{@code int8Vector} / {@code int8Scalar}: the int8 first pass of {@code mode=exact}, dim + 4 bytes per slot;</li>
+ *   <li>{@code readBandwidth}: sum of every long of the packed float32 slot segment (n * 2048 B at 512-d: exactly
+ *       the bytes the float32 scan needs) with the Vector API, the memory yardstick: GB/s = score * 2048
+ *       ({@code readBandwidthScalar}: the same with a plain loop);</li>
+ *   <li>{@code fp32Vector} / {@code fp32Scalar}: the float32 scan ({@code mode=fp32}) over those slots;</li>
+ *   <li>{@code int8Vector} / {@code int8Scalar}: the int8 first pass of {@code mode=exact} over the shard index's
+ *       int8 plane ({@code dim} bytes + a 4-byte scale per face);</li>
+ *   <li>{@code exactVector}: the whole {@code mode=exact} shard search (int8 pass + float32 re-rank of 64 from
+ *       the slots), as the engine runs it;</li>
  *   <li>{@code readBandwidthTwoThreads}: the yardstick on both cores (each thread one half).</li>
  * </ul>
- * fp32 as a fraction of bandwidth = fp32Vector * 2048 / (readBandwidth * 2624) (vector bytes) — the scan also
- * drags in part of the skipped int8 block by prefetch, so the slot-byte ratio fp32Vector / readBandwidth is the
- * upper bound. The setup checks each kernel finds the planted mate first and that the two sums agree.
- * Run: {@code bench/run FaceScanBenchmark}.
+ * fp32 as a fraction of bandwidth = fp32Vector / readBandwidth (the same bytes). The setup checks each kernel
+ * finds the planted mate first, that the vector and scalar int8 passes keep the same list, and that the two
+ * sums agree. Run: {@code bench/run FaceScanBenchmark}.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -63,6 +68,8 @@ public class FaceScanBenchmark {
 
     FaceModality simd;
     FaceModality scalar;
+    FaceHnswIndex planeSimd;
+    FaceHnswIndex planeScalar;
     Arena arena;
     MemorySegment slots;
     int stride;
@@ -78,8 +85,8 @@ public class FaceScanBenchmark {
         if (n != N) {
             throw new IllegalStateException("OperationsPerInvocation is fixed at " + N);
         }
-        simd = new FaceModality(FaceConfig.defaults());
-        scalar = FaceModality.withScalarKernels(FaceConfig.defaults());
+        simd = new FaceModality(FaceConfig.defaults(), FaceHnswSettings.off());
+        scalar = FaceModality.withScalarKernels(FaceConfig.defaults(), FaceHnswSettings.off());
         if (!simd.simd()) {
             throw new IllegalStateException("Vector API not available: run through bench/run");
         }
@@ -92,6 +99,14 @@ public class FaceScanBenchmark {
             simd.writeSlot(simd.extractTemplate(List.of(emb(gen.gallery(i)))), slots.asSlice((long) i * stride, stride));
             Bits.set(live, i);
         }
+        // the shard index's int8 plane (no graph), fed as the core does on enrol
+        planeSimd = simd.newShardIndex(0, null);
+        planeScalar = scalar.newShardIndex(0, null);
+        for (int i = 0; i < n; i++) {
+            MemorySegment slot = slots.asSlice((long) i * stride, stride);
+            planeSimd.add(i, slot);
+            planeScalar.add(i, slot);
+        }
         int mate = n / 3;
         float[] probe = gen.mateProbe(mate);
         fp32Simd = simd.probe(probe, FaceProbe.Mode.FP32);
@@ -99,16 +114,26 @@ public class FaceScanBenchmark {
         int8Simd = simd.probe(probe, FaceProbe.Mode.EXACT);
         int8Scalar = scalar.probe(probe, FaceProbe.Mode.EXACT);
         top = new TopK(Integer::compare);
-        // sanity: every kernel ranks the planted mate first; the two bandwidth sums agree
-        for (FaceModality m : List.of(simd, scalar)) {
-            for (FaceProbe p : List.of(m == simd ? fp32Simd : fp32Scalar, m == simd ? int8Simd : int8Scalar)) {
-                scan(m, p);
-                float[] s = new float[top.size()];
-                int[] o = new int[top.size()];
-                top.drainBestFirst(s, o);
-                if (o[0] != mate || !(s[0] > 0.4f)) {
-                    throw new IllegalStateException("sanity: " + p + " ranked " + o[0] + " first, mate " + mate);
+        // sanity: every kernel ranks the planted mate first; both int8 passes keep the same list; the sums agree
+        int[] firstInt8 = null;
+        for (int run = 0; run < 5; run++) {
+            int which = run;
+            int[] o = ranked(() -> {
+                switch (which) {
+                    case 0 -> scan(simd, fp32Simd);
+                    case 1 -> scan(scalar, fp32Scalar);
+                    case 2 -> int8(planeSimd, int8Simd);
+                    case 3 -> int8(planeScalar, int8Scalar);
+                    default -> exactVector();
                 }
+            });
+            if (o[0] != mate) {
+                throw new IllegalStateException("sanity: run " + run + " ranked " + o[0] + " first, mate " + mate);
+            }
+            if (run == 2) {
+                firstInt8 = o;
+            } else if (run == 3 && !java.util.Arrays.equals(firstInt8, o)) {
+                throw new IllegalStateException("sanity: vector and scalar int8 passes differ");
             }
         }
         long sum = 0;
@@ -124,14 +149,32 @@ public class FaceScanBenchmark {
         return new Payload(FaceModality.FORMAT_EMBEDDING, Embeddings.toBytes(v));
     }
 
+    /** Ordinals left in {@link #top} by the run, best first. */
+    private int[] ranked(Runnable run) {
+        run.run();
+        float[] s = new float[top.size()];
+        int[] o = new int[top.size()];
+        top.drainBestFirst(s, o);
+        return o;
+    }
+
     private float scan(FaceModality m, FaceProbe p) {
         top.reset(10, Float.NEGATIVE_INFINITY);
         m.kernel().scan(p, slots, stride, live, 0, n, top);
         return top.threshold();
     }
 
+    /** The int8 pass alone, short list of 64 (what {@code mode=exact} keeps for k = 10). */
+    private float int8(FaceHnswIndex plane, FaceProbe p) {
+        top.reset(64, Float.NEGATIVE_INFINITY);
+        plane.int8Scan(p, live, top);
+        return top.threshold();
+    }
+
     @TearDown(Level.Trial)
     public void tearDown() {
+        planeSimd.close();
+        planeScalar.close();
         arena.close();
     }
 
@@ -168,7 +211,7 @@ public class FaceScanBenchmark {
     /**
      * Both cores reading: each of two threads sums one half of the segment (JMH adds the threads' scores, so the
      * result is slots per second of the whole machine). On the 2-core VM this equals {@link #readBandwidth}: one
-     * thread already takes the memory's whole bandwidth, which is why a second shard cannot speed up the
+     * thread already takes most of the memory's bandwidth, which caps what a second shard can add to the
      * memory-bound float32 scan here.
      */
     @Benchmark
@@ -239,12 +282,21 @@ public class FaceScanBenchmark {
     @Benchmark
     @OperationsPerInvocation(N)
     public float int8Vector() {
-        return scan(simd, int8Simd);
+        return int8(planeSimd, int8Simd);
     }
 
     @Benchmark
     @OperationsPerInvocation(N)
     public float int8Scalar() {
-        return scan(scalar, int8Scalar);
+        return int8(planeScalar, int8Scalar);
+    }
+
+    /** The shard's whole {@code mode=exact} search: int8 pass, then the float32 re-rank of 64 from the slots. */
+    @Benchmark
+    @OperationsPerInvocation(N)
+    public float exactVector() {
+        top.reset(10, Float.NEGATIVE_INFINITY);
+        planeSimd.search(int8Simd, slots, stride, live, top, SearchControl.NONE);
+        return top.threshold();
     }
 }

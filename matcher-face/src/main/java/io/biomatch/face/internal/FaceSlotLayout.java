@@ -1,20 +1,20 @@
 package io.biomatch.face.internal;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 
 /**
- * One face in a shard segment (fixed stride, slots 64-byte aligned by the core):
+ * One face in a shard segment (fixed stride, slots 64-byte aligned by the core): only the float32 unit vector.
  * <pre>
- *  0                          4*dim                  5*dim          5*dim+4         stride
- *  | float32[dim] unit vector | int8[dim] quantised  | float32 scale | zero padding  |
- *  |  (little-endian)         |  q[i] = round(v[i]/scale), |q| <= 127; scale = max|v| / 127 |
+ *  0                                     4*dim           stride
+ *  | float32[dim] unit vector (little-endian) | zero padding |
  * </pre>
- * stride = 5*dim + 4 rounded up to 64 (512-d: 2624 bytes; 128-d: 704 bytes).
+ * stride = 4*dim rounded up to 64 (512-d: 2048 bytes, 128-d: 512 bytes), so the segment is one packed float32
+ * plane: the {@code mode=fp32} scan reads every byte it fetches, and the hardware prefetcher brings in nothing
+ * the scan skips.
  *
- * <p>Exact search reads the int8 block first ({@code dot(qp, qs) * scaleP * scaleS} approximates the cosine;
- * the error is below 0.01 for unit vectors of face models) and re-ranks a short list with the float32 block
- * (here: from the stored template). {@code mode=fp32} scores the float32 block directly.
+ * <p>The int8 copy that {@code mode=exact} and the HNSW graph read lives in a separate plane kept by the shard's
+ * index ({@link Int8Plane}): a scan over it reads {@code dim} bytes per face instead of walking 2048-byte slots.
+ * {@link #quantise} is the one int8 quantisation shared by that plane and the probe.
  */
 public final class FaceSlotLayout {
     public static final int F32_OFFSET = 0;
@@ -30,19 +30,20 @@ public final class FaceSlotLayout {
         return dim;
     }
 
-    public long int8Offset() {
+    /** Bytes of the float32 vector ({@code 4*dim}). */
+    public long vectorBytes() {
         return 4L * dim;
     }
 
-    public long scaleOffset() {
-        return 5L * dim;
-    }
-
     public int slotBytes() {
-        return (5 * dim + 4 + 63) & ~63;
+        return (4 * dim + 63) & ~63;
     }
 
-    /** Symmetric per-vector int8 quantisation; returns the scale ({@code v[i] ~= q[i] * scale}). */
+    /**
+     * Symmetric per-vector int8 quantisation; returns the scale ({@code v[i] ~= q[i] * scale},
+     * {@code scale = max|v| / 127}, {@code |q| <= 127}). For unit face vectors {@code dot(qa, qb) * scaleA * scaleB}
+     * is within 0.01 of the cosine.
+     */
     public static float quantise(float[] v, byte[] q) {
         float max = 0;
         for (float x : v) {
@@ -61,12 +62,13 @@ public final class FaceSlotLayout {
         return scale;
     }
 
-    /** Writes a unit vector and its quantised copy into a zero-filled slot. */
+    /** Writes a unit vector into a zero-filled slot. */
     public void write(float[] unit, MemorySegment slot) {
-        byte[] q = new byte[dim];
-        float scale = quantise(unit, q);
         MemorySegment.copy(unit, 0, slot, FaceTemplateFormat.F32, F32_OFFSET, dim);
-        MemorySegment.copy(q, 0, slot, ValueLayout.JAVA_BYTE, int8Offset(), dim);
-        slot.set(FaceTemplateFormat.F32, scaleOffset(), scale);
+    }
+
+    /** Reads the slot's vector into {@code out} ({@code dim} floats). */
+    public void read(MemorySegment slots, long slotOffset, float[] out) {
+        MemorySegment.copy(slots, FaceTemplateFormat.F32, slotOffset + F32_OFFSET, out, 0, dim);
     }
 }

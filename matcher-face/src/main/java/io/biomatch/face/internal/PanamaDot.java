@@ -34,24 +34,52 @@ public final class PanamaDot {
 
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
-    /** SUMS[j]: lane i takes lane i + FL / 2^(j+1), wrapping (pairwise halving for {@link #sum}). */
-    @SuppressWarnings("unchecked")
-    private static final VectorShuffle<Float>[] SUMS = new VectorShuffle[Integer.numberOfTrailingZeros(FL)];
+    /*
+     * HALF_k: lane i takes lane i + FL / 2^k, wrapping (pairwise halving for {@link #sum}). Separate static final
+     * fields, not an array: C2 treats them as constants and keeps the shuffles in registers across the scan loop
+     * (an array element is re-loaded per use; measured: the bare four-slot loop 13.7 -> 15.0 M slots/s).
+     */
+    private static final VectorShuffle<Float> HALF_1 = halving(1);
+    private static final VectorShuffle<Float> HALF_2 = halving(2);
+    private static final VectorShuffle<Float> HALF_3 = halving(3);
+    private static final VectorShuffle<Float> HALF_4 = halving(4);
+    private static final VectorShuffle<Float> HALF_5 = halving(5);
+    private static final VectorShuffle<Float> HALF_6 = halving(6);
+
+    private static VectorShuffle<Float> halving(int k) {
+        return VectorShuffle.iota(F, Math.max(1, FL >> k), 1, true);
+    }
 
     static {
-        for (int j = 0, w = FL / 2; w >= 1; j++, w /= 2) {
-            SUMS[j] = VectorShuffle.iota(F, w, 1, true);
+        if (FL > 64) {
+            throw new ExceptionInInitializerError("PanamaDot: more than 64 float lanes");
         }
     }
 
     /**
      * The lanes' sum by pairwise halving: lanewise adds in a fixed order, so the interpreter, C1 and C2 give the
      * same float bit for bit ({@code reduceLanes(ADD)} leaves the order open, and C2's order differs from the
-     * Java fallback's). The scan and the one-slot score must agree exactly.
+     * Java fallback's). The scan and the one-slot score must agree exactly. {@code FL} is a constant, so the
+     * branches fold away.
      */
     private static float sum(FloatVector v) {
-        for (VectorShuffle<Float> s : SUMS) {
-            v = v.add(v.rearrange(s));
+        if (FL >= 2) {
+            v = v.add(v.rearrange(HALF_1));
+        }
+        if (FL >= 4) {
+            v = v.add(v.rearrange(HALF_2));
+        }
+        if (FL >= 8) {
+            v = v.add(v.rearrange(HALF_3));
+        }
+        if (FL >= 16) {
+            v = v.add(v.rearrange(HALF_4));
+        }
+        if (FL >= 32) {
+            v = v.add(v.rearrange(HALF_5));
+        }
+        if (FL >= 64) {
+            v = v.add(v.rearrange(HALF_6));
         }
         return v.lane(0);
     }
