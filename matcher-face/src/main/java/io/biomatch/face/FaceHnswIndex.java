@@ -6,6 +6,7 @@ import io.biomatch.core.spi.ShardIndex;
 import io.biomatch.core.spi.TopK;
 import io.biomatch.face.internal.FaceSlotLayout;
 import io.biomatch.face.internal.Int8Plane;
+import io.biomatch.face.internal.SignBitPlane;
 import io.biomatch.face.internal.PanamaDot;
 import io.biomatch.face.internal.ScalarDot;
 import java.io.IOException;
@@ -73,6 +74,8 @@ import org.apache.lucene.util.hnsw.UpdateableRandomVectorScorer;
 public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
     /** Faces of the int8 pass between two checks of deadline and cancel (~8 MB of int8 at 512-d, well under 1 ms). */
     static final int EXACT_BLOCK = 1 << 14;
+    /** Faces of the Hamming pass between two checks (4 MB of codes at 512-d). */
+    static final int BINARY_BLOCK = 1 << 16;
     /** Build seed: the same inserts give the same graph. */
     static final long SEED = 0x5EED_FACEL;
     static final String GRAPH_FILE = "graph.bin";
@@ -83,6 +86,8 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
     private final boolean simd;
     private final FaceHnswSettings settings;
     private final Int8Plane plane;
+    /** Sign-bit codes for {@code mode=binary}, or null when dim is not a multiple of 64. */
+    private final SignBitPlane bits;
     private boolean closed;
     private final float[] scratchUnit;
     /** int8 vector + LE float32 scale of one face, contiguous: the bytes {@link HnswGraphFile#hash} hashes. */
@@ -107,6 +112,10 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
     private float[] shortScores = new float[64];
     private int[] shortOrds = new int[64];
     private final int[] scratchOrd = new int[4];
+    // binary mode: the nearest codes and their drain buffers
+    private final TopK nearestCodes = new TopK(Integer::compare);
+    private float[] codeScores = new float[64];
+    private int[] codeOrds = new int[64];
     private final int[] scratchDot = new int[4];
 
     FaceHnswIndex(FaceSlotLayout layout, boolean simd, FaceHnswSettings settings) {
@@ -120,6 +129,7 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
         this.simd = simd;
         this.settings = settings;
         this.plane = new Int8Plane(dim);
+        this.bits = SignBitPlane.supports(dim) ? new SignBitPlane(dim) : null;
         this.scratchUnit = new float[dim];
         this.hashScratch = MemorySegment.ofArray(new byte[dim + 4]);
         this.file = dir == null || !settings.enabled() ? null : dir.resolve(GRAPH_FILE);
@@ -159,6 +169,9 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
     private void append(MemorySegment slots, long slotOffset) {
         layout.read(slots, slotOffset, scratchUnit);
         int o = plane.append(scratchUnit);
+        if (bits != null) {
+            bits.append(scratchUnit);
+        }
         if (builder == null) {
             return;
         }
@@ -190,6 +203,9 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
         // After compaction a face record is one slot and the live records are exactly 0..count-1.
         assert Bits.cardinality(live) == count;
         plane.clear();
+        if (bits != null) {
+            bits.clear();
+        }
         deleted = 0;
         pending = false;
         for (int o = 0; o < count; o++) {
@@ -213,7 +229,54 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
             case FP32 -> false;
             case EXACT -> exact(probe, slots, slotBytes, allowed, top, control);
             case HNSW -> hnsw(probe, slots, slotBytes, allowed, top, control);
+            case BINARY -> bits == null || probe.bits == null ? exact(probe, slots, slotBytes, allowed, top, control)
+                    : binary(probe, slots, slotBytes, allowed, top, control);
         };
+    }
+
+    /**
+     * {@code mode=binary}: Hamming pass over the sign-bit codes keeping the probe's {@code binary_shortlist}
+     * nearest, then their int8 cosines keep max(4k, 64), re-ranked in float32 from the slots (as {@link #exact}).
+     */
+    private boolean binary(FaceProbe probe, MemorySegment slots, int slotBytes, long[] allowed, TopK top,
+                           SearchControl control) {
+        int size = bits.size();
+        if (size == 0) {
+            return true;
+        }
+        int r = Math.max(probe.binaryShortlist, Math.max(4 * top.capacity(), 64));
+        nearestCodes.reset(r, Float.NEGATIVE_INFINITY);
+        for (int from = 0; from < size; from += BINARY_BLOCK) {
+            control.check();
+            bits.scan(probe.bits, allowed, from, Math.min(size, from + BINARY_BLOCK), nearestCodes);
+        }
+        control.check();
+        if (codeOrds.length < r) {
+            codeOrds = new int[r];
+            codeScores = new float[r];
+        }
+        int n = nearestCodes.drainBestFirst(codeScores, codeOrds);
+        // ascending ordinals: the int8 reads then walk the plane forwards (the short list's content does not
+        // depend on the order of offers)
+        java.util.Arrays.sort(codeOrds, 0, n);
+        int m = Math.max(4 * top.capacity(), 64);
+        shortlist.reset(m, Float.NEGATIVE_INFINITY);
+        plane.scoreEach(probe.q, probe.qScale, codeOrds, n, shortlist, simd, scratchDot);
+        rerank(probe, slots, slotBytes, top, m);
+        return true;
+    }
+
+    /** Drains {@link #shortlist} (capacity m) into {@code top} with float32 cosines from the slots. */
+    private void rerank(FaceProbe probe, MemorySegment slots, int slotBytes, TopK top, int m) {
+        if (shortOrds.length < m) {
+            shortOrds = new int[m];
+            shortScores = new float[m];
+        }
+        int n = shortlist.drainBestFirst(shortScores, shortOrds);
+        for (int i = 0; i < n; i++) {
+            int o = shortOrds[i];
+            top.offer(f32(probe.unit, slots, (long) o * slotBytes), o);
+        }
     }
 
     /** Short list of max(4k, 64) by the int8 pass, re-ranked in float32 from the slots. */
@@ -231,15 +294,7 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
                     scratchOrd, scratchDot);
         }
         control.check();
-        if (shortOrds.length < m) {
-            shortOrds = new int[m];
-            shortScores = new float[m];
-        }
-        int n = shortlist.drainBestFirst(shortScores, shortOrds);
-        for (int i = 0; i < n; i++) {
-            int o = shortOrds[i];
-            top.offer(f32(probe.unit, slots, (long) o * slotBytes), o);
-        }
+        rerank(probe, slots, slotBytes, top, m);
         return true;
     }
 
@@ -320,7 +375,7 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
     /** The int8 plane: {@code dim + 4} bytes per face of capacity. */
     @Override
     public long offHeapBytes() {
-        return closed ? 0 : plane.byteSize();
+        return closed ? 0 : plane.byteSize() + (bits == null ? 0 : bits.byteSize());
     }
 
     /**
@@ -402,6 +457,9 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
         if (!closed) {
             closed = true;
             plane.close();
+            if (bits != null) {
+                bits.close();
+            }
         }
     }
 

@@ -46,6 +46,11 @@ import java.util.stream.Stream;
  * {@code hnsw_ef} (1..{@value FaceHnswSettings#MAX_EF}, default {@link FaceHnswSettings#defaultEf()}) trades
  * speed for recall; scores are the float32 cosines. Without a graph ({@link FaceHnswSettings#off()}) or under a
  * restrictive filter it scans in float32.
+ * {@code mode=binary}: approximate, a Hamming scan of each shard's sign-bit codes (1 bit per dimension, 1/32 of the
+ * float32 bytes; {@link io.biomatch.face.internal.SignBitPlane}) keeps the {@code binary_shortlist} nearest codes
+ * (1..{@value FaceProbe#MAX_BINARY_SHORTLIST}, default {@value FaceProbe#DEFAULT_BINARY_SHORTLIST} per shard), then
+ * int8 and float32 re-rank them as in {@code exact}; float32 scores. For models whose dimension is not a multiple
+ * of 64 it is {@code exact}.
  *
  * <h2>Storage</h2>
  * Stored template: {@link FaceTemplateFormat} (header with dim and model id, then the unit float32 vector).
@@ -66,6 +71,7 @@ public final class FaceModality implements Modality<FaceProbe> {
     public static final String FORMAT_EMBEDDING = "embedding-f32";
     public static final String OPTION_MODE = "mode";
     public static final String OPTION_HNSW_EF = "hnsw_ef";
+    public static final String OPTION_BINARY_SHORTLIST = "binary_shortlist";
 
     /** Default match threshold of the default model (cosine); see {@link FaceModelSpec#FR_FEATURE} for how it was measured. */
     public static final float DEFAULT_THRESHOLD = 0.32f;
@@ -216,7 +222,34 @@ public final class FaceModality implements Modality<FaceProbe> {
 
     @Override
     public FaceProbe prepareProbe(List<Payload> payloads, Map<String, String> options) {
-        return new FaceProbe(embed(payloads), mode(options), ef(options));
+        FaceProbe.Mode mode = mode(options);
+        int ef = ef(options);
+        int binaryShortlist = binaryShortlist(options);
+        return new FaceProbe(embed(payloads), mode, ef, binaryShortlist);
+    }
+
+    /** A {@code mode=binary} probe keeping {@code shortlist} codes per shard (benchmarks). */
+    public FaceProbe binaryProbe(float[] vector, int shortlist) {
+        if (shortlist < 1 || shortlist > FaceProbe.MAX_BINARY_SHORTLIST) {
+            throw Modality.invalid("face: binary_shortlist must be 1.." + FaceProbe.MAX_BINARY_SHORTLIST);
+        }
+        return new FaceProbe(probe(vector, FaceProbe.Mode.BINARY).unit, FaceProbe.Mode.BINARY, 0, shortlist);
+    }
+
+    private static int binaryShortlist(Map<String, String> options) {
+        String v = options == null ? null : options.get(OPTION_BINARY_SHORTLIST);
+        if (v == null || v.isEmpty()) {
+            return FaceProbe.DEFAULT_BINARY_SHORTLIST;
+        }
+        try {
+            int n = Integer.parseInt(v.strip());
+            if (n >= 1 && n <= FaceProbe.MAX_BINARY_SHORTLIST) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw Modality.invalid("face: binary_shortlist must be an integer 1.." + FaceProbe.MAX_BINARY_SHORTLIST);
     }
 
     /** A probe from an embedding already computed (eval, demo, benchmarks). */
@@ -262,7 +295,10 @@ public final class FaceModality implements Modality<FaceProbe> {
         if (m.equals("hnsw")) {
             return FaceProbe.Mode.HNSW;
         }
-        throw Modality.invalid("face: unknown mode (expected exact, fp32 or hnsw)");
+        if (m.equals("binary")) {
+            return FaceProbe.Mode.BINARY;
+        }
+        throw Modality.invalid("face: unknown mode (expected exact, fp32, hnsw or binary)");
     }
 
     @Override

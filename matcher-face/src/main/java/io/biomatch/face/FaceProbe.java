@@ -18,8 +18,18 @@ public final class FaceProbe {
          * Approximate: the shard's HNSW graph ({@link FaceHnswIndex}), float32 scores; where a shard has no graph
          * or a filter leaves few records, the float32 scan.
          */
-        HNSW
+        HNSW,
+        /**
+         * Approximate: a Hamming scan of the shard's sign-bit codes (1 bit per dimension) keeps the
+         * {@code binary_shortlist} nearest codes, their int8 cosines keep max(4k, 64), float32 re-ranks those
+         * from the slots. Float32 scores. Models whose dimension is not a multiple of 64 get {@link #EXACT}.
+         */
+        BINARY
     }
+
+    /** Default {@code binary_shortlist}: codes kept by the Hamming pass per shard (see the face README). */
+    public static final int DEFAULT_BINARY_SHORTLIST = 4096;
+    public static final int MAX_BINARY_SHORTLIST = 1_000_000;
 
     final float[] unit;
     final byte[] q;
@@ -27,17 +37,28 @@ public final class FaceProbe {
     final Mode mode;
     /** {@code hnsw_ef}, or 0 for the modality's default. */
     private final int ef;
+    /** Sign-bit code of the unit vector (null when the dimension is not a multiple of 64). */
+    final long[] bits;
+    /** Codes the Hamming pass keeps ({@link Mode#BINARY}). */
+    final int binaryShortlist;
 
     FaceProbe(float[] unit, Mode mode) {
         this(unit, mode, 0);
     }
 
     FaceProbe(float[] unit, Mode mode, int ef) {
+        this(unit, mode, ef, DEFAULT_BINARY_SHORTLIST);
+    }
+
+    FaceProbe(float[] unit, Mode mode, int ef, int binaryShortlist) {
         this.unit = unit.clone();
         this.q = new byte[unit.length];
         this.qScale = io.biomatch.face.internal.FaceSlotLayout.quantise(this.unit, q);
         this.mode = mode;
         this.ef = ef;
+        this.bits = io.biomatch.face.internal.SignBitPlane.supports(unit.length)
+                ? io.biomatch.face.internal.SignBitPlane.encode(this.unit) : null;
+        this.binaryShortlist = binaryShortlist;
     }
 
     /** Candidates the HNSW search keeps: {@code hnsw_ef} or the given default. */
@@ -60,6 +81,7 @@ public final class FaceProbe {
 
     @Override
     public String toString() {
-        return "FaceProbe[dim=" + unit.length + ", mode=" + mode + (ef > 0 ? ", ef=" + ef : "") + "]";
+        return "FaceProbe[dim=" + unit.length + ", mode=" + mode + (ef > 0 ? ", ef=" + ef : "")
+                + (mode == Mode.BINARY ? ", binary_shortlist=" + binaryShortlist : "") + "]";
     }
 }

@@ -62,6 +62,10 @@ class FaceEngineTest {
                 assertEquals(top.id(), fp32.candidates().getFirst().id());
                 assertEquals(fp32.candidates().getFirst().score(), top.score(), 0f, "exact re-ranks with float32");
                 assertEquals(0, exact.rescored(), "re-ranked in the shards, not from the record store");
+                // the 1-bit pass with a tiny short list still finds the real photo's mate, with its float32 cosine
+                IdentifyResult binary = identify(engine, p.payloads(), Map.of("mode", "binary", "binary_shortlist", "16"), 3);
+                assertEquals(top.id(), binary.candidates().getFirst().id(), p.label());
+                assertEquals(top.score(), binary.candidates().getFirst().score(), 0f, p.label());
             }
         }
     }

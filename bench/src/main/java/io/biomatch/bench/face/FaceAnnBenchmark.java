@@ -33,7 +33,8 @@ import java.util.SplittableRandom;
  * <p>Run (after {@code bench/run} has built the jar):
  * {@code java @engine/server/target/jvm.args -Xmx4g -cp bench/target/benchmarks.jar
  * io.biomatch.bench.face.FaceAnnBenchmark [n=1000000] [queries=200] [efs=50,100,200] [shards=2] [M=16] [beamWidth=100]
- * [spectrum=fitted|iso|pr=N]} (see {@link ClusteredFaces}: "fitted" matches the shared photos' impostor spread)
+ * [spectrum=fitted|iso|pr=N] [binary short lists=1024,4096,16384] [graph|nograph]} (see {@link ClusteredFaces}:
+ * "fitted" matches the shared photos' impostor spread; "nograph" skips the HNSW rows and does not build graphs)
  */
 public final class FaceAnnBenchmark {
     private FaceAnnBenchmark() {
@@ -47,7 +48,10 @@ public final class FaceAnnBenchmark {
         int m = args.length > 4 ? Integer.parseInt(args[4]) : 16;
         int beam = args.length > 5 ? Integer.parseInt(args[5]) : 100;
         ClusteredFaces.Spectrum spectrum = ClusteredFaces.Spectrum.parse(args.length > 6 ? args[6] : "fitted");
-        FaceModality face = new FaceModality(FaceConfig.defaults(), new FaceHnswSettings(true, m, beam, 100));
+        String[] binaryList = (args.length > 7 ? args[7] : "1024,4096,16384").split(",");
+        boolean graphs = args.length <= 8 || !args[8].equals("nograph");
+        FaceModality face = new FaceModality(FaceConfig.defaults(), graphs ? new FaceHnswSettings(true, m, beam, 100)
+                : FaceHnswSettings.off());
         int dim = face.dim();
         int stride = face.slotBytes();
         ClusteredFaces gen = new ClusteredFaces(2026, dim, n, 100, spectrum);
@@ -145,6 +149,25 @@ public final class FaceAnnBenchmark {
             exact[q] = merge(tops, shards, k);
         }
         report("int8 + fp32 re-rank", exact, truth, mates, queries / ((System.nanoTime() - e0) / 1e9), fp32Qps);
+        // binary: Hamming pass over the sign-bit codes keeping R per shard, then int8 and float32 re-rank
+        for (String rs : binaryList) {
+            int r = Integer.parseInt(rs.strip());
+            int[][] got = new int[queries][];
+            e0 = System.nanoTime();
+            for (int q = 0; q < queries; q++) {
+                FaceProbe pb = face.binaryProbe(probes[q], r);
+                for (int s = 0; s < shards; s++) {
+                    tops[s].reset(k, Float.NEGATIVE_INFINITY);
+                    index[s].search(pb, slots[s], stride, live[s], tops[s], SearchControl.NONE);
+                }
+                got[q] = merge(tops, shards, k);
+            }
+            report("binary R=" + r, got, truth, mates, queries / ((System.nanoTime() - e0) / 1e9), fp32Qps);
+        }
+        if (!graphs) {
+            arena.close();
+            return;
+        }
         for (String efs : efList) {
             int ef = Integer.parseInt(efs.strip());
             int[][] got = new int[queries][];

@@ -79,6 +79,8 @@ public class FaceScanBenchmark {
     FaceProbe fp32Scalar;
     FaceProbe int8Simd;
     FaceProbe int8Scalar;
+    FaceProbe binary64;
+    FaceProbe binary4096;
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -113,10 +115,12 @@ public class FaceScanBenchmark {
         fp32Scalar = scalar.probe(probe, FaceProbe.Mode.FP32);
         int8Simd = simd.probe(probe, FaceProbe.Mode.EXACT);
         int8Scalar = scalar.probe(probe, FaceProbe.Mode.EXACT);
+        binary64 = simd.binaryProbe(probe, 64);
+        binary4096 = simd.binaryProbe(probe, 4096);
         top = new TopK(Integer::compare);
         // sanity: every kernel ranks the planted mate first; both int8 passes keep the same list; the sums agree
         int[] firstInt8 = null;
-        for (int run = 0; run < 5; run++) {
+        for (int run = 0; run < 6; run++) {
             int which = run;
             int[] o = ranked(() -> {
                 switch (which) {
@@ -124,6 +128,7 @@ public class FaceScanBenchmark {
                     case 1 -> scan(scalar, fp32Scalar);
                     case 2 -> int8(planeSimd, int8Simd);
                     case 3 -> int8(planeScalar, int8Scalar);
+                    case 4 -> binaryPass();
                     default -> exactVector();
                 }
             });
@@ -297,6 +302,27 @@ public class FaceScanBenchmark {
     public float exactVector() {
         top.reset(10, Float.NEGATIVE_INFINITY);
         planeSimd.search(int8Simd, slots, stride, live, top, SearchControl.NONE);
+        return top.threshold();
+    }
+
+    /**
+     * The 1-bit pass of {@code mode=binary} alone: Hamming distances of the sign-bit codes (64 B per face at 512-d)
+     * with a short list of 64 (then int8 re-scores those 64 and float32 re-ranks: a tiny fixed cost at 200,000).
+     */
+    @Benchmark
+    @OperationsPerInvocation(N)
+    public float binaryPass() {
+        top.reset(10, Float.NEGATIVE_INFINITY);
+        planeSimd.search(binary64, slots, stride, live, top, SearchControl.NONE);
+        return top.threshold();
+    }
+
+    /** The shard's whole {@code mode=binary} search at the default short list of 4,096 codes. */
+    @Benchmark
+    @OperationsPerInvocation(N)
+    public float binaryDefault() {
+        top.reset(10, Float.NEGATIVE_INFINITY);
+        planeSimd.search(binary4096, slots, stride, live, top, SearchControl.NONE);
         return top.threshold();
     }
 }

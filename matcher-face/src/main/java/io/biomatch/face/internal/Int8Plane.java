@@ -105,6 +105,28 @@ public final class Int8Plane implements AutoCloseable {
     }
 
     /**
+     * Offers {@code ords[0..n)} to {@code top} with their int8 scores ({@link #score}, bit for bit), four faces per
+     * {@link PanamaDot#i8x4} call on the vector path: four independent reads in flight instead of one when the
+     * faces are scattered over the plane (the short list of {@code mode=binary}). {@code scratchDot}: 4 ints.
+     */
+    public void scoreEach(byte[] q, float qScale, int[] ords, int n, TopK top, boolean simd, int[] scratchDot) {
+        int i = 0;
+        if (simd) {
+            for (; i + 4 <= n; i += 4) {
+                int o0 = ords[i], o1 = ords[i + 1], o2 = ords[i + 2], o3 = ords[i + 3];
+                PanamaDot.i8x4(q, vectors, offset(o0), offset(o1), offset(o2), offset(o3), dim, scratchDot);
+                top.offer(scratchDot[0] * qScale * scale(o0), o0);
+                top.offer(scratchDot[1] * qScale * scale(o1), o1);
+                top.offer(scratchDot[2] * qScale * scale(o2), o2);
+                top.offer(scratchDot[3] * qScale * scale(o3), o3);
+            }
+        }
+        for (; i < n; i++) {
+            top.offer(score(q, qScale, ords[i], simd), ords[i]);
+        }
+    }
+
+    /**
      * Offers every ordinal in {@code [from, to)} set in {@code allowed} to {@code top} with its int8 score
      * ({@link #score}, bit for bit). Vector path: whole words of 64 allowed faces go four at a time without bit
      * tests ({@link PanamaDot#i8x4}: one probe widening per four faces); other words collect their set bits in
