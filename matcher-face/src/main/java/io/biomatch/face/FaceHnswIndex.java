@@ -112,6 +112,8 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
     private float[] shortScores = new float[64];
     private int[] shortOrds = new int[64];
     private final int[] scratchOrd = new int[4];
+    /** Faces the last search scored in a full pass: the allowed ones for exact and binary; 0 for a graph walk. */
+    private long lastScored;
     // binary mode: the nearest codes and their drain buffers
     private final TopK nearestCodes = new TopK(Integer::compare);
     private float[] codeScores = new float[64];
@@ -223,8 +225,14 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
     }
 
     @Override
+    public long lastSearchScored() {
+        return lastScored;
+    }
+
+    @Override
     public boolean search(FaceProbe probe, MemorySegment slots, int slotBytes, long[] allowed, TopK top,
                           SearchControl control) {
+        lastScored = 0;
         return switch (probe.mode) {
             case FP32 -> false;
             case EXACT -> exact(probe, slots, slotBytes, allowed, top, control);
@@ -246,6 +254,7 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
         }
         int r = Math.max(probe.binaryShortlist, Math.max(4 * top.capacity(), 64));
         nearestCodes.reset(r, Float.NEGATIVE_INFINITY);
+        lastScored = Bits.cardinality(allowed);
         for (int from = 0; from < size; from += BINARY_BLOCK) {
             control.check();
             bits.scan(probe.bits, allowed, from, Math.min(size, from + BINARY_BLOCK), nearestCodes);
@@ -288,6 +297,7 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
         }
         int m = Math.max(4 * top.capacity(), 64);
         shortlist.reset(m, Float.NEGATIVE_INFINITY);
+        lastScored = Bits.cardinality(allowed);
         for (int from = 0; from < size; from += EXACT_BLOCK) {
             control.check();
             plane.scan(probe.q, probe.qScale, allowed, from, Math.min(size, from + EXACT_BLOCK), shortlist, simd,

@@ -62,10 +62,13 @@ class FaceEngineTest {
                 assertEquals(top.id(), fp32.candidates().getFirst().id());
                 assertEquals(fp32.candidates().getFirst().score(), top.score(), 0f, "exact re-ranks with float32");
                 assertEquals(0, exact.rescored(), "re-ranked in the shards, not from the record store");
+                assertEquals(fp32.slotsScanned(), exact.slotsScanned(), "the int8 pass scores every record");
+                assertTrue(exact.slotsScanned() >= 500, "gallery scanned: " + exact.slotsScanned());
                 // the 1-bit pass with a tiny short list still finds the real photo's mate, with its float32 cosine
                 IdentifyResult binary = identify(engine, p.payloads(), Map.of("mode", "binary", "binary_shortlist", "16"), 3);
                 assertEquals(top.id(), binary.candidates().getFirst().id(), p.label());
                 assertEquals(top.score(), binary.candidates().getFirst().score(), 0f, p.label());
+                assertEquals(fp32.slotsScanned(), binary.slotsScanned(), "the Hamming pass scores every record");
             }
         }
     }

@@ -217,7 +217,7 @@ final class ModalitySegment implements AutoCloseable {
             hitIds[i] = ids.id(ords[i]);
             hitAgencies[i] = agencies.name(agencyCode[ords[i]]);
         }
-        long scanned = indexed ? 0 : filter.isEmpty() ? liveCount : Bits.cardinality(allowed);
+        long scanned = indexed ? index.lastSearchScored() : filter.isEmpty() ? liveCount : Bits.cardinality(allowed);
         return new ShardHits(hitIds, scores, hitAgencies, scanned);
     }
 

@@ -34,6 +34,15 @@ public interface ShardIndex<P> extends AutoCloseable {
      */
     boolean search(P probe, MemorySegment slots, int slotBytes, long[] allowed, TopK top, SearchControl control);
 
+    /**
+     * How many records the last {@link #search} that returned true scored in a full pass over a plane of its own
+     * (the allowed records). The core reports it as the search's slots scanned. Default 0: not a full pass (a
+     * graph walk, postings), not counted.
+     */
+    default long lastSearchScored() {
+        return 0;
+    }
+
     /** Bytes held off the Java heap (or memory-mapped). */
     long offHeapBytes();
 
