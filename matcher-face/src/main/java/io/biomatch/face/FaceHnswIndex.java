@@ -115,8 +115,8 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
     /** Faces the last search scored in a full pass: the allowed ones for exact and binary; 0 for a graph walk. */
     private long lastScored;
     // binary mode: the nearest codes and their drain buffers
-    private final TopK nearestCodes = new TopK(Integer::compare);
-    private float[] codeScores = new float[64];
+    /** Faces per Hamming distance 0..dim in the last binary pass. */
+    private final int[] histogram;
     private int[] codeOrds = new int[64];
     private final int[] scratchDot = new int[4];
 
@@ -132,6 +132,7 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
         this.settings = settings;
         this.plane = new Int8Plane(dim);
         this.bits = SignBitPlane.supports(dim) ? new SignBitPlane(dim) : null;
+        this.histogram = new int[dim + 1];
         this.scratchUnit = new float[dim];
         this.hashScratch = MemorySegment.ofArray(new byte[dim + 4]);
         this.file = dir == null || !settings.enabled() ? null : dir.resolve(GRAPH_FILE);
@@ -253,21 +254,18 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
             return true;
         }
         int r = Math.max(probe.binaryShortlist, Math.max(4 * top.capacity(), 64));
-        nearestCodes.reset(r, Float.NEGATIVE_INFINITY);
+        java.util.Arrays.fill(histogram, 0);
         lastScored = Bits.cardinality(allowed);
         for (int from = 0; from < size; from += BINARY_BLOCK) {
             control.check();
-            bits.scan(probe.bits, allowed, from, Math.min(size, from + BINARY_BLOCK), nearestCodes);
+            bits.hammingPass(probe.bits, allowed, from, Math.min(size, from + BINARY_BLOCK), histogram);
         }
         control.check();
         if (codeOrds.length < r) {
-            codeOrds = new int[r];
-            codeScores = new float[r];
+            codeOrds = new int[Math.min(r, Math.max(size, 64))];
         }
-        int n = nearestCodes.drainBestFirst(codeScores, codeOrds);
-        // ascending ordinals: the int8 reads then walk the plane forwards (the short list's content does not
-        // depend on the order of offers)
-        java.util.Arrays.sort(codeOrds, 0, n);
+        // ascending ordinals: the int8 reads then walk the plane forwards
+        int n = bits.selectNearest(histogram, Math.min(r, codeOrds.length), size, codeOrds);
         int m = Math.max(4 * top.capacity(), 64);
         shortlist.reset(m, Float.NEGATIVE_INFINITY);
         plane.scoreEach(probe.q, probe.qScale, codeOrds, n, shortlist, simd, scratchDot);

@@ -25,7 +25,7 @@ class FaceBinaryModeTest {
     private final FaceModality face = new FaceModality(FaceConfig.defaults(), FaceHnswSettings.off());
 
     @Test
-    void hammingDistanceCountsSignDisagreementsAndTheScanKeepsOnlyAllowed() {
+    void hammingDistanceCountsSignDisagreementsAndSelectionEqualsATopList() {
         Random rnd = new Random(21);
         for (int dim : new int[] {512, 128}) {
             int n = 700;
@@ -52,16 +52,26 @@ class FaceBinaryModeTest {
                         count++;
                     }
                 }
-                TopK all = new TopK(Integer::compare);
-                all.reset(n, Float.NEGATIVE_INFINITY);
-                plane.scan(code, allowed, 0, n, all);
-                assertEquals(count, all.size());
-                float[] s = new float[n];
-                int[] o = new int[n];
-                int got = all.drainBestFirst(s, o);
-                for (int i = 0; i < got; i++) {
-                    assertTrue(Bits.get(allowed, o[i]));
-                    assertEquals(-plane.distance(code, o[i]), s[i], 0f);
+                // selection by histogram (two blocks) = a top-r list of -distance with ties to the lower ordinal
+                int[] histogram = new int[dim + 1];
+                plane.hammingPass(code, allowed, 0, 300, histogram);
+                plane.hammingPass(code, allowed, 300, n, histogram);
+                for (int r : new int[] {1, 7, 64, 200, count, count + 50}) {
+                    int[] got = new int[n];
+                    int m = plane.selectNearest(histogram, r, n, got);
+                    TopK want = new TopK(Integer::compare);
+                    want.reset(r, Float.NEGATIVE_INFINITY);
+                    for (int i = 0; i < n; i++) {
+                        if (Bits.get(allowed, i)) {
+                            want.offer(-plane.distance(code, i), i);
+                        }
+                    }
+                    assertEquals(Math.min(r, count), m, "dim " + dim + " r " + r);
+                    float[] ws = new float[want.size()];
+                    int[] wo = new int[want.size()];
+                    want.drainBestFirst(ws, wo);
+                    java.util.Arrays.sort(wo);
+                    assertArrayEquals(wo, java.util.Arrays.copyOf(got, m), "dim " + dim + " r " + r);
                 }
             }
         }

@@ -1,7 +1,6 @@
 package io.biomatch.face.internal;
 
 import io.biomatch.core.spi.Bits;
-import io.biomatch.core.spi.TopK;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -26,6 +25,8 @@ public final class SignBitPlane implements AutoCloseable {
     private final int words;
     private Arena arena;
     private MemorySegment codes;
+    /** Scratch of {@link #hammingPass}: the last pass's distance per ordinal (u16; {@link #EXCLUDED} = not allowed). */
+    private MemorySegment distances;
     private int capacity;
     private int size;
 
@@ -47,12 +48,14 @@ public final class SignBitPlane implements AutoCloseable {
     private void allocate(int newCapacity) {
         Arena na = Arena.ofShared();
         MemorySegment nc = na.allocate((long) newCapacity * words * 8, 64);
+        MemorySegment nd = na.allocate(2L * newCapacity, 64);
         if (arena != null) {
             MemorySegment.copy(codes, 0, nc, 0, (long) size * words * 8);
             arena.close();
         }
         arena = na;
         codes = nc;
+        distances = nd;
         capacity = newCapacity;
     }
 
@@ -109,58 +112,84 @@ public final class SignBitPlane implements AutoCloseable {
         return d;
     }
 
+    /** Distance stored for ordinals a pass was not allowed to score: above any real distance (at most dim). */
+    public static final short EXCLUDED = Short.MAX_VALUE;
+    private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT;
+
     /**
-     * Offers every ordinal in {@code [from, to)} set in {@code allowed} to {@code nearest} with score
-     * {@code -hamming} (so its capacity keeps the closest codes; ties go to the lower ordinal). Only distances that
-     * can still enter are offered: calls must come in ascending ordinal order (as the index makes them), so an
-     * equal distance at a higher ordinal never enters a full list. 512-d codes take an unrolled eight-word path.
-     * Nothing is allocated.
+     * First half of a selection by histogram: for ordinals {@code [from, to)} stores each allowed one's Hamming
+     * distance to {@code probe} in the plane's scratch (others {@link #EXCLUDED}) and counts it in
+     * {@code histogram[distance]} ({@code dim + 1} entries). Sequential writes and an L1-resident histogram: no
+     * heap of candidates per face. Nothing is allocated.
      */
-    public void scan(long[] probe, long[] allowed, int from, int to, TopK nearest) {
+    public void hammingPass(long[] probe, long[] allowed, int from, int to, int[] histogram) {
         to = Math.min(to, size);
-        if (words != 8) {
-            for (int o = Bits.nextSetBit(allowed, from, to); o >= 0; o = Bits.nextSetBit(allowed, o + 1, to)) {
-                int d = distance(probe, o);
-                if (-d > nearest.threshold() || nearest.size() < nearest.capacity()) {
-                    nearest.offer(-d, o);
-                }
-            }
-            return;
-        }
         MemorySegment c = codes;
-        long p0 = probe[0], p1 = probe[1], p2 = probe[2], p3 = probe[3];
-        long p4 = probe[4], p5 = probe[5], p6 = probe[6], p7 = probe[7];
-        int limit = limit(nearest); // offer only d < limit
-        int o = from;
-        while (o < to) {
-            long live = allowed[o >>> 6];
-            if ((o & 63) == 0 && live == 0L) {
-                o += 64;
-                continue;
-            }
-            if ((live & (1L << (o & 63))) != 0) {
+        MemorySegment dist = distances;
+        if (words == 8) {
+            long p0 = probe[0], p1 = probe[1], p2 = probe[2], p3 = probe[3];
+            long p4 = probe[4], p5 = probe[5], p6 = probe[6], p7 = probe[7];
+            for (int o = from; o < to; o++) {
+                if ((allowed[o >>> 6] & (1L << (o & 63))) == 0) {
+                    dist.set(U16, 2L * o, EXCLUDED);
+                    continue;
+                }
                 long b = (long) o << 6;
                 int d = Long.bitCount(c.get(LONG, b) ^ p0) + Long.bitCount(c.get(LONG, b + 8) ^ p1)
                         + Long.bitCount(c.get(LONG, b + 16) ^ p2) + Long.bitCount(c.get(LONG, b + 24) ^ p3)
                         + Long.bitCount(c.get(LONG, b + 32) ^ p4) + Long.bitCount(c.get(LONG, b + 40) ^ p5)
                         + Long.bitCount(c.get(LONG, b + 48) ^ p6) + Long.bitCount(c.get(LONG, b + 56) ^ p7);
-                if (d < limit) {
-                    nearest.offer(-d, o);
-                    limit = limit(nearest);
-                }
+                dist.set(U16, 2L * o, (short) d);
+                histogram[d]++;
             }
-            o++;
+            return;
+        }
+        for (int o = from; o < to; o++) {
+            if ((allowed[o >>> 6] & (1L << (o & 63))) == 0) {
+                dist.set(U16, 2L * o, EXCLUDED);
+                continue;
+            }
+            int d = distance(probe, o);
+            dist.set(U16, 2L * o, (short) d);
+            histogram[d]++;
         }
     }
 
-    /** Distances below this can still enter {@code nearest} (everything while it is not full). */
-    private static int limit(TopK nearest) {
-        return nearest.size() < nearest.capacity() ? Integer.MAX_VALUE : (int) -nearest.threshold();
+    /**
+     * Second half: the {@code r} nearest of the last pass over {@code [0, to)} by (distance, ordinal), i.e. exactly
+     * what a top-r list with ties to the lower ordinal keeps, written to {@code out} in ascending ordinal order;
+     * returns how many (fewer when fewer were allowed).
+     */
+    public int selectNearest(int[] histogram, int r, int to, int[] out) {
+        int cum = 0;
+        int threshold = histogram.length; // every allowed distance is below it
+        int atThreshold = 0;
+        for (int d = 0; d < histogram.length; d++) {
+            if (cum + histogram[d] >= r) {
+                threshold = d;
+                atThreshold = r - cum;
+                break;
+            }
+            cum += histogram[d];
+        }
+        MemorySegment dist = distances;
+        int n = 0;
+        to = Math.min(to, size);
+        for (int o = 0; o < to; o++) {
+            int d = dist.get(U16, 2L * o);
+            if (d < threshold) {
+                out[n++] = o;
+            } else if (d == threshold && atThreshold > 0) {
+                out[n++] = o;
+                atThreshold--;
+            }
+        }
+        return n;
     }
 
-    /** Off-heap bytes reserved. */
+    /** Off-heap bytes reserved (codes and the distance scratch). */
     public long byteSize() {
-        return codes.byteSize();
+        return codes.byteSize() + distances.byteSize();
     }
 
     @Override
