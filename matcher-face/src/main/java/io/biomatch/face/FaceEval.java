@@ -23,15 +23,23 @@ public final class FaceEval {
     }
 
     /** Score distribution summary. */
-    public record Distribution(int count, double mean, double min, double p05, double median, double p95, double max) {
+    /**
+     * @param sd population standard deviation: for impostor pairs, 1/sd^2 is the effective dimension of the
+     *           embedding space that a synthetic gallery should reproduce ({@code ClusteredFaces} in bench/)
+     */
+    public record Distribution(int count, double mean, double sd, double min, double p05, double median, double p95,
+                               double max) {
         static Distribution of(double[] s) {
             if (s.length == 0) {
-                return new Distribution(0, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN);
+                return new Distribution(0, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN,
+                        Double.NaN);
             }
             double[] x = s.clone();
             Arrays.sort(x);
-            return new Distribution(x.length, Arrays.stream(x).average().orElse(Double.NaN), x[0], q(x, 0.05),
-                    q(x, 0.5), q(x, 0.95), x[x.length - 1]);
+            double mean = Arrays.stream(x).average().orElse(Double.NaN);
+            double var = Arrays.stream(x).map(v -> (v - mean) * (v - mean)).sum() / x.length;
+            return new Distribution(x.length, mean, Math.sqrt(var), x[0], q(x, 0.05), q(x, 0.5), q(x, 0.95),
+                    x[x.length - 1]);
         }
 
         private static double q(double[] sorted, double p) {
@@ -62,10 +70,12 @@ public final class FaceEval {
             for (String f : failures) {
                 b.append("  failed: ").append(f).append('\n');
             }
-            b.append(String.format(Locale.ROOT, "genuine     n=%d mean=%.3f min=%.3f p5=%.3f median=%.3f max=%.3f%n",
-                    genuine.count(), genuine.mean(), genuine.min(), genuine.p05(), genuine.median(), genuine.max()));
-            b.append(String.format(Locale.ROOT, "impostor    n=%d mean=%.3f min=%.3f median=%.3f p95=%.3f max=%.3f%n",
-                    impostor.count(), impostor.mean(), impostor.min(), impostor.median(), impostor.p95(), impostor.max()));
+            b.append(String.format(Locale.ROOT, "genuine     n=%d mean=%.3f sd=%.3f min=%.3f p5=%.3f median=%.3f max=%.3f%n",
+                    genuine.count(), genuine.mean(), genuine.sd(), genuine.min(), genuine.p05(), genuine.median(),
+                    genuine.max()));
+            b.append(String.format(Locale.ROOT, "impostor    n=%d mean=%.3f sd=%.3f min=%.3f median=%.3f p95=%.3f max=%.3f%n",
+                    impostor.count(), impostor.mean(), impostor.sd(), impostor.min(), impostor.median(), impostor.p95(),
+                    impostor.max()));
             b.append(String.format(Locale.ROOT, "EER         %.4f at %.3f  (separable: %s, suggested threshold %.3f)%n",
                     eer, eerThreshold, separable, suggestedThreshold));
             b.append(String.format(Locale.ROOT, "threshold   %.3f: FMR %.4f (%d pairs), FNMR %.4f (%d pairs)%n",

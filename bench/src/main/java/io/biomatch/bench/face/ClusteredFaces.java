@@ -29,9 +29,9 @@ import java.util.SplittableRandom;
  *       power of two) so that no coordinate axis is special (int8 quantisation is per vector). Unrelated cosines
  *       then spread by ~1/sqrt(ratio). Fitted to the shared photos: the 1,074 impostor pairs of the 49
  *       single-person images in ../shared/data/face/images under fr_feature have cosine mean 0.005 and standard
- *       deviation 0.095, i.e. 1/0.095^2 = 111 effective dimensions, not 512; the gallery's impostor cosines
- *       (identity plus sample noise) reach that sd at a ratio of 95 ({@link #FR_FEATURE_RATIO}; printed by
- *       {@code FaceAnnBenchmark}).</li>
+ *       deviation 0.095 ({@code biomatch eval face ../shared/data/face/images}), i.e. 1/0.095^2 = 111 effective
+ *       dimensions, not 512; the gallery's impostor cosines (identity plus sample noise) reach that sd at a
+ *       ratio of 95 ({@link #FR_FEATURE_RATIO}; printed by {@code FaceAnnBenchmark}).</li>
  * </ul>
  */
 public final class ClusteredFaces {
