@@ -41,6 +41,15 @@ import org.apache.lucene.util.hnsw.UpdateableRandomVectorScorer;
  * Why here and not in the scan kernel: the int8 bytes are a plane of their own (a quarter of the float32 bytes,
  * contiguous), and the float32 re-rank needs the slots, which only {@link #search} sees.
  *
+ * <h2>{@code mode=binary}</h2>
+ * The shard's sign-bit codes ({@link SignBitPlane}, 1 bit per dimension, 64 B per face at 512-d): a Hamming pass
+ * (deadline and cancel checked every {@value #BINARY_BLOCK} faces) writes each allowed face's distance and a
+ * histogram; the probe's {@code binary_shortlist} nearest codes are read off the histogram threshold in ordinal
+ * order (the same set a top-R list keeps, with no heap work per face), re-scored in int8 from the plane four at a
+ * time into a short list of max(4k, 64), re-ranked in float32 from the slots. Why: the pass reads 1/32 of the
+ * float32 bytes; at 1,000,000 faces it keeps recall@10 0.987 and every mate at rank 1 at 18x the float32 scan
+ * (face README). Dimensions that are not a multiple of 64 have no codes and get {@code exact}.
+ *
  * <h2>{@code mode=hnsw}</h2>
  * Lucene's {@code util.hnsw} builder and searcher over the int8 plane, node id = shard ordinal; the ef candidates
  * found are re-scored in float32 from the slots. Why int8 in the graph: a graph walk reads vectors at random, so
@@ -62,7 +71,8 @@ import org.apache.lucene.util.hnsw.UpdateableRandomVectorScorer;
  * dead nodes as stepping stones; searches accept only ordinals set in {@code allowed}), compaction rebuilds the
  * plane and the graph from the compacted slots, and a restart reloads the saved graph (above).
  *
- * <p>Memory: the plane, {@code dim + 4} bytes per face off-heap ({@link #offHeapBytes()}); the graph on the heap
+ * <p>Memory: the plane, {@code dim + 4} bytes per face off-heap, and the sign codes with their distance scratch,
+ * {@code dim / 8 + 2} bytes per face ({@link #offHeapBytes()}); the graph on the heap
  * ({@link #graphHeapBytes()}, about {@code 2*M*8} bytes plus object headers per node).
  *
  * <p>Scores inside the graph are Lucene's DOT_PRODUCT scale {@code (1 + cos) / 2} of the int8 cosine. Restrictive
