@@ -25,7 +25,10 @@ import java.util.function.Supplier;
  *
  * <p><b>Search options</b> ({@link DnaSearchOptions}): {@code mode=stringency} (default) with
  * {@code stringency=high|moderate|low}, {@code min_loci}, {@code mismatches}, {@code theta}, {@code formula},
- * {@code categories}; or {@code mode=mixture-lr} with {@code dropout}, {@code dropin}, {@code theta}; or
+ * {@code categories}; or {@code mode=mixture-lr} with {@code dropout}, {@code dropin}, {@code theta}, and known
+ * contributors (e.g. the victim) as further single-source payloads after the mixture: they are present under both
+ * hypotheses (Hp = candidate + knowns + unknowns, Hd = knowns + unknowns; the mixture's {@code contributors} counts
+ * everyone; loci where a known is untyped or partial are left out); or
  * {@code mode=familial} ({@link Familial}) with {@code relation=parent-child|full-sibling|half-sibling},
  * {@code theta}, {@code mutation_rate} / {@code mutation_model} / {@code mutation_range} (parent-child), {@code min_loci},
  * {@code categories}: score = log10 kinship LR, default threshold log10 4.
@@ -128,7 +131,35 @@ public final class DnaModality implements Modality<DnaProbe> {
 
     @Override
     public DnaProbe prepareProbe(List<Payload> payloads, Map<String, String> options) {
+        if (payloads != null && payloads.size() > 1) {
+            // mixture-lr with known contributors: the mixture first, then one single-source profile per known
+            StrProfile mixture = StrCsvFormat.parse(payloads.get(0));
+            List<StrProfile> knowns = new java.util.ArrayList<>();
+            for (int i = 1; i < payloads.size(); i++) {
+                StrProfile k = StrCsvFormat.parse(payloads.get(i));
+                if (k.isMixture()) {
+                    throw Modality.invalid("known contributor " + i + " is a mixture; knowns must be single-source");
+                }
+                knowns.add(k);
+            }
+            return prepare(mixture, knowns, options);
+        }
         return prepare(parse(payloads), options);
+    }
+
+    /**
+     * A {@code mode=mixture-lr} probe conditioned on known contributors (present under both hypotheses, e.g. a
+     * victim): Hp = candidate + knowns + unknowns, Hd = knowns + one more unknown, with the mixture's
+     * {@code contributors} counting everyone.
+     */
+    public DnaProbe prepare(StrProfile mixture, List<StrProfile> knowns, Map<String, String> options) {
+        AlleleFrequencies f = frequencies.get();
+        DnaSearchOptions o = DnaSearchOptions.parse(options == null ? Map.of() : options, mixture.comparableLoci(),
+                f != null);
+        if (!knowns.isEmpty() && o.mode() != DnaSearchOptions.Mode.MIXTURE_LR) {
+            throw Modality.invalid("known contributors (payloads after the first) need mode=mixture-lr");
+        }
+        return new DnaProbe(mixture, knowns, o, f);
     }
 
     /** Prepares a probe from a profile. */
@@ -174,9 +205,10 @@ public final class DnaModality implements Modality<DnaProbe> {
         if (o.mode() == DnaSearchOptions.Mode.MIXTURE_LR) {
             return new ScoreMeaning("log10 likelihood ratio (mixture)", MIXTURE_THRESHOLD_LOG10_LR,
                     String.format(java.util.Locale.ROOT, "LR 1000 (log10 3), the SmartRank reporting threshold:"
-                                    + " semi-continuous LRmix/SmartRank model, Hp = candidate + %d unknown(s) vs"
-                                    + " Hd = %d unknowns, drop-out %s, drop-in %s, theta %s",
-                            probe.profile().contributors() - 1, probe.profile().contributors(), o.dropout(),
+                                    + " semi-continuous LRmix/SmartRank model, Hp = candidate + %d known + %d unknown(s)"
+                                    + " vs Hd = %d known + %d unknowns, drop-out %s, drop-in %s, theta %s",
+                            probe.knowns.size(), probe.profile().contributors() - 1 - probe.knowns.size(),
+                            probe.knowns.size(), probe.profile().contributors() - probe.knowns.size(), o.dropout(),
                             o.dropin(), o.theta()));
         }
         String rule = String.format(java.util.Locale.ROOT, "%s stringency, at least %d compared loci, at most %d"

@@ -23,6 +23,8 @@ public final class DnaProbe {
     static final int MIX_STRIDE = 9; // up to 8 evidence alleles + Q
 
     final StrProfile profile;
+    /** mixture-lr: known contributors, present under both hypotheses (e.g. the victim of a sexual assault). */
+    final java.util.List<StrProfile> knowns;
     final AlleleFrequencies frequencies;
     final DnaSearchOptions options;
     final int lociMask;
@@ -39,11 +41,26 @@ public final class DnaProbe {
     final float kinK0;
 
     DnaProbe(StrProfile profile, DnaSearchOptions options, AlleleFrequencies freqs) {
+        this(profile, java.util.List.of(), options, freqs);
+    }
+
+    /**
+     * @param knowns mixture-lr only: single-source profiles of known contributors; loci where one of them is untyped
+     *               or partial are left out of the search (as SmartRank does)
+     */
+    DnaProbe(StrProfile profile, java.util.List<StrProfile> knowns, DnaSearchOptions options, AlleleFrequencies freqs) {
         this.profile = profile;
+        this.knowns = java.util.List.copyOf(knowns);
         this.frequencies = freqs;
         this.options = options;
         boolean familial = options.mode() == DnaSearchOptions.Mode.FAMILIAL;
         int mask = familial ? Familial.probeMask(profile) : profile.typedMask() & Loci.COMPARABLE_MASK;
+        for (StrProfile k : this.knowns) {
+            mask &= k.typedMask() & ~k.partialMask();
+        }
+        if (!this.knowns.isEmpty() && mask == 0) {
+            throw io.biomatch.core.spi.Modality.invalid("no locus is typed in the mixture and in every known contributor");
+        }
         if (freqs != null && options.scoreLr()) {
             int m = mask;
             while (m != 0) {

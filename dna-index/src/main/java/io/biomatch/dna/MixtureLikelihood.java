@@ -258,8 +258,14 @@ public final class MixtureLikelihood {
     static void fillTables(DnaProbe probe, AlleleFrequencies freqs) {
         StrProfile e = probe.profile;
         int n = e.contributors();
-        if (n > MAX_UNKNOWNS) {
-            throw Modality.invalid("mode mixture-lr supports up to " + MAX_UNKNOWNS + " contributors");
+        int k = probe.knowns.size();
+        if (n - k > MAX_UNKNOWNS) {
+            throw Modality.invalid("mode mixture-lr supports up to " + MAX_UNKNOWNS + " unknown contributors ("
+                    + n + " contributors, " + k + " known)");
+        }
+        if (k > n - 1) {
+            throw Modality.invalid("a mixture of " + n + " contributor(s) leaves no place for the candidate beside " + k
+                    + " known contributor(s); set the mixture's contributors attribute");
         }
         double d = probe.options.dropout();
         double dU = probe.options.dropoutUnknowns();
@@ -286,24 +292,39 @@ public final class MixtureLikelihood {
                 qCode++;
             }
             List<int[]> reps = List.of(evidence);
+            // known contributors: in both hypotheses, with the candidate's drop-out; their alleles condition theta
+            List<Contributor> knownC = new java.util.ArrayList<>(k);
+            int[] knownAlleles = new int[2 * k];
+            for (int x = 0; x < k; x++) {
+                int[] g = probe.knowns.get(x).alleles(l);
+                int ka = g[0];
+                int kb = g.length > 1 ? g[1] : g[0];
+                knownC.add(new Contributor(ka, kb, d));
+                knownAlleles[2 * x] = ka;
+                knownAlleles[2 * x + 1] = kb;
+            }
             // SmartRank computes Pr(E | Hd) once per search: no candidate among the typed persons there
             double denSmartRank = smartRank
-                    ? smartRankLikelihood(l, reps, List.of(), new int[0], n, dU, c, theta, freqs, false) : 0;
+                    ? smartRankLikelihood(l, reps, knownC, knownAlleles, n - k, dU, c, theta, freqs, false) : 0;
             for (int i = 0; i <= m; i++) {
                 for (int j = i; j <= m; j++) {
                     int a = i < m ? evidence[i] : qCode;
                     int b = j < m ? evidence[j] : qCode;
-                    int[] cond = {a, b};
+                    int[] cond = new int[2 + 2 * k];
+                    cond[0] = a;
+                    cond[1] = b;
+                    System.arraycopy(knownAlleles, 0, cond, 2, 2 * k);
+                    List<Contributor> hp = new java.util.ArrayList<>(k + 1);
+                    hp.add(new Contributor(a, b, d));
+                    hp.addAll(knownC);
                     double num;
                     double den;
                     if (smartRank) {
-                        num = smartRankLikelihood(l, reps, List.of(new Contributor(a, b, d)), cond, n - 1, dU, c,
-                                theta, freqs, true);
+                        num = smartRankLikelihood(l, reps, hp, cond, n - 1 - k, dU, c, theta, freqs, true);
                         den = denSmartRank;
                     } else {
-                        num = likelihood(l, reps, List.of(new Contributor(a, b, d)), cond, n - 1, dU, c, theta,
-                                freqs);
-                        den = likelihood(l, reps, List.of(), cond, n, dU, c, theta, freqs);
+                        num = likelihood(l, reps, hp, cond, n - 1 - k, dU, c, theta, freqs);
+                        den = likelihood(l, reps, knownC, cond, n - k, dU, c, theta, freqs);
                     }
                     float v = (float) Math.log10(num / den);
                     if (Float.isNaN(v)) {
