@@ -133,23 +133,12 @@ public final class DviData {
                 v.put(locus, g);
             }
         }
-        List<String> noFreq = loci.stream().filter(l -> !freqs.hasLocus(l)).toList();
-        if (!noFreq.isEmpty()) {
-            throw Modality.invalid("no allele frequencies for locus/loci " + String.join(", ", noFreq));
-        }
-        List<String> lociList = List.copyOf(loci);
-        Map<String, Integer> li = new HashMap<>();
-        for (int i = 0; i < lociList.size(); i++) {
-            li.put(lociList.get(i), i);
-        }
+        List<String> lociList = withFrequencies(loci, freqs, "");
+        Map<String, Integer> li = index(lociList);
         for (var f : am.values()) {
-            for (var p : f.values()) {
-                p.forEach((l, g) -> resolve(freqs, l, g));
-            }
+            resolveAll(f.values(), freqs);
         }
-        for (var p : pm.values()) {
-            p.forEach((l, g) -> resolve(freqs, l, g));
-        }
+        resolveAll(pm.values(), freqs);
         // mutation models
         MutationModel[] male = new MutationModel[lociList.size()];
         MutationModel[] female = new MutationModel[lociList.size()];
@@ -182,19 +171,7 @@ public final class DviData {
             }
             List<String> ms = missing.getOrDefault(e.getKey(), List.of());
             int[] mIdx = ms.stream().mapToInt(ped::indexOf).toArray();
-            int[][][] refs = new int[ped.size()][][];
-            Map<String, Map<String, String[]>> fg = am.getOrDefault(e.getKey(), Map.of());
-            for (var pe : fg.entrySet()) {
-                int i = ped.indexOf(pe.getKey());
-                if (i < 0) {
-                    throw Modality.invalid("genotyped person '" + MutationModel.clip(pe.getKey())
-                            + "' is not in the pedigree of family " + MutationModel.clip(e.getKey()));
-                }
-                refs[i] = new int[lociList.size()][];
-                for (var ge : pe.getValue().entrySet()) {
-                    refs[i][li.get(ge.getKey())] = indices(freqs, ge.getKey(), ge.getValue());
-                }
-            }
+            int[][][] refs = refs(ped, am.getOrDefault(e.getKey(), Map.of()), freqs, li, e.getKey());
             for (int m : mIdx) {
                 if (refs[m] != null) {
                     throw Modality.invalid("missing person '" + MutationModel.clip(ped.id(m)) + "' of family "
@@ -205,11 +182,7 @@ public final class DviData {
         }
         List<Victim> victims = new ArrayList<>();
         for (var e : pm.entrySet()) {
-            int[][] g = new int[lociList.size()][];
-            for (var ge : e.getValue().entrySet()) {
-                g[li.get(ge.getKey())] = indices(freqs, ge.getKey(), ge.getValue());
-            }
-            victims.add(new Victim(e.getKey(), pmSex.get(e.getKey()), g));
+            victims.add(new Victim(e.getKey(), pmSex.get(e.getKey()), row(e.getValue(), freqs, li)));
         }
         Map<String, String> truth = new LinkedHashMap<>();
         if (Files.exists(dir.resolve("truth.csv"))) {
@@ -258,15 +231,8 @@ public final class DviData {
                 loci.addAll(g.keySet());
             }
         }
-        List<String> noFreq = loci.stream().filter(l -> !freqs.hasLocus(l)).toList();
-        if (!noFreq.isEmpty()) {
-            throw Modality.invalid("no allele frequencies in the file's database for locus/loci " + String.join(", ", noFreq));
-        }
-        List<String> lociList = List.copyOf(loci);
-        Map<String, Integer> li = new HashMap<>();
-        for (int i = 0; i < lociList.size(); i++) {
-            li.put(lociList.get(i), i);
-        }
+        List<String> lociList = withFrequencies(loci, freqs, " in the file's database");
+        Map<String, Integer> li = index(lociList);
         MutationModel[] male = new MutationModel[lociList.size()];
         MutationModel[] female = new MutationModel[lociList.size()];
         for (int i = 0; i < lociList.size(); i++) {
@@ -274,13 +240,9 @@ public final class DviData {
             male[i] = l == null || l.male() == null ? MutationModel.NONE : l.male();
             female[i] = l == null || l.female() == null ? MutationModel.NONE : l.female();
         }
-        for (Map<String, String[]> g : dvi.victimGenotypes().values()) {
-            g.forEach((l, a) -> resolve(freqs, l, a));
-        }
+        resolveAll(dvi.victimGenotypes().values(), freqs);
         for (FamiliasFile.Family f : dvi.families()) {
-            for (Map<String, String[]> g : f.genotypes().values()) {
-                g.forEach((l, a) -> resolve(freqs, l, a));
-            }
+            resolveAll(f.genotypes().values(), freqs);
         }
         List<Family> families = new ArrayList<>();
         for (FamiliasFile.Family f : dvi.families()) {
@@ -321,43 +283,19 @@ public final class DviData {
             for (int k = 0; k < mIdx.length; k++) {
                 missingIds[k] = ped.id(mIdx[k]);
             }
+            // renaming keeps every person's index (the pedigree keeps its input order)
             ped = withMissingNamesOfFamily(ped, mIdx, f.name(), dvi.families());
-            for (int k = 0; k < mIdx.length; k++) {
-                int i = ped.indexOf(missingIds[k]);
-                mIdx[k] = i >= 0 ? i : ped.indexOf(missingIds[k] + " (" + f.name() + ")");
-            }
-            int[][][] refs = new int[ped.size()][][];
-            for (var pe : f.genotypes().entrySet()) {
-                if (pe.getValue().isEmpty()) {
-                    continue;
-                }
-                int i = ped.indexOf(pe.getKey());
-                if (i < 0) {
-                    throw Modality.invalid("genotyped person '" + MutationModel.clip(pe.getKey())
-                            + "' is not in the pedigree of family " + MutationModel.clip(f.name()));
-                }
-                refs[i] = new int[lociList.size()][];
-                for (var ge : pe.getValue().entrySet()) {
-                    if (ge.getValue()[0] != null || ge.getValue()[1] != null) {
-                        refs[i][li.get(ge.getKey())] = indices(freqs, ge.getKey(), ge.getValue());
-                    }
-                }
-            }
+            int[][][] refs = refs(ped, f.genotypes(), freqs, li, f.name());
             int[] mSex = new int[mIdx.length];
             for (int k = 0; k < mIdx.length; k++) {
-                mSex[k] = familiasSex(missingIds[k], f, dvi, ped.sex(mIdx[k]));
+                mSex[k] = familiasSex(missingIds[k], f, ped.sex(mIdx[k]));
             }
             families.add(new Family(f.name(), ped, mIdx, refs, mSex));
         }
         List<Victim> victims = new ArrayList<>();
         for (var e : dvi.victimSex().entrySet()) {
-            int[][] g = new int[lociList.size()][];
-            for (var ge : dvi.victimGenotypes().getOrDefault(e.getKey(), Map.of()).entrySet()) {
-                if (ge.getValue()[0] != null || ge.getValue()[1] != null) {
-                    g[li.get(ge.getKey())] = indices(freqs, ge.getKey(), ge.getValue());
-                }
-            }
-            victims.add(new Victim(e.getKey(), e.getValue(), g));
+            victims.add(new Victim(e.getKey(), e.getValue(),
+                    row(dvi.victimGenotypes().getOrDefault(e.getKey(), Map.of()), freqs, li)));
         }
         return new DviData(lociList, freqs, male, female, families, victims, Map.of());
     }
@@ -392,7 +330,7 @@ public final class DviData {
      * A missing person's sex as the Familias file fixes it: declared in the family's person list, else the opposite of
      * a declared other parent of one of its children (then {@code pedigreeSex}), else unknown (0).
      */
-    private static int familiasSex(String id, FamiliasFile.Family f, FamiliasFile.Dvi dvi, int pedigreeSex) {
+    private static int familiasSex(String id, FamiliasFile.Family f, int pedigreeSex) {
         Integer declared = f.sex().get(id);
         if (declared != null && declared != 0) {
             return declared;
@@ -410,6 +348,59 @@ public final class DviData {
 
     private static boolean isMissingName(String id) {
         return id.strip().toLowerCase(Locale.ROOT).startsWith("missing");
+    }
+
+    /** The loci in order; INVALID_INPUT naming those without frequencies. */
+    private static List<String> withFrequencies(Set<String> loci, FrequencyTable freqs, String where) {
+        List<String> noFreq = loci.stream().filter(l -> !freqs.hasLocus(l)).toList();
+        if (!noFreq.isEmpty()) {
+            throw Modality.invalid("no allele frequencies" + where + " for locus/loci " + String.join(", ", noFreq));
+        }
+        return List.copyOf(loci);
+    }
+
+    private static Map<String, Integer> index(List<String> loci) {
+        Map<String, Integer> li = new HashMap<>();
+        for (int i = 0; i < loci.size(); i++) {
+            li.put(loci.get(i), i);
+        }
+        return li;
+    }
+
+    /** Adds every allele seen to the table (unlisted ones at the minimum frequency) before indices are taken. */
+    private static void resolveAll(java.util.Collection<Map<String, String[]>> genotypes, FrequencyTable freqs) {
+        for (Map<String, String[]> g : genotypes) {
+            g.forEach((l, a) -> resolve(freqs, l, a));
+        }
+    }
+
+    /** One person's genotypes as allele indices per locus (null where untyped). */
+    private static int[][] row(Map<String, String[]> byLocus, FrequencyTable freqs, Map<String, Integer> li) {
+        int[][] g = new int[li.size()][];
+        for (var ge : byLocus.entrySet()) {
+            if (ge.getValue()[0] != null || ge.getValue()[1] != null) {
+                g[li.get(ge.getKey())] = indices(freqs, ge.getKey(), ge.getValue());
+            }
+        }
+        return g;
+    }
+
+    /** {@code refs[person]}: the typed persons' rows; INVALID_INPUT for a typed person not in the pedigree. */
+    private static int[][][] refs(Pedigree ped, Map<String, Map<String, String[]>> genotypes, FrequencyTable freqs,
+                                  Map<String, Integer> li, String family) {
+        int[][][] refs = new int[ped.size()][][];
+        for (var pe : genotypes.entrySet()) {
+            if (pe.getValue().isEmpty()) {
+                continue;
+            }
+            int i = ped.indexOf(pe.getKey());
+            if (i < 0) {
+                throw Modality.invalid("genotyped person '" + MutationModel.clip(pe.getKey())
+                        + "' is not in the pedigree of family " + MutationModel.clip(family));
+            }
+            refs[i] = row(pe.getValue(), freqs, li);
+        }
+        return refs;
     }
 
     private static void resolve(FrequencyTable t, String locus, String[] g) {
