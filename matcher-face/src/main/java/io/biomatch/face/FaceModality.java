@@ -223,34 +223,17 @@ public final class FaceModality implements Modality<FaceProbe> {
     @Override
     public FaceProbe prepareProbe(List<Payload> payloads, Map<String, String> options) {
         FaceProbe.Mode mode = mode(options);
-        int ef = ef(options);
-        int binaryShortlist = binaryShortlist(options);
+        int ef = intOption(options, OPTION_HNSW_EF, FaceHnswSettings.MAX_EF, 0);
+        int binaryShortlist = intOption(options, OPTION_BINARY_SHORTLIST, FaceProbe.MAX_BINARY_SHORTLIST,
+                FaceProbe.DEFAULT_BINARY_SHORTLIST);
         return new FaceProbe(embed(payloads), mode, ef, binaryShortlist);
     }
 
     /** A {@code mode=binary} probe keeping {@code shortlist} codes per shard (benchmarks). */
     public FaceProbe binaryProbe(float[] vector, int shortlist) {
-        if (shortlist < 1 || shortlist > FaceProbe.MAX_BINARY_SHORTLIST) {
-            throw Modality.invalid("face: binary_shortlist must be 1.." + FaceProbe.MAX_BINARY_SHORTLIST);
-        }
-        return new FaceProbe(probe(vector, FaceProbe.Mode.BINARY).unit, FaceProbe.Mode.BINARY, 0, shortlist);
+        return probe(vector, FaceProbe.Mode.BINARY, 0, shortlist);
     }
 
-    private static int binaryShortlist(Map<String, String> options) {
-        String v = options == null ? null : options.get(OPTION_BINARY_SHORTLIST);
-        if (v == null || v.isEmpty()) {
-            return FaceProbe.DEFAULT_BINARY_SHORTLIST;
-        }
-        try {
-            int n = Integer.parseInt(v.strip());
-            if (n >= 1 && n <= FaceProbe.MAX_BINARY_SHORTLIST) {
-                return n;
-            }
-        } catch (NumberFormatException e) {
-            // reported below
-        }
-        throw Modality.invalid("face: binary_shortlist must be an integer 1.." + FaceProbe.MAX_BINARY_SHORTLIST);
-    }
 
     /** A probe from an embedding already computed (eval, demo, benchmarks). */
     public FaceProbe probe(float[] vector, FaceProbe.Mode mode) {
@@ -259,29 +242,37 @@ public final class FaceModality implements Modality<FaceProbe> {
 
     /** As {@link #probe(float[], FaceProbe.Mode)} with an HNSW ef ({@code 0}: the default). */
     public FaceProbe probe(float[] vector, FaceProbe.Mode mode, int hnswEf) {
+        return probe(vector, mode, hnswEf, FaceProbe.DEFAULT_BINARY_SHORTLIST);
+    }
+
+    private FaceProbe probe(float[] vector, FaceProbe.Mode mode, int hnswEf, int binaryShortlist) {
         if (vector.length != dim()) {
             throw Modality.invalid("embedding dim " + vector.length + " != " + dim());
         }
         if (hnswEf < 0 || hnswEf > FaceHnswSettings.MAX_EF) {
             throw Modality.invalid("face: hnsw_ef must be 1.." + FaceHnswSettings.MAX_EF);
         }
-        return new FaceProbe(Embeddings.normalise(vector, "embedding"), mode, hnswEf);
+        if (binaryShortlist < 1 || binaryShortlist > FaceProbe.MAX_BINARY_SHORTLIST) {
+            throw Modality.invalid("face: binary_shortlist must be 1.." + FaceProbe.MAX_BINARY_SHORTLIST);
+        }
+        return new FaceProbe(Embeddings.normalise(vector, "embedding"), mode, hnswEf, binaryShortlist);
     }
 
-    private static int ef(Map<String, String> options) {
-        String v = options == null ? null : options.get(OPTION_HNSW_EF);
+    /** An integer option in {@code [1, max]}, or {@code absent} when the option is not given. */
+    private static int intOption(Map<String, String> options, String key, int max, int absent) {
+        String v = options == null ? null : options.get(key);
         if (v == null || v.isEmpty()) {
-            return 0;
+            return absent;
         }
         try {
-            int ef = Integer.parseInt(v.strip());
-            if (ef >= 1 && ef <= FaceHnswSettings.MAX_EF) {
-                return ef;
+            int n = Integer.parseInt(v.strip());
+            if (n >= 1 && n <= max) {
+                return n;
             }
         } catch (NumberFormatException e) {
             // reported below
         }
-        throw Modality.invalid("face: hnsw_ef must be an integer 1.." + FaceHnswSettings.MAX_EF);
+        throw Modality.invalid("face: " + key + " must be an integer 1.." + max);
     }
 
     private static FaceProbe.Mode mode(Map<String, String> options) {

@@ -37,7 +37,8 @@ public final class FaceProbe {
     final Mode mode;
     /** {@code hnsw_ef}, or 0 for the modality's default. */
     private final int ef;
-    /** Sign-bit code of the unit vector (null when the dimension is not a multiple of 64). */
+    /** Sign-bit code of the unit vector for {@link Mode#BINARY} (null in other modes, or when the dimension is not a
+     * multiple of 64). */
     final long[] bits;
     /** Codes the Hamming pass keeps ({@link Mode#BINARY}). */
     final int binaryShortlist;
@@ -56,7 +57,7 @@ public final class FaceProbe {
         this.qScale = io.biomatch.face.internal.FaceSlotLayout.quantise(this.unit, q);
         this.mode = mode;
         this.ef = ef;
-        this.bits = io.biomatch.face.internal.SignBitPlane.supports(unit.length)
+        this.bits = mode == Mode.BINARY && io.biomatch.face.internal.SignBitPlane.supports(unit.length)
                 ? io.biomatch.face.internal.SignBitPlane.encode(this.unit) : null;
         this.binaryShortlist = binaryShortlist;
     }
