@@ -96,13 +96,7 @@ class FaceBinaryModeTest {
                     int k = 1 + rnd.nextInt(20);
                     TopK got = search(index, face.binaryProbe(q, n), slots, allowed, k);
                     TopK want = search(index, face.probe(q, FaceProbe.Mode.EXACT), slots, allowed, k);
-                    float[] gs = new float[k];
-                    int[] go = new int[k];
-                    float[] ws = new float[k];
-                    int[] wo = new int[k];
-                    assertEquals(want.drainBestFirst(ws, wo), got.drainBestFirst(gs, go));
-                    assertArrayEquals(wo, go, "rep " + rep);
-                    assertArrayEquals(ws, gs, 0f, "rep " + rep);
+                    FaceModalityTest.assertSameTop(want, got, "rep " + rep);
                 }
             }
         }

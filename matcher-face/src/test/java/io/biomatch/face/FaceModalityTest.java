@@ -38,6 +38,20 @@ class FaceModalityTest {
         return v;
     }
 
+    /**
+     * Drains both lists (best first) and asserts the same ordinals with bit-identical scores; returns the ordinals.
+     */
+    static int[] assertSameTop(TopK want, TopK got, String message) {
+        float[] ws = new float[want.size()];
+        int[] wo = new int[want.size()];
+        float[] gs = new float[got.size()];
+        int[] go = new int[got.size()];
+        assertEquals(want.drainBestFirst(ws, wo), got.drainBestFirst(gs, go), message + ": list sizes");
+        assertArrayEquals(wo, go, message);
+        assertArrayEquals(ws, gs, 0f, message);
+        return go;
+    }
+
     static void assertInvalid(Executable e) {
         EngineException x = assertThrows(EngineException.class, e);
         assertEquals(EngineException.Reason.INVALID_INPUT, x.reason(), x.getMessage());
@@ -206,13 +220,7 @@ class FaceModalityTest {
                     TopK want = new TopK(Integer::compare);
                     want.reset(k, Float.NEGATIVE_INFINITY);
                     planeScalar.int8Scan(p, allowed, want);
-                    float[] gs = new float[k];
-                    int[] go = new int[k];
-                    float[] ws = new float[k];
-                    int[] wo = new int[k];
-                    assertEquals(want.drainBestFirst(ws, wo), got.drainBestFirst(gs, go));
-                    assertArrayEquals(wo, go, "rep " + rep);
-                    assertArrayEquals(ws, gs, 0f, "rep " + rep);
+                    int[] go = assertSameTop(want, got, "rep " + rep);
                     for (int o : go) {
                         assertTrue(Bits.get(allowed, o), "an ordinal outside allowed came back");
                     }
@@ -246,13 +254,7 @@ class FaceModalityTest {
                         TopK want = new TopK(Integer::compare);
                         want.reset(k, Float.NEGATIVE_INFINITY);
                         m.kernel().scan(m.probe(q, FaceProbe.Mode.FP32), slots, m.slotBytes(), allowed, 0, n, want);
-                        float[] gs = new float[k];
-                        int[] go = new int[k];
-                        float[] ws = new float[k];
-                        int[] wo = new int[k];
-                        assertEquals(want.drainBestFirst(ws, wo), got.drainBestFirst(gs, go));
-                        assertArrayEquals(wo, go, "rep " + rep);
-                        assertArrayEquals(ws, gs, 0f, "rep " + rep);
+                        assertSameTop(want, got, "rep " + rep);
                     }
                 }
             }
@@ -347,13 +349,7 @@ class FaceModalityTest {
                     for (int o = Bits.nextSetBit(live, from, to); o >= 0; o = Bits.nextSetBit(live, o + 1, to)) {
                         want.offer(simd.kernel().score(p, slots, (long) o * simd.slotBytes()), o);
                     }
-                    float[] gs = new float[k];
-                    int[] go = new int[k];
-                    float[] ws = new float[k];
-                    int[] wo = new int[k];
-                    assertEquals(want.drainBestFirst(ws, wo), got.drainBestFirst(gs, go));
-                    org.junit.jupiter.api.Assertions.assertArrayEquals(wo, go, mode.toString());
-                    org.junit.jupiter.api.Assertions.assertArrayEquals(ws, gs, 0f, mode.toString());
+                    assertSameTop(want, got, mode.toString());
                 }
             }
         }
