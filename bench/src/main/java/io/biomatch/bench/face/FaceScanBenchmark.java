@@ -176,6 +176,13 @@ public class FaceScanBenchmark {
         return top.threshold();
     }
 
+    /** The shard index's whole search for one probe, top-10. */
+    private float shardSearch(FaceProbe p) {
+        top.reset(10, Float.NEGATIVE_INFINITY);
+        planeSimd.search(p, slots, stride, live, top, SearchControl.NONE);
+        return top.threshold();
+    }
+
     @TearDown(Level.Trial)
     public void tearDown() {
         planeSimd.close();
@@ -300,9 +307,7 @@ public class FaceScanBenchmark {
     @Benchmark
     @OperationsPerInvocation(N)
     public float exactVector() {
-        top.reset(10, Float.NEGATIVE_INFINITY);
-        planeSimd.search(int8Simd, slots, stride, live, top, SearchControl.NONE);
-        return top.threshold();
+        return shardSearch(int8Simd);
     }
 
     /**
@@ -312,17 +317,13 @@ public class FaceScanBenchmark {
     @Benchmark
     @OperationsPerInvocation(N)
     public float binaryPass() {
-        top.reset(10, Float.NEGATIVE_INFINITY);
-        planeSimd.search(binary64, slots, stride, live, top, SearchControl.NONE);
-        return top.threshold();
+        return shardSearch(binary64);
     }
 
     /** The shard's whole {@code mode=binary} search at the default short list of 4,096 codes. */
     @Benchmark
     @OperationsPerInvocation(N)
     public float binaryDefault() {
-        top.reset(10, Float.NEGATIVE_INFINITY);
-        planeSimd.search(binary4096, slots, stride, live, top, SearchControl.NONE);
-        return top.threshold();
+        return shardSearch(binary4096);
     }
 }
