@@ -96,11 +96,11 @@ public final class FaceAnnBenchmark {
         }
         double wall = (System.nanoTime() - t0) / 1e9;
         long graphHeap = 0;
-        long vectorCopy = 0;
+        long indexOffHeap = 0;
         double insertSeconds = 0;
         for (FaceHnswIndex idx : index) {
             graphHeap += idx.graphHeapBytes();
-            vectorCopy += idx.offHeapBytes();
+            indexOffHeap += idx.offHeapBytes();
             insertSeconds = Math.max(insertSeconds, idx.buildNanos() / 1e9);
         }
         System.gc();
@@ -108,8 +108,8 @@ public final class FaceAnnBenchmark {
         System.out.printf(Locale.ROOT, "build: %.1f s wall (%d shards in parallel); graph inserts %.1f s in the slowest shard (%.0f us/insert), "
                         + "generation+slot writes %.1f s%n", wall, shards, insertSeconds, insertSeconds * 1e6 / sizes[0],
                 genNanos[0] / 1e9);
-        System.out.printf(Locale.ROOT, "memory: slots %.2f GB off-heap, int8 plane %.2f GB off-heap, graph %.2f GB heap (Lucene estimate), "
-                        + "JVM heap used after GC %.2f GB%n", (double) n * stride / 1e9, vectorCopy / 1e9, graphHeap / 1e9, heapUsed / 1e9);
+        System.out.printf(Locale.ROOT, "memory: slots %.2f GB off-heap, shard index planes (int8, scales, sign codes) %.2f GB off-heap, graph %.2f GB heap (Lucene estimate), "
+                        + "JVM heap used after GC %.2f GB%n", (double) n * stride / 1e9, indexOffHeap / 1e9, graphHeap / 1e9, heapUsed / 1e9);
 
         // probes: the mate sample of Q random gallery records
         SplittableRandom rnd = new SplittableRandom(99);
