@@ -44,7 +44,6 @@ public final class ClusteredFaces {
     private final long seed;
     private final int dim;
     private final int clusters;
-    private final Spectrum spectrum;
     /** sqrt(lambda_k), or null for isotropic. */
     private final double[] sigma;
     /** Random signs of the two Hadamard rounds, or null. */
@@ -96,7 +95,6 @@ public final class ClusteredFaces {
         this.seed = seed;
         this.dim = dim;
         this.clusters = Math.max(1, n / clusterSize);
-        this.spectrum = spectrum;
         if (spectrum.isIsotropic()) {
             sigma = null;
             signs1 = null;
@@ -116,10 +114,6 @@ public final class ClusteredFaces {
             signs1 = signs(mix(seed, 5, 0));
             signs2 = signs(mix(seed, 5, 1));
         }
-    }
-
-    public Spectrum spectrum() {
-        return spectrum;
     }
 
     /** alpha with (sum k^-a)^2 / sum k^-2a = ratio (k = 1..dim); the ratio falls monotonically in a. */

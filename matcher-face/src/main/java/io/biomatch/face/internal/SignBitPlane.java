@@ -63,10 +63,6 @@ public final class SignBitPlane implements AutoCloseable {
         return size;
     }
 
-    public int words() {
-        return words;
-    }
-
     public void clear() {
         size = 0;
     }
