@@ -17,10 +17,17 @@ import java.lang.foreign.MemorySegment;
 final class FaceScanKernel implements ScanKernel<FaceProbe> {
     private final boolean simd;
     private final int dim;
+    /**
+     * Full blocks of 64 live slots go 16 at a time ({@link PanamaDot#f32x16Dim512}) for 512-d slots on AVX-512,
+     * else four at a time.
+     */
+    private final boolean wide;
 
     FaceScanKernel(FaceSlotLayout layout, boolean simd) {
         this.simd = simd;
         this.dim = layout.dim();
+        this.wide = simd && PanamaDot.wideGroupFits() && dim == PanamaDot.WIDE_DIM
+                && layout.slotBytes() == PanamaDot.WIDE_STRIDE;
     }
 
     boolean simd() {
@@ -33,9 +40,11 @@ final class FaceScanKernel implements ScanKernel<FaceProbe> {
     }
 
     /**
-     * Scores the live slots four at a time ({@link PanamaDot#f32x4}: one probe load per four slot loads), the
-     * last 0-3 one by one. Each slot gets the same score as {@link #score} (the same operations in the same
-     * order). Scratch: two 4-element arrays per call (per scan block), nothing per slot.
+     * Scores the live slots: blocks of 64 live slots in a row (the usual case) 16 at a time
+     * ({@link PanamaDot#f32x16Dim512}, 512-d on AVX-512) or four at a time, the other live slots four at a time
+     * ({@link PanamaDot#f32x4}: one probe load per four slot loads), the last 0-3 one by one. Each slot gets the
+     * same score as {@link #score} (the same operations in the same order). Scratch: two small arrays per call
+     * (per scan block), nothing per slot.
      */
     @Override
     public void scan(FaceProbe probe, MemorySegment slots, int slotBytes, long[] live, int fromOrdinal,
@@ -45,14 +54,21 @@ final class FaceScanKernel implements ScanKernel<FaceProbe> {
             return;
         }
         int[] ord = new int[4];
-        float[] f = new float[4];
+        float[] f = new float[Math.max(4, PanamaDot.wideScratch())];
         int n = 0;
         int o = fromOrdinal;
         while (o < toOrdinal) {
-            // fast path: 64 live slots in a row (the usual case) go four by four without bit tests
+            // fast path: 64 live slots in a row (the usual case) go without bit tests
             if ((o & 63) == 0 && n == 0 && o + 64 <= toOrdinal && live[o >>> 6] == -1L) {
-                for (int end = o + 64; o < end; o += 4) {
-                    score4(probe, slots, slotBytes, o, o + 1, o + 2, o + 3, f, top);
+                if (wide) {
+                    for (int end = o + 64; o < end; o += PanamaDot.WIDE_GROUP) {
+                        PanamaDot.f32x16Dim512(probe.unit, slots, (long) o * slotBytes, f);
+                        offer16(top, f, o);
+                    }
+                } else {
+                    for (int end = o + 64; o < end; o += 4) {
+                        score4(probe, slots, slotBytes, o, o + 1, o + 2, o + 3, f, top);
+                    }
                 }
                 continue;
             }
@@ -90,6 +106,17 @@ final class FaceScanKernel implements ScanKernel<FaceProbe> {
             top.offer(f[1], r1);
             top.offer(f[2], r2);
             top.offer(f[3], r3);
+        }
+    }
+
+    /** {@link #offer4} for the 16 consecutive slots {@code first..first+15}. */
+    static void offer16(TopK top, float[] f, int first) {
+        float floor = top.threshold();
+        for (int k = 0; k < PanamaDot.WIDE_GROUP; k++) {
+            if (f[k] >= floor) {
+                top.offer(f[k], first + k);
+                floor = top.threshold();
+            }
         }
     }
 

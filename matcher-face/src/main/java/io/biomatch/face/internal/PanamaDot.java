@@ -7,6 +7,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.Vector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorShuffle;
@@ -142,6 +143,143 @@ public final class PanamaDot {
         out[1] = r1;
         out[2] = r2;
         out[3] = r3;
+    }
+
+    /** Slots per pass of {@link #f32x16Dim512}. */
+    public static final int WIDE_GROUP = 16;
+    /** The dimension and slot stride {@link #f32x16Dim512} is compiled for (the default 512-d model's slots). */
+    public static final int WIDE_DIM = 512, WIDE_STRIDE = 2048;
+
+    /*
+     * f32x16Dim512's lane sums (16 float lanes): M_h = lanes with bit h set, X_h = lane i takes lane i ^ h.
+     * halve(x, y) puts x's and y's partial sums side by side, each summed pairwise at distance h as sum() does.
+     */
+    private static final VectorMask<Float> M8 = laneBit(8), M4 = laneBit(4), M2 = laneBit(2), M1 = laneBit(1);
+    private static final VectorShuffle<Float> X8 = xorLane(8), X4 = xorLane(4), X2 = xorLane(2), X1 = xorLane(1);
+    private static final VectorShuffle<Float> BIT_REVERSE = FL == 16
+            ? VectorShuffle.fromOp(F, i -> Integer.reverse(i) >>> 28) : VectorShuffle.iota(F, 0, 1, true);
+
+    private static VectorMask<Float> laneBit(int h) {
+        boolean[] m = new boolean[FL];
+        for (int i = 0; i < FL; i++) {
+            m[i] = (i & h) != 0;
+        }
+        return VectorMask.fromArray(F, m, 0);
+    }
+
+    private static VectorShuffle<Float> xorLane(int h) {
+        return VectorShuffle.fromOp(F, i -> (i ^ h) & (FL - 1));
+    }
+
+    /**
+     * Lanes with bit h clear: x[i] + x[i + h]; lanes with bit h set: y[i - h] + y[i]. In each 2h-lane block,
+     * x's partial sum (its lower h lanes) then y's.
+     */
+    private static FloatVector halve(FloatVector x, FloatVector y, VectorMask<Float> m, VectorShuffle<Float> swap) {
+        return x.blend(y, m).add(y.blend(x, m).rearrange(swap));
+    }
+
+    /** Floats of {@link #f32x16Dim512}'s {@code out} (16 vectors' lanes). */
+    public static int wideScratch() {
+        return WIDE_GROUP * FL;
+    }
+
+    /** True when {@link #f32x16Dim512} fits the registers: 16 accumulators and the probe need AVX-512's 32. */
+    public static boolean wideGroupFits() {
+        return F.vectorBitSize() >= 512;
+    }
+
+    /**
+     * float32 dots of a 512-d probe with 16 consecutive 2048-byte slots from {@code base}: scores into
+     * {@code out[0..15]}; {@code out} also holds the lanes on the way, at least {@link #wideScratch} floats.
+     *
+     * <p>Why 16: the float32 scan is bound by the cache-line misses in flight, and 16 streams keep more lines in
+     * flight than {@link #f32x4}'s four (FaceScanBenchmark: the scan went from 58-63 % to 70-75 % of the read
+     * bandwidth yardstick; matcher-face/README.md). Why the dimension and stride are constants: in a scratch JMH
+     * run the same loop with both as parameters did 11.3 M faces/s against 14.5 M/s with them fixed, and fixing
+     * either one alone was enough (C2 then keeps the 16 streams' addresses as constant displacements). Each slot
+     * has its own accumulator and the same operations in the same order as {@link #f32}, so each score is bit for
+     * bit the one-slot score.
+     */
+    public static void f32x16Dim512(float[] q, MemorySegment s, long base, float[] out) {
+        FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F),
+                a3 = FloatVector.zero(F), a4 = FloatVector.zero(F), a5 = FloatVector.zero(F),
+                a6 = FloatVector.zero(F), a7 = FloatVector.zero(F), a8 = FloatVector.zero(F),
+                a9 = FloatVector.zero(F), a10 = FloatVector.zero(F), a11 = FloatVector.zero(F),
+                a12 = FloatVector.zero(F), a13 = FloatVector.zero(F), a14 = FloatVector.zero(F),
+                a15 = FloatVector.zero(F);
+        for (int i = 0; i < WIDE_DIM; i += FL) {
+            FloatVector p = FloatVector.fromArray(F, q, i);
+            long o = base + 4L * i;
+            a0 = p.fma(FloatVector.fromMemorySegment(F, s, o, LE), a0);
+            a1 = p.fma(FloatVector.fromMemorySegment(F, s, o + 2048, LE), a1);
+            a2 = p.fma(FloatVector.fromMemorySegment(F, s, o + 4096, LE), a2);
+            a3 = p.fma(FloatVector.fromMemorySegment(F, s, o + 6144, LE), a3);
+            a4 = p.fma(FloatVector.fromMemorySegment(F, s, o + 8192, LE), a4);
+            a5 = p.fma(FloatVector.fromMemorySegment(F, s, o + 10240, LE), a5);
+            a6 = p.fma(FloatVector.fromMemorySegment(F, s, o + 12288, LE), a6);
+            a7 = p.fma(FloatVector.fromMemorySegment(F, s, o + 14336, LE), a7);
+            a8 = p.fma(FloatVector.fromMemorySegment(F, s, o + 16384, LE), a8);
+            a9 = p.fma(FloatVector.fromMemorySegment(F, s, o + 18432, LE), a9);
+            a10 = p.fma(FloatVector.fromMemorySegment(F, s, o + 20480, LE), a10);
+            a11 = p.fma(FloatVector.fromMemorySegment(F, s, o + 22528, LE), a11);
+            a12 = p.fma(FloatVector.fromMemorySegment(F, s, o + 24576, LE), a12);
+            a13 = p.fma(FloatVector.fromMemorySegment(F, s, o + 26624, LE), a13);
+            a14 = p.fma(FloatVector.fromMemorySegment(F, s, o + 28672, LE), a14);
+            a15 = p.fma(FloatVector.fromMemorySegment(F, s, o + 30720, LE), a15);
+        }
+        a0.intoArray(out, 0 * FL);
+        a1.intoArray(out, 1 * FL);
+        a2.intoArray(out, 2 * FL);
+        a3.intoArray(out, 3 * FL);
+        a4.intoArray(out, 4 * FL);
+        a5.intoArray(out, 5 * FL);
+        a6.intoArray(out, 6 * FL);
+        a7.intoArray(out, 7 * FL);
+        a8.intoArray(out, 8 * FL);
+        a9.intoArray(out, 9 * FL);
+        a10.intoArray(out, 10 * FL);
+        a11.intoArray(out, 11 * FL);
+        a12.intoArray(out, 12 * FL);
+        a13.intoArray(out, 13 * FL);
+        a14.intoArray(out, 14 * FL);
+        a15.intoArray(out, 15 * FL);
+        sumLanes16(out);
+    }
+
+    /**
+     * The 16 lane sums of {@link #f32x16Dim512}, each with {@link #sum}'s pairings (so bit for bit {@code sum}):
+     * lanes of vector k in {@code lanes[16k..16k+15]} in, sums in {@code lanes[0..15]} out. Halves 16 vectors into
+     * 8, then 4, 2 and 1, two slots' partial sums sharing a vector at each step. Split into methods that pass only
+     * arrays on purpose: inlined after the 16 segment loads (or even all in one method) the vector code ran past
+     * C2's inlining node budget, and vectors passed to the calls left outlined were boxed (3.3 M faces/s instead
+     * of 13+ M).
+     */
+    private static void sumLanes16(float[] lanes) {
+        halveSixteenToEight(lanes);
+        halveEightToOne(lanes);
+    }
+
+    /** Step 1 of {@link #sumLanes16}: vectors 0..15 of {@code lanes} into 8 vectors at 0..7 (own method, see there). */
+    private static void halveSixteenToEight(float[] lanes) {
+        for (int k = 0; k < 8; k++) {
+            halve(lane(lanes, 2 * k), lane(lanes, 2 * k + 1), M8, X8).intoArray(lanes, k * FL);
+        }
+    }
+
+    /** Steps 2-4 of {@link #sumLanes16}: vectors 0..7 into the 16 sums, in slot order, at {@code lanes[0..15]}. */
+    private static void halveEightToOne(float[] lanes) {
+        FloatVector c0 = halve(lane(lanes, 0), lane(lanes, 1), M4, X4);
+        FloatVector c1 = halve(lane(lanes, 2), lane(lanes, 3), M4, X4);
+        FloatVector c2 = halve(lane(lanes, 4), lane(lanes, 5), M4, X4);
+        FloatVector c3 = halve(lane(lanes, 6), lane(lanes, 7), M4, X4);
+        FloatVector d0 = halve(c0, c1, M2, X2), d1 = halve(c2, c3, M2, X2);
+        // lane i now holds slot bitReverse4(i)
+        halve(d0, d1, M1, X1).rearrange(BIT_REVERSE).intoArray(lanes, 0);
+    }
+
+    private static FloatVector lane(float[] lanes, int k) {
+        return FloatVector.fromArray(F, lanes, k * FL);
     }
 
     public static int i8(byte[] q, MemorySegment s, long off, int dim) {

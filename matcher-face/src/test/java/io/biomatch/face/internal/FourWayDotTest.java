@@ -9,7 +9,7 @@ import java.nio.ByteOrder;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
-/** The four-slot kernels give each slot exactly the one-slot kernel's score (the scan relies on it). */
+/** The four- and sixteen-slot kernels give each slot exactly the one-slot kernel's score (the scan relies on it). */
 class FourWayDotTest {
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
@@ -64,6 +64,33 @@ class FourWayDotTest {
                     String ctx = "seed=" + seed + " dim=" + dim + " slot=" + j;
                     assertEquals(Float.floatToIntBits(PanamaDot.f32(q, s, o[j], dim)), Float.floatToIntBits(f[j]), ctx);
                     assertEquals(ScalarDot.i8(qb, s, o[j], dim), d[j], ctx);
+                }
+            }
+        }
+    }
+
+    /** {@link PanamaDot#f32x16Dim512} over 16 consecutive slots, interpreted and then hot enough for C2. */
+    @Test
+    void sixteenWayEqualsOneByOne() {
+        long seed = new Random().nextLong();
+        Random rnd = new Random(seed);
+        int dim = PanamaDot.WIDE_DIM;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment s = arena.allocate(17L * PanamaDot.WIDE_STRIDE, 64);
+            for (long o = 0; o + 4 <= s.byteSize(); o += 4) {
+                s.set(F32, o, (float) rnd.nextGaussian());
+            }
+            float[] q = new float[dim];
+            float[] f = new float[PanamaDot.wideScratch()];
+            for (int rep = 0; rep < 20_000; rep++) {
+                q[rep % dim] = (float) rnd.nextGaussian();
+                long base = 4 * (rep % 5); // also off the slot boundary
+                PanamaDot.f32x16Dim512(q, s, base, f);
+                for (int j = 0; j < 16; j++) {
+                    float one = PanamaDot.f32(q, s, base + (long) j * PanamaDot.WIDE_STRIDE, dim);
+                    if (Float.floatToIntBits(one) != Float.floatToIntBits(f[j])) {
+                        assertEquals(one, f[j], 0f, "seed=" + seed + " rep=" + rep + " slot=" + j);
+                    }
                 }
             }
         }
