@@ -363,26 +363,6 @@ public final class FingerprintModality implements Modality<FingerprintProbe> {
         return (float) best;
     }
 
-    /**
-     * The re-scoring path before {@link #rescore} (every finger fully decoded, minutiae included); kept as
-     * the reference that {@code rescore} must equal bit for bit, and for the before/after timing.
-     */
-    static float rescoreDecodingAll(FingerprintProbe probe, byte[] stored) {
-        double best = 0;
-        for (StoredTemplateFormat.Finger f : StoredTemplateFormat.decode(stored)) {
-            FingerprintTemplate candidate = null;
-            for (ProbeFinger pf : probe.fingers()) {
-                if (ProbeFinger.compatible(pf.position, f.position())) {
-                    if (candidate == null) {
-                        candidate = sourceAfisTemplate(f.sourceAfis());
-                    }
-                    best = Math.max(best, pf.matcher.match(candidate));
-                }
-            }
-        }
-        return (float) best;
-    }
-
     private static FingerprintTemplate sourceAfisTemplate(byte[] serialized) {
         try {
             return new FingerprintTemplate(serialized);

@@ -43,10 +43,10 @@ import java.util.concurrent.atomic.AtomicLong;
  *   in this run. Re-scoring is timed per candidate as the engine runs it ({@code FingerprintModality.rescore}
  *   on the candidate's stored template bytes: locate + SourceAFIS template construction + match) on the real
  *   short lists, so the cost of S is the summed time of exactly those S candidates (reading the record store
- *   is not charged). On the first {@value #SAME_PAIRS} candidates of every short list the engine path, the
- *   previous path (full decode) and a plain SourceAFIS match on a ready template are timed again, each pair
- *   one way only (by rank mod 3, so no way runs on caches warmed by another on the same pair), and each
- *   must return the score of the engine path (checked).</li>
+ *   is not charged). On the first {@value #SAME_PAIRS} candidates of every short list the engine path and a
+ *   plain SourceAFIS match on a ready template are timed again, each pair one way only (by rank mod 2, so
+ *   neither way runs on caches warmed by the other on the same pair), and each must return the score the
+ *   engine path gave that pair in the short list (checked).</li>
  *   <li>Adaptive depth ({@code --stop-scores}, {@code --stop-chunk}): the short list is re-scored in
  *   first-stage order in chunks, stopping at the end of the chunk where the best score so far reaches the
  *   stop score T, else at S; read from the same pass. A probe with no mate in the gallery never stops
@@ -59,8 +59,8 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class FingerprintScaleEval {
     /**
-     * First candidates of every short list on which the engine path, the previous full-decode path and a plain
-     * match are compared (each pair timed one way only, the way chosen by rank mod 3).
+     * First candidates of every short list on which the engine path and a plain match are compared (each pair
+     * timed one way only, the way chosen by rank mod 2).
      */
     static final int SAME_PAIRS = 500;
 
@@ -79,14 +79,13 @@ public final class FingerprintScaleEval {
 
     /**
      * Re-scoring cost per candidate, microseconds, one thread. {@code samePairs} short-list pairs: the engine's
-     * path, the previous full-decode path and a plain match on a ready template (the exhaustive reference's
-     * unit of work); {@code allCandidates}: the engine's path over every short-listed candidate;
-     * {@code galleryLoop*}: the previous run's measure (1,000 calls cycling over probes and the 30 gallery
-     * templates, so genuine pairs, which SourceAFIS takes ~5x longer to match, weigh more than in a short list).
+     * path and a plain match on a ready template (the exhaustive reference's unit of work);
+     * {@code allCandidates}: the engine's path over every short-listed candidate; {@code galleryLoop}: the
+     * earlier runs' measure (1,000 calls cycling over probes and the 30 gallery templates, so genuine pairs,
+     * which SourceAFIS takes ~5x longer to match, weigh more than in a short list).
      */
-    public record RescoreCost(long samePairs, double sameNewMicros, double sameOldMicros, double sameMatchMicros,
-                              double allCandidatesNewMicros, double galleryLoopNewMicros,
-                              double galleryLoopOldMicros) {
+    public record RescoreCost(long samePairs, double sameNewMicros, double sameMatchMicros,
+                              double allCandidatesNewMicros, double galleryLoopNewMicros) {
     }
 
     /**
@@ -134,12 +133,11 @@ public final class FingerprintScaleEval {
                     firstStageMillisPerSearch, exhaustiveMillisPerSearch));
             RescoreCost c = rescoreCost;
             b.append(String.format(Locale.ROOT,
-                    "re-scoring per candidate, %,d short-list pairs (a third each way): engine path %.1f us, previous full-decode path "
-                            + "%.1f us, plain SourceAFIS match %.1f us (engine path = x%.2f a match); all short-listed "
-                            + "candidates: %.1f us; gallery loop (previous measure): new %.1f us, old %.1f us%n",
-                    c.samePairs(), c.sameNewMicros(), c.sameOldMicros(), c.sameMatchMicros(),
-                    c.sameNewMicros() / c.sameMatchMicros(), c.allCandidatesNewMicros(), c.galleryLoopNewMicros(),
-                    c.galleryLoopOldMicros()));
+                    "re-scoring per candidate, %,d short-list pairs (half each way): engine path %.1f us, plain "
+                            + "SourceAFIS match %.1f us (engine path = x%.2f a match); all short-listed candidates: "
+                            + "%.1f us; gallery loop (previous measure): %.1f us%n",
+                    c.samePairs(), c.sameNewMicros(), c.sameMatchMicros(), c.sameNewMicros() / c.sameMatchMicros(),
+                    c.allCandidatesNewMicros(), c.galleryLoopNewMicros()));
             b.append(String.format(Locale.ROOT,
                     "exhaustive SourceAFIS on %d sample probes: rank-1 %.2f %%; stand-in (best re-scored of the top "
                             + "%d) agrees on %.0f %% of them; stand-in rank-1 over all probes %.2f %%%n",
@@ -267,8 +265,7 @@ public final class FingerprintScaleEval {
                 int[] mateRank = new int[P];
                 long[] firstNanos = new long[P];
                 long[][] rescoreNanosCum = new long[P][]; // [p][q] = engine re-scoring time of the first q candidates
-                AtomicLong samePairs = new AtomicLong(), sameNew = new AtomicLong(), sameOld = new AtomicLong(),
-                        sameMatch = new AtomicLong();
+                AtomicLong samePairs = new AtomicLong(), sameNew = new AtomicLong(), sameMatch = new AtomicLong();
                 List<Future<?>> pf = new ArrayList<>();
                 for (int p = 0; p < P; p++) {
                     int pi = p;
@@ -316,44 +313,33 @@ public final class FingerprintScaleEval {
                     f.get();
                 }
                 long heapAfterSearch = usedHeap();
-                // the previous run's measure of re-scoring (gallery loop), for both paths, alternated
-                double galleryNewMicros, galleryOldMicros;
+                // the earlier runs' measure of re-scoring (gallery loop), kept so this figure stays comparable with
+                // theirs: the same 500 pairs twice (the two rounds the loop had when it alternated two paths)
+                double galleryNewMicros;
                 {
                     double sink = 0;
                     for (int w = 0; w < 200; w++) {
                         sink += FingerprintModality.rescore(probes.get(w % P).probe(), gallery.get(w % gallery.size()).stored());
-                        sink += FingerprintModality.rescoreDecodingAll(probes.get(w % P).probe(),
-                                gallery.get(w % gallery.size()).stored());
                     }
                     int reps = 1000;
-                    long newNanos = 0, oldNanos = 0;
+                    long newNanos = 0;
                     for (int round = 0; round < 2; round++) {
-                        for (int path = 0; path < 2; path++) {
-                            boolean lean = (round + path) % 2 == 0;
-                            long t0 = System.nanoTime();
-                            for (int w = 0; w < reps / 2; w++) {
-                                FingerprintProbe pr = probes.get(w % P).probe();
-                                byte[] st = gallery.get((w * 7) % gallery.size()).stored();
-                                sink += lean ? FingerprintModality.rescore(pr, st)
-                                        : FingerprintModality.rescoreDecodingAll(pr, st);
-                            }
-                            long dt = System.nanoTime() - t0;
-                            if (lean) {
-                                newNanos += dt;
-                            } else {
-                                oldNanos += dt;
-                            }
+                        long t0 = System.nanoTime();
+                        for (int w = 0; w < reps / 2; w++) {
+                            FingerprintProbe pr = probes.get(w % P).probe();
+                            byte[] st = gallery.get((w * 7) % gallery.size()).stored();
+                            sink += FingerprintModality.rescore(pr, st);
                         }
+                        newNanos += System.nanoTime() - t0;
                     }
                     galleryNewMicros = newNanos / 1e3 / reps;
-                    galleryOldMicros = oldNanos / 1e3 / reps;
                     if (sink == -1) {
                         System.out.print("");
                     }
                 }
-                AtomicLong[] counts = {new AtomicLong(), new AtomicLong(), new AtomicLong()};
-                // same pairs, three ways: each pair runs one way only (by its rank mod 3), so no way gains from
-                // caches or branch history that another way warmed on the same pair; scores must be identical
+                AtomicLong[] counts = {new AtomicLong(), new AtomicLong()};
+                // same pairs, two ways: each pair runs one way only (by its rank mod 2), so neither way gains from
+                // caches or branch history that the other warmed on the same pair; scores must be identical
                 {
                     List<Future<?>> sf = new ArrayList<>();
                     for (int p = 0; p < P; p++) {
@@ -361,41 +347,34 @@ public final class FingerprintScaleEval {
                         sf.add(pool.submit(() -> {
                             FingerprintProbe fp = probes.get(pi).probe();
                             FingerprintMatcher matcher = fp.fingers()[0].matcher;
-                            long nNew = 0, nOld = 0, nMatch = 0;
+                            long nNew = 0, nMatch = 0;
                             int same = 0;
                             for (int q = 0; q < Math.min(SAME_PAIRS, shortOrd[pi].length); q++) {
                                 int ord = shortOrd[pi][q];
                                 byte[] stored = storedOf(ord, n, gallery, bg);
                                 double score;
                                 long t0 = System.nanoTime();
-                                switch (q % 3) {
-                                    case 0 -> {
-                                        score = FingerprintModality.rescore(fp, stored);
-                                        nNew += System.nanoTime() - t0;
-                                    }
-                                    case 1 -> {
-                                        score = FingerprintModality.rescoreDecodingAll(fp, stored);
-                                        nOld += System.nanoTime() - t0;
-                                    }
-                                    default -> {
-                                        FingerprintTemplate t = ord >= n ? gallery.get(ord - n).template()
-                                                : new FingerprintTemplate(StoredTemplateFormat.decode(stored).get(0)
-                                                        .sourceAfis());
-                                        t0 = System.nanoTime();
-                                        score = (float) matcher.match(t);
-                                        nMatch += System.nanoTime() - t0;
-                                    }
+                                if (q % 2 == 0) {
+                                    score = FingerprintModality.rescore(fp, stored);
+                                    nNew += System.nanoTime() - t0;
+                                } else {
+                                    // template construction is not charged: the exhaustive reference's unit of work
+                                    FingerprintTemplate t = ord >= n ? gallery.get(ord - n).template()
+                                            : new FingerprintTemplate(StoredTemplateFormat.decode(stored).get(0)
+                                                    .sourceAfis());
+                                    t0 = System.nanoTime();
+                                    score = (float) matcher.match(t);
+                                    nMatch += System.nanoTime() - t0;
                                 }
-                                counts[q % 3].incrementAndGet();
+                                counts[q % 2].incrementAndGet();
                                 if (score != shortAfis[pi][q]) {
-                                    throw new IllegalStateException("re-scoring paths disagree: " + score + " vs "
-                                            + shortAfis[pi][q]);
+                                    throw new IllegalStateException("re-scoring disagrees with the short list's score: "
+                                            + score + " vs " + shortAfis[pi][q]);
                                 }
                                 same++;
                             }
                             samePairs.addAndGet(same);
                             sameNew.addAndGet(nNew);
-                            sameOld.addAndGet(nOld);
                             sameMatch.addAndGet(nMatch);
                         }));
                     }
@@ -412,9 +391,7 @@ public final class FingerprintScaleEval {
                 double rescoreMillis = allMicros / 1e3;
                 RescoreCost cost = new RescoreCost(samePairs.get(),
                         sameNew.get() / 1e3 / Math.max(1, counts[0].get()),
-                        sameOld.get() / 1e3 / Math.max(1, counts[1].get()),
-                        sameMatch.get() / 1e3 / Math.max(1, counts[2].get()), allMicros, galleryNewMicros,
-                        galleryOldMicros);
+                        sameMatch.get() / 1e3 / Math.max(1, counts[1].get()), allMicros, galleryNewMicros);
                 // exhaustive SourceAFIS on a sample of probes
                 List<Integer> sample = new ArrayList<>();
                 for (int p = 0; p < P; p++) {
