@@ -268,7 +268,7 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
         lastScored = Bits.cardinality(allowed);
         for (int from = 0; from < size; from += BINARY_BLOCK) {
             control.check();
-            bits.hammingPass(probe.bits, allowed, from, Math.min(size, from + BINARY_BLOCK), histogram);
+            bits.hammingPass(probe.bits, allowed, from, Math.min(size, from + BINARY_BLOCK), histogram, simd);
         }
         control.check();
         if (codeOrds.length < r) {

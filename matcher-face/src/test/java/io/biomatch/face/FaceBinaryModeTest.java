@@ -77,6 +77,52 @@ class FaceBinaryModeTest {
         }
     }
 
+    /**
+     * The vector Hamming pass (8 faces per step over whole allowed words) counts the same distances as the scalar
+     * pass: same histogram and same selections, through partial words, empty words and a ragged end, interpreted
+     * and then hot enough for C2.
+     */
+    @Test
+    void vectorHammingPassEqualsScalarPass() {
+        Random rnd = new Random(5);
+        int dim = 512;
+        int n = 1000;
+        try (SignBitPlane plane = new SignBitPlane(dim)) {
+            for (int i = 0; i < n; i++) {
+                plane.append(random(rnd, dim));
+            }
+            long[] allowed = new long[Bits.words(n)];
+            for (int i = 0; i < n; i++) {
+                int word = i / 64;
+                if (word == 5 || (word == 3 && rnd.nextBoolean())) {
+                    continue; // word 5 empty, word 3 with holes
+                }
+                Bits.set(allowed, i);
+            }
+            for (int rep = 0; rep < 3_000; rep++) {
+                long[] code = SignBitPlane.encode(random(rnd, dim));
+                int to = n - rnd.nextInt(100);
+                int split = rep % 3 == 0 ? 0 : rnd.nextInt(to); // two blocks, as the engine passes them
+                int[] scalar = new int[dim + 1];
+                int[] vector = new int[dim + 1];
+                plane.hammingPass(code, allowed, 0, split, scalar, false);
+                plane.hammingPass(code, allowed, split, to, scalar, false);
+                int[] scalarTop = new int[n];
+                int ms = plane.selectNearest(scalar, 50, to, scalarTop);
+                plane.hammingPass(code, allowed, 0, split, vector, true);
+                plane.hammingPass(code, allowed, split, to, vector, true);
+                int[] vectorTop = new int[n];
+                int mv = plane.selectNearest(vector, 50, to, vectorTop);
+                if (rep % 100 == 0 || !java.util.Arrays.equals(scalar, vector) || ms != mv
+                        || !java.util.Arrays.equals(scalarTop, vectorTop)) {
+                    assertArrayEquals(scalar, vector, "rep " + rep);
+                    assertEquals(ms, mv, "rep " + rep);
+                    assertArrayEquals(scalarTop, vectorTop, "rep " + rep);
+                }
+            }
+        }
+    }
+
     /** With a short list as large as the shard, binary re-ranks the same candidates as exact: same answer. */
     @Test
     void binaryWithEveryCodeKeptEqualsExact() {

@@ -119,7 +119,36 @@ public final class SignBitPlane implements AutoCloseable {
      * heap of candidates per face. Nothing is allocated.
      */
     public void hammingPass(long[] probe, long[] allowed, int from, int to, int[] histogram) {
+        hammingPass(probe, allowed, from, to, histogram, false);
+    }
+
+    /**
+     * {@link #hammingPass(long[], long[], int, int, int[])}; with {@code simd} (the Vector API is in the boot
+     * layer) and 512-d codes on AVX-512, whole blocks of 64 allowed faces go through
+     * {@link PanamaDot#hammingBlock512}: the same distances.
+     */
+    public void hammingPass(long[] probe, long[] allowed, int from, int to, int[] histogram, boolean simd) {
         to = Math.min(to, size);
+        MemorySegment c = codes;
+        MemorySegment dist = distances;
+        if (simd && words == 8 && PanamaDot.hammingFits()) {
+            int o = from;
+            while (o < to) {
+                if ((o & 63) == 0 && o + 64 <= to && allowed[o >>> 6] == -1L) {
+                    PanamaDot.hammingBlock512(c, dist, probe, o, histogram);
+                    o += 64;
+                    continue;
+                }
+                int next = Math.min(to, (o & ~63) + 64);
+                scalarPass(probe, allowed, o, next, histogram);
+                o = next;
+            }
+            return;
+        }
+        scalarPass(probe, allowed, from, to, histogram);
+    }
+
+    private void scalarPass(long[] probe, long[] allowed, int from, int to, int[] histogram) {
         MemorySegment c = codes;
         MemorySegment dist = distances;
         if (words == 8) {
