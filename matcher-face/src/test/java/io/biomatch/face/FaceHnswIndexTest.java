@@ -201,6 +201,40 @@ class FaceHnswIndexTest {
         return out;
     }
 
+    /**
+     * Lucene's searcher and builder score a node's neighbours through {@code bulkScore}; ours (four int8 dots per
+     * call) must give each node the same score as {@code score}, bit for bit, and return the best, for the
+     * probe's scorer and the builder's.
+     */
+    @Test
+    void bulkScoresEqualOneByOneScores() throws Exception {
+        float[][] g = clustered(9, 500, face.dim());
+        Random rnd = new Random(13);
+        try (Arena arena = Arena.ofConfined(); FaceHnswIndex index = index(g, arena)) {
+            FaceProbe probe = face.probe(FaceModalityTest.random(rnd, face.dim()), FaceProbe.Mode.HNSW);
+            var build = index.new Supplier().scorer();
+            build.setScoringOrdinal(17);
+            for (var scorer : List.of(index.new ProbeScorer(probe.q, probe.qScale), build)) {
+                for (int rep = 0; rep < 2_000; rep++) {
+                    int n = rnd.nextInt(14);
+                    int[] nodes = new int[n];
+                    float[] scores = new float[n + 2];
+                    float max = Float.NEGATIVE_INFINITY;
+                    for (int i = 0; i < n; i++) {
+                        nodes[i] = rnd.nextInt(g.length);
+                        max = Math.max(max, scorer.score(nodes[i]));
+                    }
+                    float got = scorer.bulkScore(nodes, scores, n);
+                    for (int i = 0; i < n; i++) {
+                        assertEquals(Float.floatToIntBits(scorer.score(nodes[i])), Float.floatToIntBits(scores[i]),
+                                "rep " + rep + " node " + nodes[i]);
+                    }
+                    assertEquals(max, got, 0f, "rep " + rep);
+                }
+            }
+        }
+    }
+
     private FaceHnswIndex reopened(float[][] g, int[] order, Arena arena) {
         FaceHnswIndex index = face.newShardIndex(0, dir);
         MemorySegment s = writeSlots(g, order, arena);
