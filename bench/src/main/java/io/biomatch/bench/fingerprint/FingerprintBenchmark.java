@@ -2,7 +2,9 @@ package io.biomatch.bench.fingerprint;
 
 import com.machinezoo.sourceafis.FingerprintTemplate;
 import io.biomatch.core.Payload;
+import io.biomatch.core.Record;
 import io.biomatch.core.SharedData;
+import io.biomatch.core.internal.RecordStore;
 import io.biomatch.core.spi.Bits;
 import io.biomatch.core.spi.Rescorer;
 import io.biomatch.core.spi.TopK;
@@ -45,7 +47,11 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>{@code sourceafisTemplate}: {@code new FingerprintTemplate(bytes)} alone (CBOR read, minutia sort,
  *   neighbour-edge table), the part of {@code rescore} that exhaustive matching on heap templates does not pay;</li>
  *   <li>{@code sourceafisMatch}: one SourceAFIS {@code match} on a heap template (the exhaustive 1:N
- *   reference's cost per comparison).</li>
+ *   reference's cost per comparison);</li>
+ *   <li>{@code recordRead}: what the engine does before each re-scoring, {@code RecordStore.get} of a random id
+ *   (Chronicle Map lookup, entry copy, record decode) in a persisted store of {@code RECORDS} fingerprint records
+ *   (the 10 enrolled templates cycled; the map file is larger than the L3 cache). The scale eval times the
+ *   re-scoring on templates already in memory, so this is the per-candidate cost it leaves out.</li>
  * </ul>
  * Data: ISO templates of {@code fvc-iso19794-2-secugen/fvc2002-db1b} (impression 1 enrolled, impression 3
  * as probes), background from the other sets ({@link FingerprintBackground}, seed 42). Setup checks that
@@ -60,6 +66,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(1)
 public class FingerprintBenchmark {
     static final int SLOTS = 20_000;
+    static final int RECORDS = 200_000;
 
     @Param({"20"})
     int shortlist;
@@ -76,6 +83,10 @@ public class FingerprintBenchmark {
     Rescorer<FingerprintProbe> rescorer;
     TopK top = new TopK(Integer::compare);
     int next;
+    Path storeDir;
+    RecordStore store;
+    String[] ids;
+    int nextId;
 
     @Setup
     public void setup() throws Exception {
@@ -133,11 +144,28 @@ public class FingerprintBenchmark {
             throw new IllegalStateException("sanity check failed: only " + ok + " of 10 mates found");
         }
         System.out.println("sanity: " + ok + " of 10 probes find their mate first among " + SLOTS + " slots");
+        storeDir = Files.createTempDirectory("biomatch-fp-records");
+        store = RecordStore.open(storeDir, RECORDS, stored.get(0).length + 64);
+        ids = new String[RECORDS];
+        for (int i = 0; i < RECORDS; i++) {
+            ids[i] = String.format("fp-%07d", i);
+            store.put(new Record(ids[i], modality.name(), "", new java.util.TreeMap<>(), stored.get(i % stored.size()), 0L));
+        }
+        // a fixed random visiting order (the short list's ids are scattered over the map)
+        java.util.Collections.shuffle(java.util.Arrays.asList(ids), new java.util.Random(5));
+        System.out.println("record store: " + RECORDS + " records of " + stored.get(0).length + "-byte templates, "
+                + store.fileBytes() / 1_000_000 + " MB file");
     }
 
     @TearDown
-    public void tearDown() {
+    public void tearDown() throws Exception {
         arena.close();
+        store.close();
+        try (var files = Files.walk(storeDir)) {
+            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
     }
 
     FingerprintProbe nextProbe() {
@@ -163,6 +191,14 @@ public class FingerprintBenchmark {
             sum += modality.kernel().score(p, slots, (long) i * slotBytes);
         }
         return sum;
+    }
+
+    /** One record fetch as the engine does it per short-listed candidate, before re-scoring. */
+    @Benchmark
+    public int recordRead() {
+        String id = ids[nextId];
+        nextId = nextId + 1 == ids.length ? 0 : nextId + 1;
+        return store.get(id).template().length;
     }
 
     @Benchmark
