@@ -220,6 +220,18 @@ class FingerprintModalityTest {
         List<Payload> p = List.of(new Payload("iso-19794-2", iso));
         assertEquals(7, MODALITY.shortlistSize(MODALITY.prepareProbe(p, Map.of("shortlist", "7")), 3));
         assertEquals(10, MODALITY.shortlistSize(MODALITY.prepareProbe(p, Map.of("shortlist", "7")), 10));
+        // without the option the short list is at least 0.5 % of the gallery; the option wins over the gallery
+        FingerprintProbe plain = MODALITY.prepareProbe(p, Map.of());
+        assertEquals(100, MODALITY.shortlistSize(plain, 3, 1_000));
+        assertEquals(100, MODALITY.shortlistSize(plain, 3, 20_000));
+        assertEquals(101, MODALITY.shortlistSize(plain, 3, 20_001));
+        assertEquals(5_000, MODALITY.shortlistSize(plain, 3, 1_000_000));
+        assertEquals(FingerprintModality.MAX_SHORTLIST, MODALITY.shortlistSize(plain, 3, 100_000_000_000L));
+        assertEquals(7, MODALITY.shortlistSize(MODALITY.prepareProbe(p, Map.of("shortlist", "7")), 3, 1_000_000));
+        assertEquals(0, MODALITY.shortlistSize(MODALITY.prepareProbe(p, Map.of("mode", "exhaustive")), 3, 1_000_000));
+        FingerprintModality fixed = new FingerprintModality(FingerprintModality.Config.defaults().withGalleryFraction(0));
+        assertEquals(100, fixed.shortlistSize(fixed.prepareProbe(p, Map.of()), 3, 1_000_000));
+        assertThrows(IllegalArgumentException.class, () -> FingerprintModality.Config.defaults().withGalleryFraction(1.5));
         assertEquals(MODALITY.shortlistSize(3), MODALITY.shortlistSize(MODALITY.prepareProbe(p, Map.of()), 3));
         assertEquals(0, MODALITY.shortlistSize(MODALITY.prepareProbe(p, Map.of("mode", "exhaustive")), 3));
         assertInvalid(() -> MODALITY.prepareProbe(p, Map.of("shortlist", "0")));

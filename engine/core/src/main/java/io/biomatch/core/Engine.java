@@ -234,10 +234,20 @@ public final class Engine implements AutoCloseable {
         }, work).thenCompose(probe -> searchPrepared(m, probe, req.topK(), req.minScore(), req.filter(), control));
     }
 
+    /** Live records of a modality over all shards, as each shard last published them (no waiting on shards). */
+    long liveRecords(String modality) {
+        long n = 0;
+        for (Shard s : shards) {
+            long[] c = s.counts().get(modality);
+            n += c == null ? 0 : c[0];
+        }
+        return n;
+    }
+
     /** Fans a prepared probe out to every shard, merges, and re-scores when the modality has a re-scorer. */
     public <P> CompletableFuture<IdentifyResult> searchPrepared(Modality<P> m, P probe, int topK, float minScore,
                                                                 SearchFilter filter, SearchControl control) {
-        int wanted = m.rescorer().isPresent() ? m.shortlistSize(probe, topK) : 0;
+        int wanted = m.rescorer().isPresent() ? m.shortlistSize(probe, topK, liveRecords(m.name())) : 0;
         Optional<Rescorer<P>> rescorer = wanted > 0 ? m.rescorer() : Optional.empty();
         int shortlist = rescorer.isPresent() ? Math.min(IdentifyRequest.MAX_TOP_K * 8, Math.max(topK, wanted)) : topK;
         // The first stage of a re-scoring modality is on another scale: the floor applies after re-scoring.

@@ -314,8 +314,16 @@ class EngineTest {
                 e.enrol(enrolReq("s" + i, v)).join();
             }
             byte[] probe = g.get("s3");
+            VectorTestModality modality = (VectorTestModality) e.modality(VectorTestModality.NAME);
             IdentifyResult r = e.identify(identifyReq(probe, 4), SearchControl.NONE).join();
             assertEquals(8, r.rescored(), "short list = 2 k");
+            assertEquals(100, modality.lastGalleryRecords, "the modality is told the gallery's live records");
+            e.delete("s90").join();
+            e.delete("s91").join();
+            e.identify(identifyReq(probe, 4), SearchControl.NONE).join();
+            assertEquals(98, modality.lastGalleryRecords, "after deletes");
+            g.remove("s90");
+            g.remove("s91");
             List<Candidate> ref = reference(g, probe, 4);
             for (int i = 0; i < 4; i++) {
                 assertEquals(ref.get(i).id(), r.candidates().get(i).id());

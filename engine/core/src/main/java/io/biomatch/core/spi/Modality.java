@@ -79,6 +79,15 @@ public interface Modality<P> {
     }
 
     /**
+     * {@link #shortlistSize(Object, int)} for a search over {@code galleryRecords} live records of this modality
+     * (the engine's count as of the shards' last mutations): a modality whose first stage loses more true mates
+     * to chance matches as the gallery grows can keep a fixed fraction of it. The default ignores the size.
+     */
+    default int shortlistSize(P probe, int topK, long galleryRecords) {
+        return shortlistSize(probe, topK);
+    }
+
+    /**
      * A per-shard secondary index (graph, postings), or null for scan only. Called on the shard's worker
      * thread when the shard first holds this modality.
      *

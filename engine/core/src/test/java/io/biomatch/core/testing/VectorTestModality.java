@@ -167,6 +167,15 @@ public final class VectorTestModality implements Modality<VectorTestModality.Pro
         return topK * 2;
     }
 
+    /** The gallery size the engine passed with the last search that re-scores (-1 before any). */
+    public volatile long lastGalleryRecords = -1;
+
+    @Override
+    public int shortlistSize(Probe probe, int topK, long galleryRecords) {
+        lastGalleryRecords = galleryRecords;
+        return shortlistSize(probe, topK);
+    }
+
     /**
      * With {@code mode=index} searches go to this test index: a heap copy of the live slots kept through
      * the {@link ShardIndex} hooks, searched by brute force. Wrong hook calls show up as wrong results.
