@@ -336,6 +336,12 @@ public final class FingerprintModality implements Modality<FingerprintProbe> {
         public boolean enough(FingerprintProbe probe, int rescored, float bestScore) {
             return bestScore >= probe.stopScore() && rescored % probe.stopChunk() == 0;
         }
+
+        /** Only with {@code stop_score}; without it the short list may be re-scored in parallel. */
+        @Override
+        public boolean mayStopEarly(FingerprintProbe probe) {
+            return probe.stopScore() != Float.POSITIVE_INFINITY;
+        }
     };
 
     @Override

@@ -53,6 +53,11 @@ public record EngineConfig(Path dataDir, int shards, long maxRecords, int averag
                 maxPayloadBytes);
     }
 
+    public EngineConfig withWorkThreads(int n) {
+        return new EngineConfig(dataDir, shards, maxRecords, averageRecordBytes, shardQueueCapacity, n,
+                workQueueCapacity, maxPayloadBytes);
+    }
+
     public EngineConfig withMaxPayloadBytes(int bytes) {
         return new EngineConfig(dataDir, shards, maxRecords, averageRecordBytes, shardQueueCapacity, workThreads,
                 workQueueCapacity, bytes);

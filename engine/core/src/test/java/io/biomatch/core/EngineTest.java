@@ -349,6 +349,35 @@ class EngineTest {
         }
     }
 
+    /**
+     * A short list longer than one chunk and no early stop: re-scored on several work threads, with the same
+     * candidates and scores as the reference; with a stop option, in order on one thread (tested above).
+     */
+    @Test
+    void longShortListsAreRescoredInParallelWithTheSameResult() {
+        Random rnd = new Random(8);
+        Map<String, byte[]> g = new HashMap<>();
+        try (Engine e = Engine.open(EngineConfig.defaults(dir).withShards(2).withCapacity(20_000, 128)
+                .withWorkThreads(4), List.of(new VectorTestModality(true)))) {
+            for (int i = 0; i < 700; i++) {
+                byte[] v = VectorTestModality.vector(rnd);
+                g.put("p" + i, v);
+                e.enrol(enrolReq("p" + i, v)).join();
+            }
+            for (int rep = 0; rep < 20; rep++) {
+                byte[] probe = rep % 2 == 0 ? g.get("p" + rep) : VectorTestModality.vector(rnd);
+                IdentifyResult r = e.identify(identifyReq(probe, 150), SearchControl.NONE).join();
+                assertEquals(300, r.rescored(), "short list = 2 k, all re-scored");
+                List<Candidate> ref = reference(g, probe, 150);
+                assertEquals(150, r.candidates().size());
+                for (int i = 0; i < 150; i++) {
+                    assertEquals(ref.get(i).id(), r.candidates().get(i).id(), "rep " + rep + " rank " + i);
+                    assertEquals(1000 + ref.get(i).score(), r.candidates().get(i).score());
+                }
+            }
+        }
+    }
+
     @Test
     void deadlineStopsTheScanInTheShards() {
         Random rnd = new Random(9);

@@ -20,4 +20,14 @@ public interface Rescorer<P> {
     default boolean enough(P probe, int rescored, float bestScore) {
         return false;
     }
+
+    /**
+     * Whether {@link #enough} may return {@code true} for this probe. When it cannot, the core re-scores the short
+     * list on several work threads at once (same candidates and scores, less latency); otherwise in first-stage
+     * order on one thread, as {@link #enough} expects. Default {@code true}: a modality must say when its stop
+     * rule is off for a probe.
+     */
+    default boolean mayStopEarly(P probe) {
+        return true;
+    }
 }

@@ -159,6 +159,11 @@ public final class VectorTestModality implements Modality<VectorTestModality.Pro
             public boolean enough(Probe p, int rescored, float bestScore) {
                 return bestScore >= p.stopAt();
             }
+
+            @Override
+            public boolean mayStopEarly(Probe p) {
+                return p.stopAt() != Float.POSITIVE_INFINITY;
+            }
         });
     }
 
