@@ -28,6 +28,8 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -322,7 +324,7 @@ public final class Engine implements AutoCloseable {
         boolean[] scored = new boolean[n];
         AtomicInteger cursor = new AtomicInteger();
         AtomicInteger inFlight = new AtomicInteger();
-        java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
         Runnable participant = () -> {
             while (failure.get() == null) {
                 inFlight.incrementAndGet(); // before claiming, so a finished cursor means every claimer is counted
@@ -361,7 +363,7 @@ public final class Engine implements AutoCloseable {
         }
         participant.run();
         while (inFlight.get() > 0) {
-            java.util.concurrent.locks.LockSupport.parkNanos(20_000);
+            LockSupport.parkNanos(20_000); // claimed chunks take ~64 re-scorings, so this is short
         }
         Throwable t = failure.get();
         if (t instanceof RuntimeException re) {
@@ -369,6 +371,9 @@ public final class Engine implements AutoCloseable {
         }
         if (t instanceof Error e) {
             throw e;
+        }
+        if (t != null) {
+            throw new IllegalStateException("re-scoring failed", t);
         }
         int done = 0;
         for (int i = 0; i < n; i++) {
