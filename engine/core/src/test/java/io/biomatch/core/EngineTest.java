@@ -3,6 +3,7 @@ package io.biomatch.core;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -16,6 +17,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -375,6 +377,17 @@ class EngineTest {
                     assertEquals(1000 + ref.get(i).score(), r.candidates().get(i).score());
                 }
             }
+            // a re-scoring failure in any chunk (here from the 100th on) reaches the caller; nothing hangs
+            byte[] probe = g.get("p1");
+            long before = VectorTestModality.RESCORED.get();
+            CompletionException failed = assertThrows(CompletionException.class, () -> e.identify(new IdentifyRequest(
+                    VectorTestModality.NAME, List.of(VectorTestModality.payload(probe)),
+                    Map.of("fail_rescore_after", Long.toString(before + 100)), 150, Float.NEGATIVE_INFINITY,
+                    SearchFilter.NONE, Long.MAX_VALUE), SearchControl.NONE).join());
+            assertTrue(failed.getCause() instanceof EngineException, failed.toString());
+            assertEquals(EngineException.Reason.INVALID_INPUT, ((EngineException) failed.getCause()).reason());
+            // and the engine still answers
+            assertEquals(300, e.identify(identifyReq(probe, 150), SearchControl.NONE).join().rescored());
         }
     }
 

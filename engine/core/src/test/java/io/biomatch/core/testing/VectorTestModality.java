@@ -30,7 +30,7 @@ public final class VectorTestModality implements Modality<VectorTestModality.Pro
     public static final int DIM = 8;
 
     /** @param stopAt option {@code stop_at}: the re-scorer's early stop once a re-scored score reaches it */
-    public record Probe(byte[] v, boolean slow, boolean useIndex, float stopAt) {
+    public record Probe(byte[] v, boolean slow, boolean useIndex, float stopAt, int failRescoreAfter) {
     }
 
     /** Slots scored by "slow" probes so far (deadline tests read it). */
@@ -97,8 +97,10 @@ public final class VectorTestModality implements Modality<VectorTestModality.Pro
     @Override
     public Probe prepareProbe(List<Payload> payloads, Map<String, String> options) {
         String stop = options.get("stop_at");
+        String fail = options.get("fail_rescore_after");
         return new Probe(check(payloads.get(0).data()).clone(), payloads.get(0).format().equals("slow"),
-                "index".equals(options.get("mode")), stop == null ? Float.POSITIVE_INFINITY : Float.parseFloat(stop));
+                "index".equals(options.get("mode")), stop == null ? Float.POSITIVE_INFINITY : Float.parseFloat(stop),
+                fail == null ? Integer.MAX_VALUE : Integer.parseInt(fail));
     }
 
     @Override
@@ -150,8 +152,12 @@ public final class VectorTestModality implements Modality<VectorTestModality.Pro
             return Optional.empty();
         }
         return Optional.of(new Rescorer<>() {
+            /** Option {@code fail_rescore_after=N}: re-scorings after the first N of the JVM fail (error paths). */
             @Override
             public float rescore(Probe p, byte[] t) {
+                if (RESCORED.incrementAndGet() > p.failRescoreAfter()) {
+                    throw io.biomatch.core.EngineException.invalid("test: stored template cannot be re-scored");
+                }
                 return 1000 + score(p.v(), t);
             }
 
@@ -171,6 +177,9 @@ public final class VectorTestModality implements Modality<VectorTestModality.Pro
     public int shortlistSize(int topK) {
         return topK * 2;
     }
+
+    /** Re-scorings so far (all instances), for {@code fail_rescore_after}. */
+    public static final java.util.concurrent.atomic.AtomicLong RESCORED = new java.util.concurrent.atomic.AtomicLong();
 
     /** The gallery size the engine passed with the last search that re-scores (-1 before any). */
     public volatile long lastGalleryRecords = -1;
