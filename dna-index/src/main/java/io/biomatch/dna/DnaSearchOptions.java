@@ -72,8 +72,9 @@ public record DnaSearchOptions(Mode mode, Stringency stringency, int minLoci, in
             default -> throw Modality.invalid("option mode must be stringency, mixture-lr or familial");
         };
         Stringency s = Stringency.parse(o.getOrDefault("stringency", "moderate"));
-        int minLoci = integer(o, "min_loci", Math.max(1, Math.min(DEFAULT_MIN_LOCI, probeLoci)), 1, Loci.COUNT);
-        int mismatches = integer(o, "mismatches", 0, 0, Loci.COUNT);
+        int minLoci = Modality.intOption(o, "min_loci", Math.max(1, Math.min(DEFAULT_MIN_LOCI, probeLoci)), 1,
+                Loci.COUNT);
+        int mismatches = Modality.intOption(o, "mismatches", 0, 0, Loci.COUNT);
         String score = o.getOrDefault("score", lrAvailable ? "lr" : "loci").trim().toLowerCase(Locale.ROOT);
         if (!score.equals("lr") && !score.equals("loci")) {
             throw Modality.invalid("option score must be lr or loci");
@@ -133,22 +134,6 @@ public record DnaSearchOptions(Mode mode, Stringency stringency, int minLoci, in
         }
         return new DnaSearchOptions(mode, s, minLoci, mismatches, scoreLr, theta, formula, cats, dropout, dropin,
                 relation, mutation, dropoutUnknowns, model);
-    }
-
-    private static int integer(Map<String, String> o, String k, int def, int min, int max) {
-        String v = o.get(k);
-        if (v == null || v.isBlank()) {
-            return def;
-        }
-        try {
-            int x = Integer.parseInt(v.trim());
-            if (x >= min && x <= max) {
-                return x;
-            }
-        } catch (NumberFormatException e) {
-            // fall through
-        }
-        throw Modality.invalid("option " + k + " must be an integer " + min + ".." + max);
     }
 
     private static double real(Map<String, String> o, String k, double def, double min, double max) {

@@ -223,9 +223,9 @@ public final class FaceModality implements Modality<FaceProbe> {
     @Override
     public FaceProbe prepareProbe(List<Payload> payloads, Map<String, String> options) {
         FaceProbe.Mode mode = mode(options);
-        int ef = intOption(options, OPTION_HNSW_EF, FaceHnswSettings.MAX_EF, 0);
-        int binaryShortlist = intOption(options, OPTION_BINARY_SHORTLIST, FaceProbe.MAX_BINARY_SHORTLIST,
-                FaceProbe.DEFAULT_BINARY_SHORTLIST);
+        int ef = Modality.intOption(options, OPTION_HNSW_EF, 0, 1, FaceHnswSettings.MAX_EF);
+        int binaryShortlist = Modality.intOption(options, OPTION_BINARY_SHORTLIST, FaceProbe.DEFAULT_BINARY_SHORTLIST,
+                1, FaceProbe.MAX_BINARY_SHORTLIST);
         return new FaceProbe(embed(payloads), mode, ef, binaryShortlist);
     }
 
@@ -256,23 +256,6 @@ public final class FaceModality implements Modality<FaceProbe> {
             throw Modality.invalid("face: binary_shortlist must be 1.." + FaceProbe.MAX_BINARY_SHORTLIST);
         }
         return new FaceProbe(Embeddings.normalise(vector, "embedding"), mode, hnswEf, binaryShortlist);
-    }
-
-    /** An integer option in {@code [1, max]}, or {@code absent} when the option is not given. */
-    private static int intOption(Map<String, String> options, String key, int max, int absent) {
-        String v = options == null ? null : options.get(key);
-        if (v == null || v.isEmpty()) {
-            return absent;
-        }
-        try {
-            int n = Integer.parseInt(v.strip());
-            if (n >= 1 && n <= max) {
-                return n;
-            }
-        } catch (NumberFormatException e) {
-            // reported below
-        }
-        throw Modality.invalid("face: " + key + " must be an integer 1.." + max);
     }
 
     private static FaceProbe.Mode mode(Map<String, String> options) {

@@ -229,18 +229,7 @@ public final class FingerprintModality implements Modality<FingerprintProbe> {
             case "exhaustive" -> true;
             default -> throw Modality.invalid("fingerprint option mode must be fast or exhaustive");
         };
-        int shortlist = 0;
-        String sl = options == null ? null : options.get("shortlist");
-        if (sl != null) {
-            try {
-                shortlist = Integer.parseInt(sl.trim());
-            } catch (NumberFormatException e) {
-                shortlist = -1;
-            }
-            if (shortlist < 1 || shortlist > MAX_SHORTLIST) {
-                throw Modality.invalid("fingerprint option shortlist must be an integer 1.." + MAX_SHORTLIST);
-            }
-        }
+        int shortlist = Modality.intOption(options, "shortlist", 0, 1, MAX_SHORTLIST);
         float stopScore = Float.POSITIVE_INFINITY;
         String ss = options == null ? null : options.get("stop_score");
         if (ss != null) {
@@ -254,18 +243,7 @@ public final class FingerprintModality implements Modality<FingerprintProbe> {
                         + (int) MAX_STOP_SCORE + "]");
             }
         }
-        int stopChunk = DEFAULT_STOP_CHUNK;
-        String sc = options == null ? null : options.get("stop_chunk");
-        if (sc != null) {
-            try {
-                stopChunk = Integer.parseInt(sc.trim());
-            } catch (NumberFormatException e) {
-                stopChunk = -1;
-            }
-            if (stopChunk < 1 || stopChunk > MAX_SHORTLIST) {
-                throw Modality.invalid("fingerprint option stop_chunk must be an integer 1.." + MAX_SHORTLIST);
-            }
-        }
+        int stopChunk = Modality.intOption(options, "stop_chunk", DEFAULT_STOP_CHUNK, 1, MAX_SHORTLIST);
         List<FingerInputs.Finger> fingers = FingerInputs.decode(payloads);
         List<ProbeFinger> prepared = new ArrayList<>(fingers.size());
         for (FingerInputs.Finger f : fingers) {

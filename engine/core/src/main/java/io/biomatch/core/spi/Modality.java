@@ -142,4 +142,26 @@ public interface Modality<P> {
     static EngineException invalid(String message) {
         return EngineException.invalid(message);
     }
+
+    /**
+     * A search option holding an integer in {@code [min, max]}; {@code absent} when the option is not given (or
+     * empty); anything else (not a number, out of range) is INVALID_INPUT naming the option and its range.
+     *
+     * @param options the request's options (may be null)
+     */
+    static int intOption(Map<String, String> options, String key, int absent, int min, int max) {
+        String v = options == null ? null : options.get(key);
+        if (v == null || v.isBlank()) {
+            return absent;
+        }
+        try {
+            int n = Integer.parseInt(v.strip());
+            if (n >= min && n <= max) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw invalid("option " + key + " must be an integer " + min + ".." + max);
+    }
 }
