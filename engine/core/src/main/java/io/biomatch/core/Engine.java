@@ -281,6 +281,15 @@ public final class Engine implements AutoCloseable {
     /** Candidates per task of {@link #rescoreInParallel}. */
     static final int RESCORE_CHUNK = 64;
 
+    /** The candidate with its re-scored score from the stored record, or null when it was deleted since the scan. */
+    private <P> Candidate rescoreOne(Modality<P> m, Rescorer<P> rescorer, P probe, Candidate c) {
+        Record r = store.get(c.id());
+        if (r == null || !r.modality().equals(m.name())) {
+            return null;
+        }
+        return new Candidate(r.id(), rescorer.rescore(probe, r.template()), r.agency());
+    }
+
     /**
      * Re-scores the short list in first-stage order on this thread, asking the modality after each candidate
      * whether it has seen enough; candidates at or above {@code minScore} go to {@code out}. Returns how many
@@ -292,15 +301,14 @@ public final class Engine implements AutoCloseable {
         float best = Float.NEGATIVE_INFINITY;
         for (Candidate c : list) {
             control.check();
-            Record r = store.get(c.id());
-            if (r == null || !r.modality().equals(m.name())) {
-                continue; // deleted since the scan
+            Candidate s = rescoreOne(m, rescorer, probe, c);
+            if (s == null) {
+                continue;
             }
-            float s = rescorer.rescore(probe, r.template());
             done++;
-            best = Math.max(best, s);
-            if (s >= minScore) {
-                out.add(new Candidate(r.id(), s, r.agency()));
+            best = Math.max(best, s.score());
+            if (s.score() >= minScore) {
+                out.add(s);
             }
             if (rescorer.enough(probe, done, best)) {
                 break;
@@ -335,14 +343,10 @@ public final class Engine implements AutoCloseable {
                     }
                     for (int i = chunk * RESCORE_CHUNK, end = Math.min(n, i + RESCORE_CHUNK); i < end; i++) {
                         control.check();
-                        Record r = store.get(list.get(i).id());
-                        if (r == null || !r.modality().equals(m.name())) {
-                            continue; // deleted since the scan
-                        }
-                        float s = rescorer.rescore(probe, r.template());
-                        scored[i] = true;
-                        if (s >= minScore) {
-                            kept[i] = new Candidate(r.id(), s, r.agency());
+                        Candidate s = rescoreOne(m, rescorer, probe, list.get(i));
+                        scored[i] = s != null;
+                        if (s != null && s.score() >= minScore) {
+                            kept[i] = s;
                         }
                     }
                 } catch (Throwable t) {
