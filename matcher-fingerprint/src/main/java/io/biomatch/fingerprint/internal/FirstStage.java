@@ -56,23 +56,34 @@ public final class FirstStage {
     static final ByteOrder NATIVE = ByteOrder.nativeOrder();
     static final VectorSpecies<Float> FLOATS = VectorSpecies.of(float.class, VectorShape.forBitSize(LANES * 32));
     static final VectorSpecies<Integer> INTS = VectorSpecies.of(int.class, VectorShape.forBitSize(LANES * 32));
+    /** Vote, keep and consolidation passes: the widest vectors the CPU has (16 lanes on AVX-512). */
+    static final VectorSpecies<Integer> VOTE_INTS = IntVector.SPECIES_PREFERRED;
+    static final VectorSpecies<Float> VOTE_FLOATS = FloatVector.SPECIES_PREFERRED;
     /** Use the vectorised kernel (system property {@code biomatch.fingerprint.vector}, default true). */
     static final boolean VECTOR = Boolean.parseBoolean(System.getProperty("biomatch.fingerprint.vector", "true"));
 
     /** Per-thread work arrays. */
     public static final class Scratch {
         final int[] rot = new int[FingerSlotLayout.MAX_CODES + 64];
-        final int[] probeIdx = new int[FingerSlotLayout.MAX_CODES + 64];
-        final int[] code = new int[FingerSlotLayout.MAX_CODES + 64];
         final float[] gx = new float[FingerSlotLayout.MAX_CODES + 64];
         final float[] gy = new float[FingerSlotLayout.MAX_CODES + 64];
         final float[] px = new float[FingerSlotLayout.MAX_CODES + 64];
         final float[] py = new float[FingerSlotLayout.MAX_CODES + 64];
         final int[] ihist = new int[ROT_BINS];
+        final int[] ihist2 = new int[ROT_BINS];
+        /** Per stored code: vote weight (0: no pair), rotation, stored minutia index (lanes up to a whole vector). */
+        final int[] voteWeight = new int[FingerSlotLayout.CODE_LANES_READABLE + 64];
+        final int[] voteRot = new int[FingerSlotLayout.CODE_LANES_READABLE + 64];
+        final int[] voteMinutia = new int[FingerSlotLayout.CODE_LANES_READABLE + 64];
+        /** Per kept pair (index as in gx..rot): stored minutia and probe index. */
+        final int[] keptMinutia = new int[FingerSlotLayout.MAX_CODES + 64];
+        final int[] keptProbe = new int[FingerSlotLayout.MAX_CODES + 64];
         final int[] wq = new int[FingerSlotLayout.MAX_CODES + 64];
         /** Best probe code per stored code (similarity, index or -1), lanes up to a whole vector. */
         final float[] bestSim = new float[FingerSlotLayout.CODE_LANES_READABLE + 64];
         final int[] bestIdx = new int[FingerSlotLayout.CODE_LANES_READABLE + 64];
+        /** The best pair's probe direction (angle256), vector kernel only. */
+        final int[] bestAngle = new int[FingerSlotLayout.CODE_LANES_READABLE + 64];
     }
 
     static final float[] COS = new float[256];
@@ -117,30 +128,14 @@ public final class FirstStage {
 
     static float scoreFinger(ProbeFinger p, MemorySegment s, long fo, Scratch sc, float prune) {
         int codes = FingerSlotLayout.codeCount(s, fo);
-        int[] hist = sc.ihist;
-        java.util.Arrays.fill(hist, 0);
-        final int[] pa = p.angle256;
         final int n = p.count;
-        final int[] vw = sc.wq, vrot = sc.rot, vi = sc.probeIdx, vj = sc.code;
         pairs(p, s, fo, codes, sc);
-        final float[] bs = sc.bestSim;
-        final int[] bi = sc.bestIdx;
-        int votes = 0;
-        long mo = fo + FingerSlotLayout.META_OFFSET;
-        for (int j = 0; j < codes; j++, mo += FingerSlotLayout.META_BYTES) {
-            int bestI = bi[j];
-            if (bestI >= 0) {
-                int w = weight(bs[j]);
-                int ga = s.get(ValueLayout.JAVA_BYTE, mo + 1) & 0xFF;
-                int rot = (ga - pa[bestI]) & 0xFF;
-                hist[rot >>> 4] += w;
-                vw[votes] = w;
-                vrot[votes] = rot;
-                vi[votes] = bestI;
-                vj[votes] = j;
-                votes++;
-            }
+        if (VECTOR) {
+            votesVector(s, fo, codes, sc);
+        } else {
+            votesScalar(p, s, fo, codes, sc);
         }
+        final int[] hist = sc.ihist;
         int max = 0;
         int maxBin = 0;
         for (int b = 0; b < ROT_BINS; b++) {
@@ -159,27 +154,136 @@ public final class FirstStage {
         if (bound < prune || max == 0) {
             return bound;
         }
-        // keep the window's pairs, with positions (a star's pairs lie within +-PAIR_ROT_TOL of its anchor)
-        final float[] gx = sc.gx, gy = sc.gy, px = sc.px, py = sc.py;
-        int k = 0;
-        for (int v = 0; v < votes; v++) {
-            int bin = vrot[v] >>> 4;
-            if (((bin - maxBin) & (ROT_BINS - 1)) >= WINDOW) {
-                continue;
-            }
-            int minutia = s.get(ValueLayout.JAVA_BYTE,
-                    fo + FingerSlotLayout.META_OFFSET + (long) vj[v] * FingerSlotLayout.META_BYTES + 2) & 0xFF;
-            long mpos = fo + FingerSlotLayout.MINUTIAE_OFFSET + (long) minutia * FingerSlotLayout.MINUTIA_BYTES;
-            gx[k] = s.get(FingerSlotLayout.SHORT, mpos) & 0x7FFF;
-            gy[k] = s.get(FingerSlotLayout.SHORT, mpos + 2);
-            px[k] = p.x[vi[v]];
-            py[k] = p.y[vi[v]];
-            vw[k] = vw[v];
-            vrot[k] = vrot[v];
-            k++;
+        // keep the window's pairs (a star's pairs lie within +-PAIR_ROT_TOL of its anchor), then their positions
+        int k = VECTOR ? keepVector(codes, maxBin, sc) : keepScalar(codes, maxBin, sc);
+        final float[] gx = sc.gx, gy = sc.gy, px = sc.px, py = sc.py, pxs = p.x, pys = p.y;
+        final int[] keptMinutia = sc.keptMinutia, keptProbe = sc.keptProbe;
+        for (int q = 0; q < k; q++) {
+            long mpos = fo + FingerSlotLayout.MINUTIAE_OFFSET + (long) keptMinutia[q] * FingerSlotLayout.MINUTIA_BYTES;
+            gx[q] = s.get(FingerSlotLayout.SHORT, mpos) & 0x7FFF;
+            gy[q] = s.get(FingerSlotLayout.SHORT, mpos + 2);
+            int i = keptProbe[q];
+            px[q] = pxs[i];
+            py[q] = pys[i];
         }
         int star = VECTOR ? starVector(sc, k) : starScalar(sc, k);
         return star * norm;
+    }
+
+    /**
+     * The rotation votes of stored codes {@code 0..codes)} from {@link #pairs}' result: {@code sc.voteWeight[j]}
+     * the pair's fixed-point weight (0 when code j has no pair, {@code sc.bestIdx[j] < 0}),
+     * {@code sc.voteRot[j]} its rotation {@code direction(j) - direction(i)} in 256 steps (0 without a pair),
+     * {@code sc.voteMinutia[j]} the stored minutia of code j, and the weights summed per 22.5-degree bin into
+     * {@code sc.ihist}. Scalar reference.
+     */
+    static void votesScalar(ProbeFinger p, MemorySegment s, long fo, int codes, Scratch sc) {
+        final int[] hist = sc.ihist, vw = sc.voteWeight, vrot = sc.voteRot, vm = sc.voteMinutia;
+        final int[] bi = sc.bestIdx, pa = p.angle256;
+        final float[] bs = sc.bestSim;
+        java.util.Arrays.fill(hist, 0);
+        long mo = fo + FingerSlotLayout.META_OFFSET;
+        for (int j = 0; j < codes; j++, mo += FingerSlotLayout.META_BYTES) {
+            int i = bi[j];
+            vm[j] = s.get(ValueLayout.JAVA_BYTE, mo + 2) & 0xFF;
+            if (i >= 0) {
+                int w = weight(bs[j]);
+                int rot = ((s.get(ValueLayout.JAVA_BYTE, mo + 1) & 0xFF) - pa[i]) & 0xFF;
+                hist[rot >>> 4] += w;
+                vw[j] = w;
+                vrot[j] = rot;
+            } else {
+                vw[j] = 0;
+                vrot[j] = 0;
+            }
+        }
+    }
+
+    /**
+     * {@link #votesScalar} with VOTE_INTS.length() codes per vector, without a branch per code (whether a code
+     * has a pair is close to a coin toss for chance matches, so the scalar loop mispredicts); the probe
+     * direction comes with the pair from {@link #pairsVector} ({@code sc.bestAngle}). The histogram is then
+     * summed branch-free.
+     */
+    static void votesVector(MemorySegment s, long fo, int codes, Scratch sc) {
+        final int[] hist = sc.ihist, vw = sc.voteWeight, vrot = sc.voteRot, vm = sc.voteMinutia;
+        final int[] bi = sc.bestIdx, ba = sc.bestAngle;
+        final float[] bs = sc.bestSim;
+        final int lanes = VOTE_INTS.length();
+        final long segmentBytes = s.byteSize();
+        long mo = fo + FingerSlotLayout.META_OFFSET;
+        for (int g = 0; g < codes; g += lanes, mo += (long) lanes * FingerSlotLayout.META_BYTES) {
+            VectorMask<Integer> inRange = VOTE_INTS.indexInRange(g, codes);
+            VectorMask<Integer> voted = IntVector.fromArray(VOTE_INTS, bi, g).compare(VectorOperators.GE, 0).and(inRange);
+            // same float arithmetic as weight(): (int) ((sim - TAU) * WEIGHT_SCALE), truncated
+            IntVector w = (IntVector) FloatVector.fromArray(VOTE_FLOATS, bs, g).sub(TAU).mul(WEIGHT_SCALE)
+                    .convert(VectorOperators.F2I, 0);
+            // the meta words of the last codes may end past the finger block: the excess lanes read the next
+            // block's bytes (ignored), or, at the very end of the segment, a masked load
+            IntVector meta = mo + (long) lanes * FingerSlotLayout.META_BYTES <= segmentBytes
+                    ? IntVector.fromMemorySegment(VOTE_INTS, s, mo, NATIVE)
+                    : IntVector.fromMemorySegment(VOTE_INTS, s, mo, NATIVE, inRange);
+            IntVector rot = meta.lanewise(VectorOperators.LSHR, 8).sub(IntVector.fromArray(VOTE_INTS, ba, g)).and(0xFF);
+            IntVector.zero(VOTE_INTS).blend(w, voted).intoArray(vw, g);
+            IntVector.zero(VOTE_INTS).blend(rot, voted).intoArray(vrot, g);
+            meta.lanewise(VectorOperators.LSHR, 16).and(0xFF).intoArray(vm, g);
+        }
+        // two partial histograms halve the store-to-load chains when neighbouring votes share a bin
+        final int[] h2 = sc.ihist2;
+        java.util.Arrays.fill(hist, 0);
+        java.util.Arrays.fill(h2, 0);
+        int j = 0;
+        for (; j + 1 < codes; j += 2) {
+            hist[vrot[j] >>> 4] += vw[j];
+            h2[vrot[j + 1] >>> 4] += vw[j + 1];
+        }
+        if (j < codes) {
+            hist[vrot[j] >>> 4] += vw[j];
+        }
+        for (int b = 0; b < ROT_BINS; b++) {
+            hist[b] += h2[b];
+        }
+    }
+
+    /**
+     * The pairs of codes {@code 0..codes)} whose rotation lies in the window of bins
+     * {@code maxBin .. maxBin + WINDOW - 1}, in code order: weight and rotation into {@code sc.wq/rot}, stored
+     * minutia and probe index into {@code sc.keptMinutia/keptProbe}; returns their count. Scalar reference.
+     */
+    static int keepScalar(int codes, int maxBin, Scratch sc) {
+        int k = 0;
+        for (int j = 0; j < codes; j++) {
+            int i = sc.bestIdx[j];
+            if (i < 0 || (((sc.voteRot[j] >>> 4) - maxBin) & (ROT_BINS - 1)) >= WINDOW) {
+                continue;
+            }
+            sc.wq[k] = sc.voteWeight[j];
+            sc.rot[k] = sc.voteRot[j];
+            sc.keptMinutia[k] = sc.voteMinutia[j];
+            sc.keptProbe[k] = i;
+            k++;
+        }
+        return k;
+    }
+
+    /** {@link #keepScalar} by lane compression (no branch per code: in or out of the window is unpredictable). */
+    static int keepVector(int codes, int maxBin, Scratch sc) {
+        final int lanes = VOTE_INTS.length();
+        int k = 0;
+        for (int g = 0; g < codes; g += lanes) {
+            IntVector idx = IntVector.fromArray(VOTE_INTS, sc.bestIdx, g);
+            IntVector rot = IntVector.fromArray(VOTE_INTS, sc.voteRot, g);
+            VectorMask<Integer> keep = VOTE_INTS.indexInRange(g, codes)
+                    .and(idx.compare(VectorOperators.GE, 0))
+                    .and(rot.lanewise(VectorOperators.LSHR, 4).sub(maxBin).and(ROT_BINS - 1)
+                            .compare(VectorOperators.LT, WINDOW));
+            IntVector.fromArray(VOTE_INTS, sc.voteWeight, g).compress(keep).intoArray(sc.wq, k);
+            rot.compress(keep).intoArray(sc.rot, k);
+            IntVector.fromArray(VOTE_INTS, sc.voteMinutia, g).compress(keep).intoArray(sc.keptMinutia, k);
+            idx.compress(keep).intoArray(sc.keptProbe, k);
+            k += keep.trueCount();
+        }
+        return k;
     }
 
     /** Fixed-point vote weight of a pair: integer sums are exact, so every loop order gives one score. */
@@ -218,35 +322,36 @@ public final class FirstStage {
         return star;
     }
 
-    /** {@link #starScalar} with LANES pairs b at a time (same float arithmetic per lane, exact int sums). */
+    /** {@link #starScalar} with VOTE_INTS.length() pairs b at a time (same float arithmetic per lane, exact int sums). */
     static int starVector(Scratch sc, int k) {
         final float[] gx = sc.gx, gy = sc.gy, px = sc.px, py = sc.py;
         final int[] vw = sc.wq, vrot = sc.rot;
-        for (int t = k; t < k + LANES; t++) { // padding lanes weigh nothing
+        final int lanes = VOTE_INTS.length();
+        for (int t = k; t < k + lanes; t++) { // padding lanes weigh nothing
             vw[t] = 0;
             vrot[t] = 0;
             gx[t] = gy[t] = px[t] = py[t] = 0;
         }
-        final FloatVector tol = FloatVector.broadcast(FLOATS, 144f);
+        final FloatVector tol = FloatVector.broadcast(VOTE_FLOATS, 144f);
         int star = 0;
         for (int a = 0; a < k; a++) {
             int ra = vrot[a];
             float ca = COS[ra], sa = SIN[ra];
             float gxa = gx[a], gya = gy[a], pxa = px[a], pya = py[a];
-            IntVector support = IntVector.zero(INTS);
-            for (int b = 0; b < k; b += LANES) {
-                IntVector dr = IntVector.fromArray(INTS, vrot, b).sub(ra).and(0xFF);
+            IntVector support = IntVector.zero(VOTE_INTS);
+            for (int b = 0; b < k; b += lanes) {
+                IntVector dr = IntVector.fromArray(VOTE_INTS, vrot, b).sub(ra).and(0xFF);
                 VectorMask<Integer> rotOk = dr.compare(VectorOperators.LE, PAIR_ROT_TOL)
                         .or(dr.compare(VectorOperators.GE, 256 - PAIR_ROT_TOL));
-                FloatVector dgx = FloatVector.fromArray(FLOATS, gx, b).sub(gxa);
-                FloatVector dgy = FloatVector.fromArray(FLOATS, gy, b).sub(gya);
-                FloatVector dpx = FloatVector.fromArray(FLOATS, px, b).sub(pxa);
-                FloatVector dpy = FloatVector.fromArray(FLOATS, py, b).sub(pya);
+                FloatVector dgx = FloatVector.fromArray(VOTE_FLOATS, gx, b).sub(gxa);
+                FloatVector dgy = FloatVector.fromArray(VOTE_FLOATS, gy, b).sub(gya);
+                FloatVector dpx = FloatVector.fromArray(VOTE_FLOATS, px, b).sub(pxa);
+                FloatVector dpy = FloatVector.fromArray(VOTE_FLOATS, py, b).sub(pya);
                 FloatVector ex = dpx.mul(ca).sub(dpy.mul(sa)).sub(dgx);
                 FloatVector ey = dpx.mul(sa).add(dpy.mul(ca)).sub(dgy);
                 FloatVector lim = tol.add(dgx.mul(dgx).add(dgy.mul(dgy)).mul(0.04f));
                 VectorMask<Float> near = ex.mul(ex).add(ey.mul(ey)).compare(VectorOperators.LT, lim);
-                support = support.add(IntVector.fromArray(INTS, vw, b), near.cast(INTS).and(rotOk));
+                support = support.add(IntVector.fromArray(VOTE_INTS, vw, b), near.cast(VOTE_INTS).and(rotOk));
             }
             star = Math.max(star, support.reduceLanes(VectorOperators.ADD));
         }
@@ -281,7 +386,7 @@ public final class FirstStage {
      */
     static void pairsVector(ProbeFinger p, MemorySegment s, long fo, int limit, Scratch sc) {
         final long[] ph0 = p.hard0, ph1 = p.hard1, ps0 = p.soft0, ps1 = p.soft1;
-        final int[] phc = p.hardCount;
+        final int[] phc = p.hardCount, pia = p.indexAngle;
         final int n = p.count;
         final FloatVector tauNum = FloatVector.broadcast(FLOATS, TAU_NUM);
         final FloatVector tauDen = FloatVector.broadcast(FLOATS, TAU_DEN);
@@ -308,6 +413,7 @@ public final class FirstStage {
             for (int i = 0; i < n; i++) {
                 long a0 = ph0[i], a1 = ph1[i], b0 = ps0[i], b1 = ps1[i];
                 float c = phc[i];
+                int ia = pia[i];
                 LongVector num = gs0.and(a0).lanewise(VectorOperators.BIT_COUNT)
                         .add(gs1.and(a1).lanewise(VectorOperators.BIT_COUNT))
                         .add(gh0.and(b0).lanewise(VectorOperators.BIT_COUNT))
@@ -323,15 +429,17 @@ public final class FirstStage {
                 VectorMask<Float> gt2 = numF2.mul(bestDen2).compare(VectorOperators.GT, bestNum2.mul(den2));
                 bestNum = bestNum.blend(numF, gt);
                 bestDen = bestDen.blend(den, gt);
-                bestIdx = bestIdx.blend(i, gt.cast(INTS));
+                bestIdx = bestIdx.blend(ia, gt.cast(INTS));
                 bestNum2 = bestNum2.blend(numF2, gt2);
                 bestDen2 = bestDen2.blend(den2, gt2);
-                bestIdx2 = bestIdx2.blend(i, gt2.cast(INTS));
+                bestIdx2 = bestIdx2.blend(ia, gt2.cast(INTS));
             }
             bestNum.div(bestDen).intoArray(sc.bestSim, g);
-            bestIdx.intoArray(sc.bestIdx, g);
+            bestIdx.lanewise(VectorOperators.ASHR, 8).intoArray(sc.bestIdx, g);
+            bestIdx.and(0xFF).intoArray(sc.bestAngle, g);
             bestNum2.div(bestDen2).intoArray(sc.bestSim, g + LANES);
-            bestIdx2.intoArray(sc.bestIdx, g + LANES);
+            bestIdx2.lanewise(VectorOperators.ASHR, 8).intoArray(sc.bestIdx, g + LANES);
+            bestIdx2.and(0xFF).intoArray(sc.bestAngle, g + LANES);
         }
         for (; g < limit; g += LANES) {
             long o = fo + 8L * g;
@@ -352,14 +460,16 @@ public final class FirstStage {
                         .add(gh1.and(ps1[i]).lanewise(VectorOperators.BIT_COUNT));
                 FloatVector numF = (FloatVector) num.convertShape(VectorOperators.L2F, FLOATS, 0);
                 FloatVector den = ghc.add((float) phc[i]);
+                int ia = pia[i];
                 VectorMask<Float> gt = numF.mul(bestDen).compare(VectorOperators.GT, bestNum.mul(den));
                 bestNum = bestNum.blend(numF, gt);
                 bestDen = bestDen.blend(den, gt);
-                bestIdx = bestIdx.blend(i, gt.cast(INTS));
+                bestIdx = bestIdx.blend(ia, gt.cast(INTS));
             }
             FloatVector best = bestNum.div(bestDen);
             best.intoArray(sc.bestSim, g);
-            bestIdx.intoArray(sc.bestIdx, g);
+            bestIdx.lanewise(VectorOperators.ASHR, 8).intoArray(sc.bestIdx, g);
+            bestIdx.and(0xFF).intoArray(sc.bestAngle, g);
         }
     }
 

@@ -16,6 +16,8 @@ public final class ProbeFinger {
     public final long[] hard0, hard1, soft0, soft1;
     public final int[] hardCount;
     public final int[] angle256;
+    /** {@code (i << 8) | angle256[i]}: the vector kernel carries a pair's probe index and direction as one int. */
+    public final int[] indexAngle;
     /** Positions (px) of the code-bearing minutiae. */
     public final float[] x, y;
     public final FingerprintTemplate template;
@@ -59,6 +61,10 @@ public final class ProbeFinger {
         this.soft1 = java.util.Arrays.copyOf(s1, c);
         this.hardCount = java.util.Arrays.copyOf(hc, c);
         this.angle256 = java.util.Arrays.copyOf(a, c);
+        this.indexAngle = new int[c];
+        for (int i = 0; i < c; i++) {
+            indexAngle[i] = (i << 8) | angle256[i];
+        }
         this.x = java.util.Arrays.copyOf(xs, c);
         this.y = java.util.Arrays.copyOf(ys, c);
     }

@@ -1,5 +1,6 @@
 package io.biomatch.fingerprint.internal;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -89,5 +90,48 @@ class FirstStageVectorTest {
             nonTrivial += scalar > maxW ? 1 : 0;
         }
         assertTrue(nonTrivial > 500, nonTrivial + " trials with a star of two or more pairs");
+    }
+    @Test
+    void voteAndKeepPassesEqualScalar() {
+        SplittableRandom r = new SplittableRandom(23);
+        FirstStage.Scratch sc = new FirstStage.Scratch();
+        int voted = 0, kept = 0;
+        try (Arena arena = Arena.ofConfined()) {
+            // two blocks: a finger in the last one makes the vote pass's final meta load end past the segment
+            MemorySegment slots = arena.allocate(2L * FingerSlotLayout.FINGER_BYTES, 64);
+            for (int trial = 0; trial < 400; trial++) {
+                ProbeFinger p = new ProbeFinger(0, random(r, r.nextInt(101)), null);
+                long fo = (trial % 2) * (long) FingerSlotLayout.FINGER_BYTES;
+                slots.fill((byte) 0x5A); // garbage around the codes must not matter
+                FingerSlotLayout.writeFinger(slots, fo, 0, random(r, 5 + r.nextInt(96)), 1);
+                int codes = FingerSlotLayout.codeCount(slots, fo);
+                FirstStage.pairsVector(p, slots, fo, codes, sc);
+                FirstStage.votesVector(slots, fo, codes, sc);
+                int[] w = sc.voteWeight.clone(), rot = sc.voteRot.clone(), minutia = sc.voteMinutia.clone();
+                int[] hist = sc.ihist.clone();
+                FirstStage.votesScalar(p, slots, fo, codes, sc);
+                for (int j = 0; j < codes; j++) {
+                    String at = "trial " + trial + " code " + j;
+                    assertEquals(sc.voteWeight[j], w[j], at);
+                    assertEquals(sc.voteRot[j], rot[j], at);
+                    assertEquals(sc.voteMinutia[j], minutia[j], at);
+                    voted += sc.bestIdx[j] >= 0 ? 1 : 0;
+                }
+                assertArrayEquals(sc.ihist, hist, "trial " + trial);
+                for (int maxBin = 0; maxBin < FirstStage.ROT_BINS; maxBin++) {
+                    int k = FirstStage.keepVector(codes, maxBin, sc);
+                    int[] kw = java.util.Arrays.copyOf(sc.wq, k), kr = java.util.Arrays.copyOf(sc.rot, k);
+                    int[] km = java.util.Arrays.copyOf(sc.keptMinutia, k), kp = java.util.Arrays.copyOf(sc.keptProbe, k);
+                    String at = "trial " + trial + " window " + maxBin;
+                    assertEquals(FirstStage.keepScalar(codes, maxBin, sc), k, at);
+                    assertArrayEquals(java.util.Arrays.copyOf(sc.wq, k), kw, at);
+                    assertArrayEquals(java.util.Arrays.copyOf(sc.rot, k), kr, at);
+                    assertArrayEquals(java.util.Arrays.copyOf(sc.keptMinutia, k), km, at);
+                    assertArrayEquals(java.util.Arrays.copyOf(sc.keptProbe, k), kp, at);
+                    kept += k;
+                }
+            }
+        }
+        assertTrue(voted > 1000 && kept > 1000, voted + " votes, " + kept + " kept pairs");
     }
 }
