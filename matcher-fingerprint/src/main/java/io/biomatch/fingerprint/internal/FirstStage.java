@@ -47,9 +47,10 @@ public final class FirstStage {
     /*
      * Vectorised kernel (Vector API): the local-pair search takes LANES stored codes (contiguous in the
      * slot's struct-of-arrays layout) against one broadcast probe code at a time (AND + popcount on longs,
-     * AVX-512 VPOPCNTQ where present; no division in the loop: exact cross-multiplied comparison), and the
-     * consolidation LANES pairs at a time. Same arithmetic per lane as the scalar loops, so both give
-     * identical scores; FirstStageVectorTest checks it.
+     * AVX-512 VPOPCNTQ where present; similarities as float quotients, which order exactly like the scalar
+     * loop's cross-multiplied fractions), then votes, window and consolidation 16 codes or pairs per vector
+     * (AVX-512). Same results as the scalar loops, so both give identical scores; FirstStageVectorTest
+     * checks it.
      */
     static final VectorSpecies<Long> LONGS = LongVector.SPECIES_PREFERRED;
     public static final int LANES = LONGS.length();
@@ -388,8 +389,8 @@ public final class FirstStage {
         final long[] ph0 = p.hard0, ph1 = p.hard1, ps0 = p.soft0, ps1 = p.soft1;
         final int[] phc = p.hardCount, pia = p.indexAngle;
         final int n = p.count;
-        final FloatVector tauNum = FloatVector.broadcast(FLOATS, TAU_NUM);
-        final FloatVector tauDen = FloatVector.broadcast(FLOATS, TAU_DEN);
+        // TAU as the float nearest 9/20, which is what 9f / 20f rounds to
+        final FloatVector tau = FloatVector.broadcast(FLOATS, (float) TAU_NUM / TAU_DEN);
         final IntVector none = IntVector.broadcast(INTS, -1);
         int g = 0;
         // two vectors of stored codes per probe code while more than one vector remains (shares the
@@ -408,7 +409,7 @@ public final class FirstStage {
                     .add(gh1.lanewise(VectorOperators.BIT_COUNT)).convertShape(VectorOperators.L2F, FLOATS, 0);
             FloatVector hhc = (FloatVector) hh0.lanewise(VectorOperators.BIT_COUNT)
                     .add(hh1.lanewise(VectorOperators.BIT_COUNT)).convertShape(VectorOperators.L2F, FLOATS, 0);
-            FloatVector bestNum = tauNum, bestDen = tauDen, bestNum2 = tauNum, bestDen2 = tauDen;
+            FloatVector bestSim = tau, bestSim2 = tau;
             IntVector bestIdx = none, bestIdx2 = none;
             for (int i = 0; i < n; i++) {
                 long a0 = ph0[i], a1 = ph1[i], b0 = ps0[i], b1 = ps1[i];
@@ -425,19 +426,18 @@ public final class FirstStage {
                 FloatVector numF = (FloatVector) num.convertShape(VectorOperators.L2F, FLOATS, 0);
                 FloatVector numF2 = (FloatVector) num2.convertShape(VectorOperators.L2F, FLOATS, 0);
                 FloatVector den = ghc.add(c), den2 = hhc.add(c);
-                VectorMask<Float> gt = numF.mul(bestDen).compare(VectorOperators.GT, bestNum.mul(den));
-                VectorMask<Float> gt2 = numF2.mul(bestDen2).compare(VectorOperators.GT, bestNum2.mul(den2));
-                bestNum = bestNum.blend(numF, gt);
-                bestDen = bestDen.blend(den, gt);
+                FloatVector sim = numF.div(den), sim2 = numF2.div(den2);
+                VectorMask<Float> gt = sim.compare(VectorOperators.GT, bestSim);
+                VectorMask<Float> gt2 = sim2.compare(VectorOperators.GT, bestSim2);
+                bestSim = bestSim.blend(sim, gt);
                 bestIdx = bestIdx.blend(ia, gt.cast(INTS));
-                bestNum2 = bestNum2.blend(numF2, gt2);
-                bestDen2 = bestDen2.blend(den2, gt2);
+                bestSim2 = bestSim2.blend(sim2, gt2);
                 bestIdx2 = bestIdx2.blend(ia, gt2.cast(INTS));
             }
-            bestNum.div(bestDen).intoArray(sc.bestSim, g);
+            bestSim.intoArray(sc.bestSim, g);
             bestIdx.lanewise(VectorOperators.ASHR, 8).intoArray(sc.bestIdx, g);
             bestIdx.and(0xFF).intoArray(sc.bestAngle, g);
-            bestNum2.div(bestDen2).intoArray(sc.bestSim, g + LANES);
+            bestSim2.intoArray(sc.bestSim, g + LANES);
             bestIdx2.lanewise(VectorOperators.ASHR, 8).intoArray(sc.bestIdx, g + LANES);
             bestIdx2.and(0xFF).intoArray(sc.bestAngle, g + LANES);
         }
@@ -449,9 +449,10 @@ public final class FirstStage {
             LongVector gs1 = LongVector.fromMemorySegment(LONGS, s, o + FingerSlotLayout.SOFT1_OFFSET, NATIVE);
             FloatVector ghc = (FloatVector) gh0.lanewise(VectorOperators.BIT_COUNT)
                     .add(gh1.lanewise(VectorOperators.BIT_COUNT)).convertShape(VectorOperators.L2F, FLOATS, 0);
-            // exact rational comparison num/den > bestNum/bestDen by cross-multiplying small integers held
-            // in floats (no division in the loop); starts at TAU = 9/20
-            FloatVector bestNum = tauNum, bestDen = tauDen;
+            // num/den as a correctly rounded float quotient orders exactly like the fraction (denominators
+            // <= 256: distinct fractions differ by far more than a float's rounding, equal ones round alike),
+            // so comparing quotients is the scalar loop's cross-multiplied comparison; starts at TAU = 9/20
+            FloatVector bestSim = tau;
             IntVector bestIdx = none;
             for (int i = 0; i < n; i++) {
                 LongVector num = gs0.and(ph0[i]).lanewise(VectorOperators.BIT_COUNT)
@@ -461,13 +462,12 @@ public final class FirstStage {
                 FloatVector numF = (FloatVector) num.convertShape(VectorOperators.L2F, FLOATS, 0);
                 FloatVector den = ghc.add((float) phc[i]);
                 int ia = pia[i];
-                VectorMask<Float> gt = numF.mul(bestDen).compare(VectorOperators.GT, bestNum.mul(den));
-                bestNum = bestNum.blend(numF, gt);
-                bestDen = bestDen.blend(den, gt);
+                FloatVector sim = numF.div(den);
+                VectorMask<Float> gt = sim.compare(VectorOperators.GT, bestSim);
+                bestSim = bestSim.blend(sim, gt);
                 bestIdx = bestIdx.blend(ia, gt.cast(INTS));
             }
-            FloatVector best = bestNum.div(bestDen);
-            best.intoArray(sc.bestSim, g);
+            bestSim.intoArray(sc.bestSim, g);
             bestIdx.lanewise(VectorOperators.ASHR, 8).intoArray(sc.bestIdx, g);
             bestIdx.and(0xFF).intoArray(sc.bestAngle, g);
         }
