@@ -285,6 +285,28 @@ public class FaceScanBenchmark {
         return scan(simd, fp32Simd);
     }
 
+    /** A top-K list per benchmark thread. */
+    @State(Scope.Thread)
+    public static class ThreadTop {
+        final TopK top = new TopK(Integer::compare);
+    }
+
+    /**
+     * The float32 scan on both cores: each of two threads scans one half of the slots into its own top-K (the
+     * kernel alone, as two shards would run it; compare with {@link #readBandwidthTwoThreads} of the same run).
+     */
+    @Benchmark
+    @Threads(2)
+    @OperationsPerInvocation(N / 2)
+    public float fp32VectorTwoThreads(ThreadParams t, ThreadTop tt) {
+        int half = n / 2;
+        int from = t.getThreadIndex() == 0 ? 0 : half;
+        int to = t.getThreadIndex() == 0 ? half : n;
+        tt.top.reset(10, Float.NEGATIVE_INFINITY);
+        simd.kernel().scan(fp32Simd, slots, stride, live, from, to, tt.top);
+        return tt.top.threshold();
+    }
+
     @Benchmark
     @OperationsPerInvocation(N)
     public float fp32Scalar() {
