@@ -267,7 +267,7 @@ public final class Engine implements AutoCloseable {
             }
             List<Candidate> rescored = new ArrayList<>(merged.list().size());
             int done;
-            if (rescorer.get().mayStopEarly(probe) || merged.list().size() <= RESCORE_CHUNK) {
+            if (merged.list().size() <= RESCORE_CHUNK || config.workThreads() == 1) {
                 done = rescoreInOrder(m, rescorer.get(), probe, merged.list(), minScore, control, rescored);
             } else {
                 done = rescoreInParallel(m, rescorer.get(), probe, merged.list(), minScore, control, rescored);
@@ -297,32 +297,67 @@ public final class Engine implements AutoCloseable {
      */
     private <P> int rescoreInOrder(Modality<P> m, Rescorer<P> rescorer, P probe, List<Candidate> list, float minScore,
                                    SearchControl control, List<Candidate> out) {
-        int done = 0;
-        float best = Float.NEGATIVE_INFINITY;
-        for (Candidate c : list) {
+        int n = list.size();
+        StopReplay<P> rule = new StopReplay<>(rescorer, probe, n);
+        for (int i = 0; i < n && rule.stopAt == n; i++) {
             control.check();
-            Candidate s = rescoreOne(m, rescorer, probe, c);
-            if (s == null) {
-                continue;
-            }
-            done++;
-            best = Math.max(best, s.score());
-            if (s.score() >= minScore) {
-                out.add(s);
-            }
-            if (rescorer.enough(probe, done, best)) {
-                break;
+            Candidate s = rescoreOne(m, rescorer, probe, list.get(i));
+            if (s != null) {
+                if (s.score() >= minScore) {
+                    out.add(s);
+                }
+                rule.next(i, s.score());
             }
         }
-        return done;
+        return rule.rescored;
     }
 
     /**
-     * Re-scores the whole short list in chunks of {@link #RESCORE_CHUNK}, taken from a shared cursor by this
-     * thread and by up to {@code workThreads - 1} helper tasks on the work pool: the same candidates and scores as
-     * {@link #rescoreInOrder} without an early stop, in about 1/threads of the time when the pool is idle. This
-     * thread never waits for a helper that has not started (a busy pool just leaves it all the chunks), only for
-     * chunks a helper has claimed; a helper's failure (bad template, deadline) is rethrown here.
+     * The modality's stop rule ({@link Rescorer#enough}) replayed over re-scored candidates in first-stage order:
+     * {@code stopAt} is the index after which the in-order re-scoring would have stopped ({@code n} while it
+     * would not have).
+     */
+    private static final class StopReplay<P> {
+        final Rescorer<P> rescorer;
+        final P probe;
+        final boolean active;
+        int rescored;
+        float best = Float.NEGATIVE_INFINITY;
+        volatile int stopAt;
+
+        StopReplay(Rescorer<P> rescorer, P probe, int n) {
+            this.rescorer = rescorer;
+            this.probe = probe;
+            this.active = rescorer.mayStopEarly(probe);
+            this.stopAt = n;
+        }
+
+        /** Candidate {@code index} (the next one in order that still had a record) scored {@code score}. */
+        void next(int index, float score) {
+            rescored++;
+            best = Math.max(best, score);
+            if (active && rescorer.enough(probe, rescored, best)) {
+                stopAt = index + 1;
+            }
+        }
+
+    }
+
+    /**
+     * Re-scores the short list in chunks of {@link #RESCORE_CHUNK}, taken in order from a shared cursor by this
+     * thread and by up to {@code workThreads - 1} helper tasks on the work pool, with the same candidates, scores
+     * and re-scored count as {@link #rescoreInOrder}:
+     * <ul>
+     *   <li>Without a stop rule for this probe ({@link Rescorer#mayStopEarly}) every chunk is re-scored, in about
+     *   1/threads of the time when the pool is idle.</li>
+     *   <li>With one, this thread first re-scores chunk 0 in order alone (a strong mate usually stops the search
+     *   there, with nothing re-scored in vain); then the chunks are shared, and whoever finishes a chunk replays
+     *   the stop rule over the finished prefix in first-stage order. Once it says enough, no chunk past that point
+     *   is claimed, work under way past it is abandoned, and its results are dropped: at most about one chunk per
+     *   helper is re-scored in vain.</li>
+     * </ul>
+     * This thread never waits for a helper that has not started (a busy pool just leaves it all the chunks), only
+     * for chunks a helper has claimed; a helper's failure (bad template, deadline) is rethrown here.
      */
     private <P> int rescoreInParallel(Modality<P> m, Rescorer<P> rescorer, P probe, List<Candidate> list,
                                       float minScore, SearchControl control, List<Candidate> out) {
@@ -330,6 +365,10 @@ public final class Engine implements AutoCloseable {
         int chunks = (n + RESCORE_CHUNK - 1) / RESCORE_CHUNK;
         Candidate[] kept = new Candidate[n];
         boolean[] scored = new boolean[n];
+        float[] score = new float[n];
+        boolean[] chunkDone = new boolean[chunks];
+        StopReplay<P> rule = new StopReplay<>(rescorer, probe, n);
+        int[] replayed = {0}; // chunks replayed, under the lock on rule
         AtomicInteger cursor = new AtomicInteger();
         AtomicInteger inFlight = new AtomicInteger();
         AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -338,34 +377,70 @@ public final class Engine implements AutoCloseable {
                 inFlight.incrementAndGet(); // before claiming, so a finished cursor means every claimer is counted
                 try {
                     int chunk = cursor.getAndIncrement();
-                    if (chunk >= chunks) {
+                    int from = chunk * RESCORE_CHUNK;
+                    if (chunk >= chunks || from >= rule.stopAt) {
                         return;
                     }
-                    for (int i = chunk * RESCORE_CHUNK, end = Math.min(n, i + RESCORE_CHUNK); i < end; i++) {
+                    int end = Math.min(n, from + RESCORE_CHUNK);
+                    for (int i = from; i < end && i < rule.stopAt; i++) {
                         control.check();
                         Candidate s = rescoreOne(m, rescorer, probe, list.get(i));
                         scored[i] = s != null;
-                        if (s != null && s.score() >= minScore) {
-                            kept[i] = s;
+                        if (s != null) {
+                            score[i] = s.score();
+                            if (s.score() >= minScore) {
+                                kept[i] = s;
+                            }
+                        }
+                    }
+                    if (rule.active) {
+                        synchronized (rule) {
+                            chunkDone[chunk] = true;
+                            for (; replayed[0] < chunks && chunkDone[replayed[0]] && rule.stopAt == n; replayed[0]++) {
+                                for (int i = replayed[0] * RESCORE_CHUNK, e = Math.min(n, i + RESCORE_CHUNK);
+                                     i < e && rule.stopAt == n; i++) {
+                                    if (scored[i]) {
+                                        rule.next(i, score[i]);
+                                    }
+                                }
+                            }
                         }
                     }
                 } catch (Throwable t) {
                     failure.compareAndSet(null, t);
                     return;
                 } finally {
-                    inFlight.decrementAndGet(); // publishes this chunk's kept/scored entries to the waiting caller
+                    inFlight.decrementAndGet(); // publishes this chunk's entries to the waiting caller
                 }
             }
         };
-        int helpers = Math.min(config.workThreads() - 1, chunks - 1);
-        for (int h = 0; h < helpers; h++) {
-            try {
-                workPool.execute(participant);
-            } catch (RejectedExecutionException e) {
-                break; // a full queue: this thread does the rest
+        if (rule.active) {
+            // chunk 0 in order on this thread alone, the rule asked after each candidate: nothing is re-scored in
+            // vain when the search stops there (a failure here propagates as in rescoreInOrder)
+            cursor.set(1);
+            for (int i = 0, end = Math.min(n, RESCORE_CHUNK); i < end && rule.stopAt == n; i++) {
+                control.check();
+                Candidate s = rescoreOne(m, rescorer, probe, list.get(i));
+                scored[i] = s != null;
+                if (s != null) {
+                    kept[i] = s.score() >= minScore ? s : null;
+                    rule.next(i, s.score());
+                }
             }
+            chunkDone[0] = true;
+            replayed[0] = 1;
         }
-        participant.run();
+        if (failure.get() == null && rule.stopAt == n) {
+            int helpers = Math.min(config.workThreads() - 1, chunks - cursor.get() - 1);
+            for (int h = 0; h < helpers; h++) {
+                try {
+                    workPool.execute(participant);
+                } catch (RejectedExecutionException e) {
+                    break; // a full queue: this thread does the rest
+                }
+            }
+            participant.run();
+        }
         while (inFlight.get() > 0) {
             LockSupport.parkNanos(20_000); // claimed chunks take ~64 re-scorings, so this is short
         }
@@ -380,7 +455,7 @@ public final class Engine implements AutoCloseable {
             throw new IllegalStateException("re-scoring failed", t);
         }
         int done = 0;
-        for (int i = 0; i < n; i++) {
+        for (int i = 0, end = Math.min(n, rule.stopAt); i < end; i++) {
             done += scored[i] ? 1 : 0;
             if (kept[i] != null) {
                 out.add(kept[i]);

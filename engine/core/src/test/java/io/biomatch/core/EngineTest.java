@@ -392,6 +392,50 @@ class EngineTest {
     }
 
     @Test
+    void aStopRuleGivesTheInOrderResultWhenLongShortListsAreRescoredInParallel() throws Exception {
+        Random rnd = new Random(21);
+        List<byte[]> gallery = new ArrayList<>();
+        for (int i = 0; i < 700; i++) {
+            gallery.add(VectorTestModality.vector(rnd));
+        }
+        int stoppedPastFirstChunk = 0, stoppedInFirstChunk = 0;
+        try (Engine parallel = Engine.open(EngineConfig.defaults(dir.resolve("parallel")).withShards(2)
+                .withCapacity(20_000, 128).withWorkThreads(4), List.of(new VectorTestModality(true)));
+             Engine inOrder = Engine.open(EngineConfig.defaults(dir.resolve("in-order")).withShards(2)
+                     .withCapacity(20_000, 128).withWorkThreads(1), List.of(new VectorTestModality(true)))) {
+            for (int i = 0; i < gallery.size(); i++) {
+                parallel.enrol(enrolReq("p" + i, gallery.get(i))).join();
+                inOrder.enrol(enrolReq("p" + i, gallery.get(i))).join();
+            }
+            for (int rep = 0; rep < 12; rep++) {
+                byte[] probe = VectorTestModality.vector(rnd);
+                // the whole short list of 300 re-scored by a hash: its scores, best first, give stop scores met
+                // at various depths of the first-stage order
+                IdentifyResult all = parallel.identify(new IdentifyRequest(VectorTestModality.NAME,
+                        List.of(VectorTestModality.payload(probe)), Map.of("rescore", "hash"), 150,
+                        Float.NEGATIVE_INFINITY, SearchFilter.NONE, Long.MAX_VALUE), SearchControl.NONE).join();
+                assertEquals(300, all.rescored());
+                for (int nth : new int[] {0, 2, 8, 30}) {
+                    String stopAt = Float.toString(all.candidates().get(nth).score());
+                    IdentifyRequest req = new IdentifyRequest(VectorTestModality.NAME,
+                            List.of(VectorTestModality.payload(probe)), Map.of("rescore", "hash", "stop_at", stopAt), 150,
+                            Float.NEGATIVE_INFINITY, SearchFilter.NONE, Long.MAX_VALUE);
+                    IdentifyResult expected = inOrder.identify(req, SearchControl.NONE).join();
+                    IdentifyResult actual = parallel.identify(req, SearchControl.NONE).join();
+                    String what = "rep " + rep + " stop at the " + nth + "th best";
+                    assertEquals(expected.rescored(), actual.rescored(), what);
+                    assertEquals(expected.candidates(), actual.candidates(), what);
+                    assertTrue(expected.rescored() < 300, what + ": the rule stopped");
+                    stoppedPastFirstChunk += expected.rescored() > Engine.RESCORE_CHUNK ? 1 : 0;
+                    stoppedInFirstChunk += expected.rescored() <= Engine.RESCORE_CHUNK ? 1 : 0;
+                }
+            }
+        }
+        assertTrue(stoppedPastFirstChunk >= 5 && stoppedInFirstChunk >= 5,
+                stoppedPastFirstChunk + " searches stopped past the first chunk, " + stoppedInFirstChunk + " in it");
+    }
+
+    @Test
     void deadlineStopsTheScanInTheShards() {
         Random rnd = new Random(9);
         try (Engine e = open(2)) {

@@ -29,8 +29,13 @@ public final class VectorTestModality implements Modality<VectorTestModality.Pro
     public static final String NAME = "vec";
     public static final int DIM = 8;
 
-    /** @param stopAt option {@code stop_at}: the re-scorer's early stop once a re-scored score reaches it */
-    public record Probe(byte[] v, boolean slow, boolean useIndex, float stopAt, int failRescoreAfter) {
+    /**
+     * @param stopAt option {@code stop_at}: the re-scorer's early stop once a re-scored score reaches it
+     * @param hashRescore option {@code rescore=hash}: re-score by 1000 plus a hash of the template, an order
+     *                    unrelated to the first stage's, so a stop rule meets its score anywhere in the short list
+     */
+    public record Probe(byte[] v, boolean slow, boolean useIndex, float stopAt, int failRescoreAfter,
+                        boolean hashRescore) {
     }
 
     /** Slots scored by "slow" probes so far (deadline tests read it). */
@@ -100,7 +105,7 @@ public final class VectorTestModality implements Modality<VectorTestModality.Pro
         String fail = options.get("fail_rescore_after");
         return new Probe(check(payloads.get(0).data()).clone(), payloads.get(0).format().equals("slow"),
                 "index".equals(options.get("mode")), stop == null ? Float.POSITIVE_INFINITY : Float.parseFloat(stop),
-                fail == null ? Integer.MAX_VALUE : Integer.parseInt(fail));
+                fail == null ? Integer.MAX_VALUE : Integer.parseInt(fail), "hash".equals(options.get("rescore")));
     }
 
     @Override
@@ -158,7 +163,7 @@ public final class VectorTestModality implements Modality<VectorTestModality.Pro
                 if (RESCORED.incrementAndGet() > p.failRescoreAfter()) {
                     throw io.biomatch.core.EngineException.invalid("test: stored template cannot be re-scored");
                 }
-                return 1000 + score(p.v(), t);
+                return p.hashRescore() ? 1000 + (java.util.Arrays.hashCode(t) & 0xFFFF) : 1000 + score(p.v(), t);
             }
 
             @Override
