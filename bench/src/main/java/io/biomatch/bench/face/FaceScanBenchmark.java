@@ -37,7 +37,7 @@ import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.ThreadParams;
 
 /**
- * Single-thread face scan speed over one shard of {@code n} faces, in faces per second (every benchmark is one
+ * Face scan speed over one shard of {@code n} faces, in faces per second (every benchmark is one
  * full pass over the n faces, {@link OperationsPerInvocation} = n):
  * <ul>
  *   <li>{@code readBandwidth}: sum of every long of the packed float32 slot segment (n * 2048 B at 512-d: exactly
@@ -48,7 +48,8 @@ import org.openjdk.jmh.infra.ThreadParams;
  *       int8 plane ({@code dim} bytes + a 4-byte scale per face);</li>
  *   <li>{@code exactVector}: the whole {@code mode=exact} shard search (int8 pass + float32 re-rank of 64 from
  *       the slots), as the engine runs it;</li>
- *   <li>{@code readBandwidthTwoThreads}: the yardstick on both cores (each thread one half).</li>
+ *   <li>{@code readBandwidthTwoThreads}: the yardstick on both cores (each thread one half);
+ *       {@code fp32VectorTwoThreads}: the float32 scan the same way, as two shards run it.</li>
  * </ul>
  * fp32 as a fraction of bandwidth = fp32Vector / readBandwidth (the same bytes). The setup checks each kernel
  * finds the planted mate first, that the vector and scalar int8 passes keep the same list, and that the two
@@ -222,9 +223,9 @@ public class FaceScanBenchmark {
 
     /**
      * Both cores reading: each of two threads sums one half of the segment (JMH adds the threads' scores, so the
-     * result is slots per second of the whole machine). On the 2-core VM this equals {@link #readBandwidth}: one
-     * thread already takes most of the memory's bandwidth, which caps what a second shard can add to the
-     * memory-bound float32 scan here.
+     * result is slots per second of the whole machine). On the shared 2-core VM it has ranged from 1.2x to 2.1x
+     * {@link #readBandwidth} from one run to the next, and caps what a second shard can add to the memory-bound
+     * float32 scan at that moment.
      */
     @Benchmark
     @Threads(2)
