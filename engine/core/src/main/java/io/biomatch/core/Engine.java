@@ -324,6 +324,8 @@ public final class Engine implements AutoCloseable {
         int rescored;
         float best = Float.NEGATIVE_INFINITY;
         volatile int stopAt;
+        /** Chunks of the parallel re-scoring replayed so far (under this object's lock). */
+        int replayedChunks;
 
         StopReplay(Rescorer<P> rescorer, P probe, int n) {
             this.rescorer = rescorer;
@@ -341,6 +343,22 @@ public final class Engine implements AutoCloseable {
             }
         }
 
+        /**
+         * Chunk {@code chunk} of the parallel re-scoring is finished: replays the rule over every finished chunk
+         * that now extends the replayed prefix (entries {@code scored/score} indexed like the short list).
+         */
+        synchronized void finished(int chunk, boolean[] chunkDone, boolean[] scored, float[] score) {
+            int n = scored.length;
+            chunkDone[chunk] = true;
+            for (; replayedChunks < chunkDone.length && chunkDone[replayedChunks] && stopAt == n; replayedChunks++) {
+                for (int i = replayedChunks * RESCORE_CHUNK, e = Math.min(n, i + RESCORE_CHUNK); i < e && stopAt == n;
+                     i++) {
+                    if (scored[i]) {
+                        next(i, score[i]);
+                    }
+                }
+            }
+        }
     }
 
     /**
@@ -368,7 +386,6 @@ public final class Engine implements AutoCloseable {
         float[] score = new float[n];
         boolean[] chunkDone = new boolean[chunks];
         StopReplay<P> rule = new StopReplay<>(rescorer, probe, n);
-        int[] replayed = {0}; // chunks replayed, under the lock on rule
         AtomicInteger cursor = new AtomicInteger();
         AtomicInteger inFlight = new AtomicInteger();
         AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -394,17 +411,7 @@ public final class Engine implements AutoCloseable {
                         }
                     }
                     if (rule.active) {
-                        synchronized (rule) {
-                            chunkDone[chunk] = true;
-                            for (; replayed[0] < chunks && chunkDone[replayed[0]] && rule.stopAt == n; replayed[0]++) {
-                                for (int i = replayed[0] * RESCORE_CHUNK, e = Math.min(n, i + RESCORE_CHUNK);
-                                     i < e && rule.stopAt == n; i++) {
-                                    if (scored[i]) {
-                                        rule.next(i, score[i]);
-                                    }
-                                }
-                            }
-                        }
+                        rule.finished(chunk, chunkDone, scored, score);
                     }
                 } catch (Throwable t) {
                     failure.compareAndSet(null, t);
@@ -428,7 +435,7 @@ public final class Engine implements AutoCloseable {
                 }
             }
             chunkDone[0] = true;
-            replayed[0] = 1;
+            rule.replayedChunks = 1;
         }
         if (failure.get() == null && rule.stopAt == n) {
             int helpers = Math.min(config.workThreads() - 1, chunks - cursor.get() - 1);
