@@ -12,7 +12,8 @@ import picocli.CommandLine.Command;
  * 2 bad input or usage, 3 not found, 4 already exists, 5 server unreachable, 6 overloaded or deadline,
  * 1 anything else.
  */
-@Command(name = "biomatch", mixinStandardHelpOptions = true, version = "biomatch 0.1.0",
+@Command(name = "biomatch", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT,
+        version = "biomatch 0.1.0",
         description = "Biometric matching engine: fingerprint, face and DNA 1:N search.",
         subcommands = {ServeCommand.class, EnrolCommand.class, IdentifyCommand.class, VerifyCommand.class,
                 GetCommand.class, DeleteCommand.class, StatsCommand.class, DemoCommand.class, EvalCommand.class,

@@ -57,6 +57,17 @@ class CliTest {
     }
 
     @Test
+    void everyCommandAnswersHelpWithItsOwnUsage() {
+        for (String[] cmd : new String[][] {{"serve"}, {"enrol"}, {"identify"}, {"eval", "fingerprint"}, {"dvi"}}) {
+            String[] args = java.util.Arrays.copyOf(cmd, cmd.length + 1);
+            args[cmd.length] = "--help";
+            Run r = run(args);
+            assertEquals(0, r.exit(), String.join(" ", args));
+            assertTrue(r.out().contains("Usage: biomatch " + String.join(" ", cmd)), r.out());
+        }
+    }
+
+    @Test
     void kinshipAndDviOnTheSharedCases() throws Exception {
         Path example = io.biomatch.core.SharedData.require("dna/kinship_case_example.json");
         Path freq = io.biomatch.core.SharedData.require("dna/frequencies/nist1036_cauc_core20_renormalised.csv");
