@@ -84,7 +84,7 @@ public record DnaSearchOptions(Mode mode, Stringency stringency, int minLoci, in
             throw Modality.invalid("this search needs allele frequencies, but no frequency table is configured"
                     + " (set -D" + AlleleFrequencies.PROPERTY_FILE + "=FILE, or use score=loci)");
         }
-        double theta = real(o, "theta", DEFAULT_THETA, 0, 0.25);
+        double theta = Modality.realOption(o, "theta", DEFAULT_THETA, 0, 0.25);
         MatchStatistics.Formula formula = switch (o.getOrDefault("formula", "nrc2-4.10").trim()) {
             case "nrc2-4.10", "4.10" -> MatchStatistics.Formula.NRC2_4_10;
             case "nrc2-4.1", "4.1" -> MatchStatistics.Formula.NRC2_4_1;
@@ -98,9 +98,9 @@ public record DnaSearchOptions(Mode mode, Stringency stringency, int minLoci, in
                 cats |= 1 << SpecimenCategory.parse(part).ordinal();
             }
         }
-        double dropout = real(o, "dropout", DEFAULT_DROPOUT, 0, 0.99);
-        double dropin = real(o, "dropin", DEFAULT_DROPIN, 0, 0.99);
-        double dropoutUnknowns = real(o, "dropout_unknowns", dropout, 0, 0.99);
+        double dropout = Modality.realOption(o, "dropout", DEFAULT_DROPOUT, 0, 0.99);
+        double dropin = Modality.realOption(o, "dropin", DEFAULT_DROPIN, 0, 0.99);
+        double dropoutUnknowns = Modality.realOption(o, "dropout_unknowns", dropout, 0, 0.99);
         MixtureModel model = switch (o.getOrDefault("model", "lrmix").trim().toLowerCase(Locale.ROOT)) {
             case "lrmix", "lrmix-studio" -> MixtureModel.LRMIX;
             case "smartrank" -> MixtureModel.SMARTRANK;
@@ -117,8 +117,8 @@ public record DnaSearchOptions(Mode mode, Stringency stringency, int minLoci, in
         io.biomatch.dna.kinship.MutationModel mutation = io.biomatch.dna.kinship.MutationModel.NONE;
         if (mode == Mode.FAMILIAL) {
             relation = Familial.Relation.parse(o.getOrDefault("relation", "parent-child"));
-            double rate = real(o, "mutation_rate", 0, 0, 0.2);
-            double range = real(o, "mutation_range", 0.1, 1e-6, 0.999);
+            double rate = Modality.realOption(o, "mutation_rate", 0, 0, 0.2);
+            double range = Modality.realOption(o, "mutation_range", 0.1, 1e-6, 0.999);
             String mutationModel = o.getOrDefault("mutation_model", "stepwise");
             mutation = io.biomatch.dna.kinship.MutationModel.parse(mutationModel, Double.toString(rate), "0",
                     Double.toString(range));
@@ -134,21 +134,5 @@ public record DnaSearchOptions(Mode mode, Stringency stringency, int minLoci, in
         }
         return new DnaSearchOptions(mode, s, minLoci, mismatches, scoreLr, theta, formula, cats, dropout, dropin,
                 relation, mutation, dropoutUnknowns, model);
-    }
-
-    private static double real(Map<String, String> o, String k, double def, double min, double max) {
-        String v = o.get(k);
-        if (v == null || v.isBlank()) {
-            return def;
-        }
-        try {
-            double x = Double.parseDouble(v.trim());
-            if (x >= min && x <= max) {
-                return x;
-            }
-        } catch (NumberFormatException e) {
-            // fall through
-        }
-        throw Modality.invalid("option " + k + " must be a number " + min + ".." + max);
     }
 }

@@ -97,6 +97,11 @@ class FrequenciesAndStatisticsTest {
         }
         assertEquals(-Math.log10(rmp), sum, 1e-5);
         assertEquals((float) -Math.log10(rmp), m.compare(probe, p.toTemplate()), 1e-5);
+        // real-valued options: range and number checked, a blank value means the default
+        TestData.assertInvalid(() -> m.prepare(p, Map.of("theta", "0.3")), "option theta must be a number 0.0..0.25");
+        TestData.assertInvalid(() -> m.prepare(p, Map.of("theta", "a lot")), "option theta must be a number");
+        assertEquals(m.compare(m.prepare(p, Map.of()), p.toTemplate()),
+                m.compare(m.prepare(p, Map.of("theta", " ")), p.toTemplate()));
         // missing frequencies for a probe locus: clear error
         StrProfile other = TestData.profile("vWA,14,16\nFGA,20,21\n");
         TestData.assertInvalid(() -> m.prepare(other, Map.of()), "no allele frequencies for locus FGA");

@@ -164,4 +164,21 @@ public interface Modality<P> {
         }
         throw invalid("option " + key + " must be an integer " + min + ".." + max);
     }
+
+    /** {@link #intOption} for a real number in {@code [min, max]}. */
+    static double realOption(Map<String, String> options, String key, double absent, double min, double max) {
+        String v = options == null ? null : options.get(key);
+        if (v == null || v.isBlank()) {
+            return absent;
+        }
+        try {
+            double x = Double.parseDouble(v.strip());
+            if (x >= min && x <= max) {
+                return x;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw invalid("option " + key + " must be a number " + min + ".." + max);
+    }
 }
