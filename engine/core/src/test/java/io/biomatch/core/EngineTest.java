@@ -13,6 +13,8 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.TreeMap;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
@@ -433,6 +435,43 @@ class EngineTest {
         }
         assertTrue(stoppedPastFirstChunk >= 5 && stoppedInFirstChunk >= 5,
                 stoppedPastFirstChunk + " searches stopped past the first chunk, " + stoppedInFirstChunk + " in it");
+    }
+
+    @Test
+    void aRefiningKernelPassesOnItsScansBestByTheRefinedScore() {
+        Random rnd = new Random(31);
+        Map<String, byte[]> gallery = new TreeMap<>(); // id order = the engine's tie-break order
+        try (Engine e = open(1)) {
+            for (int i = 0; i < 400; i++) {
+                String id = String.format(Locale.ROOT, "r%04d", i);
+                gallery.put(id, VectorTestModality.vector(rnd));
+                e.enrol(enrolReq(id, gallery.get(id))).join();
+            }
+            for (int rep = 0; rep < 6; rep++) {
+                byte[] probe = VectorTestModality.vector(rnd);
+                // reference: the scan's best 60 (score, then id), then the best 10 of those by the refined score
+                List<String> ids = new ArrayList<>(gallery.keySet());
+                ids.sort(Comparator.comparing((String id) -> -VectorTestModality.score(probe, gallery.get(id)))
+                        .thenComparing(Comparator.naturalOrder()));
+                List<String> depth = new ArrayList<>(ids.subList(0, 60));
+                depth.sort(Comparator.comparing((String id) -> -VectorTestModality.refineScore(gallery.get(id)))
+                        .thenComparing(Comparator.naturalOrder()));
+                List<Candidate> expected = new ArrayList<>();
+                for (String id : depth.subList(0, 10)) {
+                    expected.add(new Candidate(id, VectorTestModality.refineScore(gallery.get(id)), ""));
+                }
+                IdentifyResult refined = e.identify(new IdentifyRequest(VectorTestModality.NAME,
+                        List.of(VectorTestModality.payload(probe)), Map.of("refine_depth", "60"), 10,
+                        Float.NEGATIVE_INFINITY, SearchFilter.NONE, Long.MAX_VALUE), SearchControl.NONE).join();
+                assertEquals(expected, refined.candidates(), "rep " + rep);
+                // a depth no larger than the short list refines nothing
+                IdentifyResult shallow = e.identify(new IdentifyRequest(VectorTestModality.NAME,
+                        List.of(VectorTestModality.payload(probe)), Map.of("refine_depth", "10"), 10,
+                        Float.NEGATIVE_INFINITY, SearchFilter.NONE, Long.MAX_VALUE), SearchControl.NONE).join();
+                assertEquals(e.identify(identifyReq(probe, 10), SearchControl.NONE).join().candidates(),
+                        shallow.candidates());
+            }
+        }
     }
 
     @Test

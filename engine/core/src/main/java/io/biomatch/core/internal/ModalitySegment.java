@@ -198,15 +198,24 @@ final class ModalitySegment implements AutoCloseable {
     @SuppressWarnings({"unchecked", "rawtypes"})
     ShardHits search(Object probe, int k, float minScore, SearchFilter filter, SearchControl control) {
         long[] allowed = filter.isEmpty() ? live : allowed(filter);
+        ScanKernel kernel = modality.kernel();
         top.reset(k, minScore);
         boolean indexed = index != null && index.search(probe, slots, slotBytes, allowed, top, control);
-        ScanKernel kernel = modality.kernel();
+        // a refining kernel (a cascade) scans for its refinement depth; an index's answer is final
+        int depth = indexed ? 0 : Math.min(MAX_REFINE_DEPTH, kernel.refineDepth(probe, k, liveCount));
+        boolean refining = depth > k;
+        if (refining) {
+            top.reset(depth, Float.NEGATIVE_INFINITY);
+        }
         int block = Math.max(1, modality.scanBlockSlots());
         for (int from = 0; !indexed && from < count; from += block) {
             control.check();
             kernel.scan(probe, slots, slotBytes, allowed, from, Math.min(count, from + block), top);
         }
         control.check();
+        if (refining) {
+            refine(kernel, probe, k, minScore, control);
+        }
         int n = top.size();
         float[] scores = new float[n];
         int[] ords = new int[n];
@@ -219,6 +228,32 @@ final class ModalitySegment implements AutoCloseable {
         }
         long scanned = indexed ? index.lastSearchScored() : filter.isEmpty() ? liveCount : Bits.cardinality(allowed);
         return new ShardHits(hitIds, scores, hitAgencies, scanned);
+    }
+
+    /** Refinement depths above this are cut to it (a guard on the scratch arrays, 8 MB at most). */
+    static final int MAX_REFINE_DEPTH = 1 << 20;
+    private float[] refineScores = new float[0];
+    private int[] refineOrdinals = new int[0];
+
+    /** Re-scores the scan's candidates in {@link #top} with {@link ScanKernel#refine} and keeps the k best. */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private void refine(ScanKernel kernel, Object probe, int k, float minScore, SearchControl control) {
+        int n = top.size();
+        if (refineScores.length < n) {
+            refineScores = new float[n];
+            refineOrdinals = new int[n];
+        }
+        top.drainBestFirst(refineScores, refineOrdinals);
+        for (int i = 0; i < n; i++) {
+            if ((i & 255) == 0) {
+                control.check();
+            }
+            refineScores[i] = kernel.refine(probe, slots, (long) refineOrdinals[i] * slotBytes);
+        }
+        top.reset(k, minScore);
+        for (int i = 0; i < n; i++) {
+            top.offer(refineScores[i], refineOrdinals[i]);
+        }
     }
 
     private long[] allowed(SearchFilter filter) {

@@ -39,4 +39,23 @@ public interface ScanKernel<P> {
             }
         }
     }
+
+    /**
+     * Depth of an optional refinement, per shard: after the scan, the shard re-scores its {@code depth} best
+     * candidates with {@link #refine} on its own worker thread and passes on the {@code shortlist} best by the
+     * refined score (ties broken as in the scan), instead of the scan's {@code shortlist} best. A modality with a
+     * cheap scan and a sharper, dearer score for its best fraction (a cascade) uses it; the refined scores are
+     * what the merge and the re-scorer see. Depths at or below {@code shortlist} refine nothing. Default 0.
+     *
+     * @param shortlist     candidates the shard passes on
+     * @param shardRecords  live records of this modality in the shard
+     */
+    default int refineDepth(P probe, int shortlist, long shardRecords) {
+        return 0;
+    }
+
+    /** The refined score of one candidate (see {@link #refineDepth}); must not allocate. Default: {@link #score}. */
+    default float refine(P probe, MemorySegment slots, long slotOffset) {
+        return score(probe, slots, slotOffset);
+    }
 }

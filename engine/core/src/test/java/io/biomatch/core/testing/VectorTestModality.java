@@ -33,9 +33,11 @@ public final class VectorTestModality implements Modality<VectorTestModality.Pro
      * @param stopAt option {@code stop_at}: the re-scorer's early stop once a re-scored score reaches it
      * @param hashRescore option {@code rescore=hash}: re-score by 1000 plus a hash of the template, an order
      *                    unrelated to the first stage's, so a stop rule meets its score anywhere in the short list
+     * @param refineDepth option {@code refine_depth}: each shard refines its scan's best N candidates with
+     *                    {@link #refineScore}, an order unrelated to the scan's
      */
     public record Probe(byte[] v, boolean slow, boolean useIndex, float stopAt, int failRescoreAfter,
-                        boolean hashRescore) {
+                        boolean hashRescore, int refineDepth) {
     }
 
     /** Slots scored by "slow" probes so far (deadline tests read it). */
@@ -105,22 +107,43 @@ public final class VectorTestModality implements Modality<VectorTestModality.Pro
         String fail = options.get("fail_rescore_after");
         return new Probe(check(payloads.get(0).data()).clone(), payloads.get(0).format().equals("slow"),
                 "index".equals(options.get("mode")), stop == null ? Float.POSITIVE_INFINITY : Float.parseFloat(stop),
-                fail == null ? Integer.MAX_VALUE : Integer.parseInt(fail), "hash".equals(options.get("rescore")));
+                fail == null ? Integer.MAX_VALUE : Integer.parseInt(fail), "hash".equals(options.get("rescore")),
+                Integer.parseInt(options.getOrDefault("refine_depth", "0")));
     }
 
     @Override
     public ScanKernel<Probe> kernel() {
-        return (probe, slots, off) -> {
-            if (probe.slow()) {
-                SLOW_SCORED.incrementAndGet();
-                try {
-                    Thread.sleep(1);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
+        return new ScanKernel<>() {
+            @Override
+            public float score(Probe probe, MemorySegment slots, long off) {
+                if (probe.slow()) {
+                    SLOW_SCORED.incrementAndGet();
+                    try {
+                        Thread.sleep(1);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
                 }
+                return scoreRecord(probe.v(), slots, off);
             }
-            return scoreRecord(probe.v(), slots, off);
+
+            @Override
+            public int refineDepth(Probe probe, int shortlist, long shardRecords) {
+                return probe.refineDepth();
+            }
+
+            @Override
+            public float refine(Probe probe, MemorySegment slots, long off) {
+                byte[] first = new byte[DIM];
+                MemorySegment.copy(slots, ValueLayout.JAVA_BYTE, off + 1, first, 0, DIM);
+                return refineScore(first);
+            }
         };
+    }
+
+    /** The refined score of a record whose first vector is {@code v}: a hash, unrelated to the scan's order. */
+    public static float refineScore(byte[] v) {
+        return java.util.Arrays.hashCode(v) & 0xFFFF;
     }
 
     /** Score against the record whose first slot starts at {@code off}. */
