@@ -12,6 +12,7 @@ import io.biomatch.fingerprint.internal.FingerInputs;
 import io.biomatch.fingerprint.internal.FingerSlotLayout;
 import io.biomatch.fingerprint.internal.FirstStage;
 import io.biomatch.fingerprint.internal.Minutiae;
+import io.biomatch.fingerprint.internal.PairingStage;
 import io.biomatch.fingerprint.internal.ProbeFinger;
 import io.biomatch.fingerprint.internal.StoredTemplateFormat;
 import java.io.IOException;
@@ -64,10 +65,16 @@ import java.util.Set;
  * first slot carries the finger count), each holding the exact minutiae and local-structure codes of up to 34
  * central minutiae ({@link FingerSlotLayout}). Search option {@code mode}:
  * <ul>
- *   <li>{@code fast} (default): the kernel scores local structures ({@link FirstStage}); the best
- *   max({@link Config#shortlist()}, {@link Config#galleryFraction()} (0.5 %) of the gallery's fingerprint
- *   records), or the search option {@code shortlist} (1..100000), are re-scored by SourceAFIS (matcher built
- *   once per probe).</li>
+ *   <li>{@code fast} (default): a cascade. The kernel scores local structures ({@link FirstStage}) over every
+ *   slot; each shard's best {@link Config#pairingFraction()} (0.5 %) of its records go through the pairing
+ *   stage ({@link PairingStage}: alignment by the best local pairs, then minutiae paired within 12 px and 30
+ *   degrees), on the shard's worker thread ({@code ScanKernel.refine}); the best
+ *   max({@link Config#shortlist()} (100), {@link Config#pairedFraction()} (0.01 %) of the gallery's fingerprint
+ *   records) by the pairing score, or the search option {@code shortlist} (1..100000), are re-scored by SourceAFIS
+ *   (matcher built once per probe). Search option {@code pairing=off} cuts the short list from the first stage's
+ *   order instead, at least {@link Config#galleryFraction()} (0.5 %) of the gallery (the fourth round's
+ *   cascade). A shard's pairing depth is at least the short list, so in a small gallery the pairing stage
+ *   re-orders each shard's best 100.</li>
  *   <li>{@code exhaustive}: the reference. The kernel rebuilds each slot's SourceAFIS template from the
  *   exact minutiae in the slot (bit-identical scores to the stored template) and scores it with
  *   SourceAFIS; this allocates per slot and is as slow as SourceAFIS 1:N, by design. Nothing is re-scored
@@ -95,10 +102,14 @@ public final class FingerprintModality implements Modality<FingerprintProbe> {
      * @param maxFingers      fingers a record may hold (1..10); each takes one 2 KiB slot
      * @param shortlist       first-stage candidates re-scored by SourceAFIS (at least topK), at the least
      * @param threshold       SourceAFIS score reported as a match (40 = FMR 0.01 %)
-     * @param galleryFraction the short list grows to this fraction of the gallery's fingerprint records when
-     *                        that is more than {@code shortlist} (0 = a fixed short list)
+     * @param galleryFraction with {@code pairing=off}, the short list grows to this fraction of the gallery's
+     *                        fingerprint records when that is more than {@code shortlist} (0 = a fixed short list)
+     * @param pairingFraction each shard's pairing stage takes this fraction of its records from the first stage
+     *                        (when that is more than the short list; 0 = no pairing stage)
+     * @param pairedFraction  as {@code galleryFraction} when the pairing stage orders the short list
      */
-    public record Config(int maxFingers, int shortlist, float threshold, double galleryFraction) {
+    public record Config(int maxFingers, int shortlist, float threshold, double galleryFraction,
+                         double pairingFraction, double pairedFraction) {
         public static final float THRESHOLD_FMR_0_01_PERCENT = 40f;
         /**
          * Default {@link #galleryFraction}: 0.5 %. Measured (README, FingerprintScaleEval): against exhaustive
@@ -106,6 +117,18 @@ public final class FingerprintModality implements Modality<FingerprintProbe> {
          * S = 1,000 of 200,000, i.e. at 0.5 % both times; a fixed S = 100 lost 5.7 points at 1,000,000.
          */
         public static final double DEFAULT_GALLERY_FRACTION = 0.005;
+        /**
+         * Default {@link #pairingFraction}: 0.5 % of each shard's fingerprint records go through the pairing stage
+         * ({@link PairingStage}) before the short list is cut from its order: the first stage alone lost no
+         * rank-1 at that depth at 1,000,000 (README).
+         */
+        public static final double DEFAULT_PAIRING_FRACTION = 0.005;
+        /**
+         * Default {@link #pairedFraction}: with the pairing stage on, SourceAFIS re-scores max({@link #shortlist},
+         * 0.01 %) of the gallery, cut from the pairing order: at 1,000,000 lists of 50 to 300 lost no rank-1 on any
+         * FVC set against exhaustive SourceAFIS (README).
+         */
+        public static final double DEFAULT_PAIRED_FRACTION = 0.0001;
 
         public Config {
             if (maxFingers < 1 || maxFingers > StoredTemplateFormat.MAX_FINGERS) {
@@ -117,12 +140,20 @@ public final class FingerprintModality implements Modality<FingerprintProbe> {
             if (!(galleryFraction >= 0 && galleryFraction <= 1)) {
                 throw new IllegalArgumentException("galleryFraction must be 0..1: " + galleryFraction);
             }
+            if (!(pairingFraction >= 0 && pairingFraction <= 1)) {
+                throw new IllegalArgumentException("pairingFraction must be 0..1: " + pairingFraction);
+            }
+            if (!(pairedFraction >= 0 && pairedFraction <= 1)) {
+                throw new IllegalArgumentException("pairedFraction must be 0..1: " + pairedFraction);
+            }
         }
 
         /**
          * 10 fingers per record (system property {@code biomatch.fingerprint.maxFingers}), short list at least
-         * 100 ({@code biomatch.fingerprint.shortlist}) and at least 0.5 % of the gallery
-         * ({@code biomatch.fingerprint.shortlistFraction}; 0 = fixed), threshold 40
+         * 100 ({@code biomatch.fingerprint.shortlist}) and at least 0.01 % of the gallery after the pairing stage
+         * ({@code biomatch.fingerprint.pairedShortlistFraction}), 0.5 % with {@code pairing=off}
+         * ({@code biomatch.fingerprint.shortlistFraction}; 0 = fixed), pairing stage on 0.5 % of each shard
+         * ({@code biomatch.fingerprint.pairingFraction}; 0 = none), threshold 40
          * ({@code biomatch.fingerprint.threshold}).
          */
         public static Config defaults() {
@@ -130,26 +161,39 @@ public final class FingerprintModality implements Modality<FingerprintProbe> {
                     Integer.getInteger("biomatch.fingerprint.shortlist", 100),
                     Float.parseFloat(System.getProperty("biomatch.fingerprint.threshold", "40")),
                     Double.parseDouble(System.getProperty("biomatch.fingerprint.shortlistFraction",
-                            Double.toString(DEFAULT_GALLERY_FRACTION))));
+                            Double.toString(DEFAULT_GALLERY_FRACTION))),
+                    Double.parseDouble(System.getProperty("biomatch.fingerprint.pairingFraction",
+                            Double.toString(DEFAULT_PAIRING_FRACTION))),
+                    Double.parseDouble(System.getProperty("biomatch.fingerprint.pairedShortlistFraction",
+                            Double.toString(DEFAULT_PAIRED_FRACTION))));
         }
 
         public Config withMaxFingers(int n) {
-            return new Config(n, shortlist, threshold, galleryFraction);
+            return new Config(n, shortlist, threshold, galleryFraction, pairingFraction, pairedFraction);
         }
 
         public Config withGalleryFraction(double f) {
-            return new Config(maxFingers, shortlist, threshold, f);
+            return new Config(maxFingers, shortlist, threshold, f, pairingFraction, pairedFraction);
         }
 
         public Config withShortlist(int n) {
-            return new Config(maxFingers, n, threshold, galleryFraction);
+            return new Config(maxFingers, n, threshold, galleryFraction, pairingFraction, pairedFraction);
+        }
+
+        public Config withPairingFraction(double f) {
+            return new Config(maxFingers, shortlist, threshold, galleryFraction, f, pairedFraction);
+        }
+
+        public Config withPairedFraction(double f) {
+            return new Config(maxFingers, shortlist, threshold, galleryFraction, pairingFraction, f);
         }
     }
 
     private static final ThreadLocal<FirstStage.Scratch> SCRATCH = ThreadLocal.withInitial(FirstStage.Scratch::new);
+    private static final ThreadLocal<PairingStage.Scratch> PAIRING = ThreadLocal.withInitial(PairingStage.Scratch::new);
 
     private final Config config;
-    private final ScanKernel<FingerprintProbe> kernel = new Kernel();
+    private final ScanKernel<FingerprintProbe> kernel;
 
     public FingerprintModality() {
         this(Config.defaults());
@@ -157,6 +201,7 @@ public final class FingerprintModality implements Modality<FingerprintProbe> {
 
     public FingerprintModality(Config config) {
         this.config = config;
+        this.kernel = new Kernel(config);
     }
 
     public Config config() {
@@ -244,12 +289,18 @@ public final class FingerprintModality implements Modality<FingerprintProbe> {
             }
         }
         int stopChunk = Modality.intOption(options, "stop_chunk", DEFAULT_STOP_CHUNK, 1, MAX_SHORTLIST);
+        String pairingOption = options == null ? "on" : options.getOrDefault("pairing", "on").trim();
+        boolean pairing = switch (pairingOption) {
+            case "on", "" -> true;
+            case "off" -> false;
+            default -> throw Modality.invalid("fingerprint option pairing must be on or off");
+        };
         List<FingerInputs.Finger> fingers = FingerInputs.decode(payloads);
         List<ProbeFinger> prepared = new ArrayList<>(fingers.size());
         for (FingerInputs.Finger f : fingers) {
             prepared.add(new ProbeFinger(f.position(), f.minutiae(), f.template()));
         }
-        return new FingerprintProbe(prepared, exhaustive, shortlist, stopScore, stopChunk);
+        return new FingerprintProbe(prepared, exhaustive, shortlist, stopScore, stopChunk, pairing);
     }
 
     @Override
@@ -258,12 +309,38 @@ public final class FingerprintModality implements Modality<FingerprintProbe> {
     }
 
     private static final class Kernel implements ScanKernel<FingerprintProbe> {
+        private final Config config;
+
+        Kernel(Config config) {
+            this.config = config;
+        }
+
         @Override
         public float score(FingerprintProbe probe, MemorySegment slots, long slotOffset) {
             if (probe.exhaustive()) {
                 return exhaustiveScore(probe, slots, slotOffset);
             }
             return FirstStage.score(probe.fingers(), slots, slotOffset, SCRATCH.get());
+        }
+
+        /**
+         * Fast mode with pairing on: {@link Config#pairingFraction()} of the shard's records (rounded up, at most
+         * {@link #MAX_SHORTLIST}), and at least the short list, so that the first-stage candidates of all shards
+         * together are never fewer than that fraction of the gallery, nor than the short list; 0 (no pairing stage)
+         * when the fraction is 0.
+         */
+        @Override
+        public int refineDepth(FingerprintProbe probe, int shortlist, long shardRecords) {
+            if (probe.exhaustive() || !probe.pairing() || config.pairingFraction() == 0) {
+                return 0;
+            }
+            long byShard = (long) Math.ceil(config.pairingFraction() * Math.max(0, shardRecords));
+            return (int) Math.max(shortlist, Math.min(MAX_SHORTLIST, byShard));
+        }
+
+        @Override
+        public float refine(FingerprintProbe probe, MemorySegment slots, long slotOffset) {
+            return PairingStage.score(probe.fingers(), slots, slotOffset, PAIRING.get());
         }
 
         @Override
@@ -391,8 +468,9 @@ public final class FingerprintModality implements Modality<FingerprintProbe> {
 
     /**
      * As {@link #shortlistSize(FingerprintProbe, int)}, and without a {@code shortlist} option the short list is
-     * also at least {@link Config#galleryFraction()} of the gallery (rounded up, at most {@link #MAX_SHORTLIST}):
-     * the first stage's chance matches grow with the gallery, and a fixed list loses mates at scale.
+     * also at least a fraction of the gallery (rounded up, at most {@link #MAX_SHORTLIST}): chance matches grow with
+     * the gallery, and a fixed list loses mates at scale. The fraction is {@link Config#pairedFraction()} (0.01 %)
+     * when the pairing stage orders the list, {@link Config#galleryFraction()} (0.5 %) with {@code pairing=off}.
      */
     @Override
     public int shortlistSize(FingerprintProbe probe, int topK, long galleryRecords) {
@@ -402,7 +480,8 @@ public final class FingerprintModality implements Modality<FingerprintProbe> {
         if (probe.shortlist() > 0) {
             return Math.max(topK, probe.shortlist());
         }
-        long byGallery = (long) Math.ceil(config.galleryFraction() * Math.max(0, galleryRecords));
+        double fraction = probe.pairing() ? config.pairedFraction() : config.galleryFraction();
+        long byGallery = (long) Math.ceil(fraction * Math.max(0, galleryRecords));
         return (int) Math.max(topK, Math.max(config.shortlist(), Math.min(MAX_SHORTLIST, byGallery)));
     }
 

@@ -13,13 +13,21 @@ public final class FingerprintProbe {
     private final int shortlist;
     private final float stopScore;
     private final int stopChunk;
+    private final boolean pairing;
 
-    FingerprintProbe(List<ProbeFinger> fingers, boolean exhaustive, int shortlist, float stopScore, int stopChunk) {
+    FingerprintProbe(List<ProbeFinger> fingers, boolean exhaustive, int shortlist, float stopScore, int stopChunk,
+                     boolean pairing) {
+        this.pairing = pairing;
         this.fingers = fingers.toArray(ProbeFinger[]::new);
         this.exhaustive = exhaustive;
         this.shortlist = shortlist;
         this.stopScore = stopScore;
         this.stopChunk = stopChunk;
+    }
+
+    /** Search option {@code pairing} (on by default): whether the pairing stage orders the short list. */
+    public boolean pairing() {
+        return pairing;
     }
 
     /** Adaptive depth (search option {@code stop_score}): the stop score, or +infinity when off. */

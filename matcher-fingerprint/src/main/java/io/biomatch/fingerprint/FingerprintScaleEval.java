@@ -33,7 +33,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * <ul>
  *   <li>Fast path, every probe: the first-stage kernel scans all slots (timed, one thread per probe), the
  *   best {@code max(shortlists)} are re-scored by SourceAFIS; rank-1 for each short-list size S is read
- *   from the same pass (the best SourceAFIS score among the first S).</li>
+ *   from the same pass (the best SourceAFIS score among the first S). With {@code --pairing-depth D} the
+ *   pairing stage first re-scores the first stage's best max(D, max(shortlists)) from their slots (timed, and
+ *   added to the first stage's time) and the short lists are cut from its order, as the engine does per shard
+ *   with pairing on; the stand-in below is the best SourceAFIS score among the re-scored max(shortlists), i.e.
+ *   among the first stage's best D when D = max(shortlists).</li>
  *   <li>Exhaustive SourceAFIS, on a sample of probes: every slot's template matched by SourceAFIS
  *   ({@code FingerprintMatcher.match} on heap templates; only the match calls are timed, template
  *   construction is not charged). Its rank-1 on the sample is compared with the fast path's on the same
@@ -67,13 +71,15 @@ public final class FingerprintScaleEval {
     /**
      * @param stopScores adaptive depth: stop scores T to evaluate (SourceAFIS scores)
      * @param stopChunk  adaptive depth: candidates re-scored between two checks of the stop rule
+     * @param pairingDepth the pairing stage ({@code PairingStage}) re-orders the first stage's best
+     *                   {@code pairingDepth} candidates before the short lists are cut (0 = off: first-stage order)
      */
     public record Options(int background, long seed, int threads, int exhaustiveProbes, List<Integer> shortlists,
-                          boolean mirroredSeeds, List<Float> stopScores, int stopChunk) {
+                          boolean mirroredSeeds, List<Float> stopScores, int stopChunk, int pairingDepth) {
         public static Options defaults() {
             return new Options(100_000, 42, Math.max(1, Runtime.getRuntime().availableProcessors()), 10,
                     List.of(1, 5, 10, 20, 50, 100, 200, 500, 1000), true, List.of(40f, 45f, 50f, 60f),
-                    FingerprintModality.DEFAULT_STOP_CHUNK);
+                    FingerprintModality.DEFAULT_STOP_CHUNK, 0);
         }
     }
 
@@ -115,7 +121,7 @@ public final class FingerprintScaleEval {
                          double standInRank1, int[] mateRankPercentiles, double maxBackgroundScoreP50,
                          int backgroundAbove40, List<SetPoint> sets, List<Point> points, RescoreCost rescoreCost,
                          double maxBackgroundScoreSample, double[] shortlistBackgroundMaxPercentiles,
-                         List<AdaptivePoint> adaptive) {
+                         List<AdaptivePoint> adaptive, int pairingDepth, double pairingMillisPerSearch) {
         public String toText() {
             StringBuilder b = new StringBuilder();
             b.append(String.format(Locale.ROOT,
@@ -131,6 +137,11 @@ public final class FingerprintScaleEval {
                     firstStageComparisonsPerSecond, sourceafisComparisonsPerSecond,
                     firstStageComparisonsPerSecond / sourceafisComparisonsPerSecond, rescoreMillisPerCandidate,
                     firstStageMillisPerSearch, exhaustiveMillisPerSearch));
+            if (pairingDepth > 0) {
+                b.append(String.format(Locale.ROOT, "pairing stage on the first stage's best %,d: %.1f ms/search "
+                        + "(%.2f us/candidate), included in the first stage's ms/search above and in every row below%n",
+                        pairingDepth, pairingMillisPerSearch, pairingMillisPerSearch * 1e3 / pairingDepth));
+            }
             RescoreCost c = rescoreCost;
             b.append(String.format(Locale.ROOT,
                     "re-scoring per candidate, %,d short-list pairs (half each way): engine path %.1f us, plain "
@@ -162,7 +173,7 @@ public final class FingerprintScaleEval {
                         p.searchMillisOneThread(), p.projectedShortlistAt1M()));
             }
             if (!adaptive.isEmpty()) {
-                b.append(String.format(Locale.ROOT, "%nadaptive depth: re-score in first-stage order, chunks of %d, stop "
+                b.append(String.format(Locale.ROOT, "%nadaptive depth: re-score in short-list order, chunks of %d, stop "
                         + "at the end of the chunk where the best score >= T, else at S%n", adaptive.get(0).chunk()));
                 b.append(String.format(Locale.ROOT, "%7s %6s %9s %10s %11s %9s %7s %9s %10s %13s%n", "S", "T",
                         "rank-1", "lost(pts)", "mean depth", "stopped", "false", "speed-up", "ms/search",
@@ -227,6 +238,7 @@ public final class FingerprintScaleEval {
         int slotBytes = modality.slotBytes();
         List<Integer> sls = o.shortlists();
         int smax = Math.min(total, sls.stream().mapToInt(Integer::intValue).max().orElse(100));
+        int firstDepth = Math.min(total, Math.max(smax, o.pairingDepth()));
         try (Arena arena = Arena.ofShared()) {
             MemorySegment slots = arena.allocate((long) total * slotBytes, 64);
             ExecutorService pool = Executors.newFixedThreadPool(o.threads());
@@ -264,6 +276,7 @@ public final class FingerprintScaleEval {
                 double[][] shortAfis = new double[P][];
                 int[] mateRank = new int[P];
                 long[] firstNanos = new long[P];
+                long[] pairingNanos = new long[P];
                 long[][] rescoreNanosCum = new long[P][]; // [p][q] = engine re-scoring time of the first q candidates
                 AtomicLong samePairs = new AtomicLong(), sameNew = new AtomicLong(), sameMatch = new AtomicLong();
                 List<Future<?>> pf = new ArrayList<>();
@@ -272,13 +285,28 @@ public final class FingerprintScaleEval {
                     pf.add(pool.submit(() -> {
                         FingerprintEval.Item probe = probes.get(pi);
                         TopK top = new TopK(Integer::compare);
-                        top.reset(smax, Float.NEGATIVE_INFINITY);
+                        top.reset(firstDepth, Float.NEGATIVE_INFINITY);
                         long t0 = System.nanoTime();
                         modality.kernel().scan(probe.probe(), slots, slotBytes, live, 0, total, top);
                         firstNanos[pi] = System.nanoTime() - t0;
-                        float[] sc = new float[smax];
-                        int[] ords = new int[smax];
+                        float[] sc = new float[firstDepth];
+                        int[] ords = new int[firstDepth];
                         int k = top.drainBestFirst(sc, ords);
+                        if (o.pairingDepth() > 0) {
+                            // the pairing stage re-scores the first stage's best `depth` from their slots (timed),
+                            // and the short lists are cut from its order (ties: first-stage order)
+                            long t2 = System.nanoTime();
+                            for (int q = 0; q < k; q++) {
+                                sc[q] = modality.kernel().refine(probe.probe(), slots, (long) ords[q] * slotBytes);
+                            }
+                            TopK refined = new TopK(Integer::compare);
+                            refined.reset(smax, Float.NEGATIVE_INFINITY);
+                            for (int q = 0; q < k; q++) {
+                                refined.offer(sc[q], ords[q]);
+                            }
+                            k = refined.drainBestFirst(sc, ords);
+                            pairingNanos[pi] = System.nanoTime() - t2;
+                        }
                         int mate = mateOf.get(probe.key());
                         float mateFirst = modality.kernel().score(probe.probe(), slots, (long) mate * slotBytes);
                         // rank of the mate by first-stage score (ties: background first)
@@ -454,8 +482,14 @@ public final class FingerprintScaleEval {
                 for (long v : firstNanos) {
                     firstSum += v;
                 }
-                double firstMillis = firstSum / 1e6 / P;
-                double firstRate = total / (firstMillis / 1e3);
+                long pairingSum = 0;
+                for (long v : pairingNanos) {
+                    pairingSum += v;
+                }
+                // the pairing stage is charged to the first stage's time (both run before SourceAFIS)
+                double pairingMillis = pairingSum / 1e6 / P;
+                double firstMillis = firstSum / 1e6 / P + pairingMillis;
+                double firstRate = total / ((firstMillis - pairingMillis) / 1e3);
                 double exMillis = total / afisRate * 1e3;
 
                 // exhaustive results on the sample; background max score (sample)
@@ -509,6 +543,25 @@ public final class FingerprintScaleEval {
                     points.add(new Point(S, (double) S / total, (double) ok / P, (double) lost / P, (double) in / P,
                             K == 0 ? Double.NaN : (double) sOk / K, K == 0 ? Double.NaN : (double) sLost / K,
                             exMillis / ms, ms, (int) Math.round(S * (1_000_000.0 / total))));
+                }
+                // which probes each short list loses against the stand-in (diagnostics, stderr)
+                for (int s : sls) {
+                    StringBuilder lostList = new StringBuilder();
+                    for (int p = 0; p < P; p++) {
+                        int mate = mateOf.get(probes.get(p).key());
+                        if (fastCorrect(shortOrd[p], shortAfis[p], shortOrd[p].length, mate)
+                                && !fastCorrect(shortOrd[p], shortAfis[p], Math.min(s, total), mate)) {
+                            int at = 0;
+                            while (shortOrd[p][at] != mate) {
+                                at++;
+                            }
+                            lostList.append(String.format(Locale.ROOT, " %s/%s (first-stage rank %d, short-list place %d)",
+                                    probes.get(p).set(), probes.get(p).key(), mateRank[p], at + 1));
+                        }
+                    }
+                    if (lostList.length() > 0) {
+                        System.err.println("S=" + s + " loses:" + lostList);
+                    }
                 }
                 List<SetPoint> setPoints = new ArrayList<>();
                 for (String set : sets.keySet()) {
@@ -589,7 +642,7 @@ public final class FingerprintScaleEval {
                         heapAfterBuild, heapAfterSearch, firstRate, afisRate, rescoreMillis, firstMillis, exMillis, K,
                         K == 0 ? Double.NaN : (double) exOk / K, K == 0 ? Double.NaN : (double) agree / K,
                         (double) standInOk / P, pct, bgMedian, above40[0], setPoints, points, cost, bgSampleMax,
-                        slBgPct, adaptive);
+                        slBgPct, adaptive, o.pairingDepth() > 0 ? firstDepth : 0, pairingMillis);
             } finally {
                 pool.shutdown();
             }
@@ -640,7 +693,7 @@ public final class FingerprintScaleEval {
 
     /**
      * {@code java ... FingerprintScaleEval [--json] [--background N] [--seed S] [--threads T]
-     * [--exhaustive-probes K] [--shortlists S1,S2,...] [--stop-scores T1,T2,...] [--stop-chunk C] [--iso DIR]
+     * [--exhaustive-probes K] [--shortlists S1,S2,...] [--stop-scores T1,T2,...] [--stop-chunk C] [--pairing-depth D] [--iso DIR]
      * SET_DIR...}
      */
     public static void main(String[] args) throws Exception {
@@ -652,6 +705,7 @@ public final class FingerprintScaleEval {
         List<Integer> shortlists = d.shortlists();
         List<Float> stopScores = d.stopScores();
         int stopChunk = d.stopChunk();
+        int pairingDepth = d.pairingDepth();
         List<Path> dirs = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
@@ -666,6 +720,7 @@ public final class FingerprintScaleEval {
                 case "--stop-scores" -> stopScores = java.util.Arrays.stream(args[++i].split(","))
                         .map(String::trim).map(Float::valueOf).sorted().toList();
                 case "--stop-chunk" -> stopChunk = Integer.parseInt(args[++i]);
+                case "--pairing-depth" -> pairingDepth = Integer.parseInt(args[++i]);
                 default -> dirs.add(Path.of(args[i]));
             }
         }
@@ -673,7 +728,7 @@ public final class FingerprintScaleEval {
             iso = dirs.get(0).toAbsolutePath().getParent().resolve("fvc-iso19794-2-secugen");
         }
         Result r = run(dirs, iso, new Options(background, seed, threads, ex, shortlists, d.mirroredSeeds(), stopScores,
-                stopChunk));
+                stopChunk, pairingDepth));
         System.out.println(json ? new com.google.gson.GsonBuilder().setPrettyPrinting()
                 .serializeSpecialFloatingPointValues().create().toJson(r) : r.toText());
     }

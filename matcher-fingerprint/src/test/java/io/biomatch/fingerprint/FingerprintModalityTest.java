@@ -224,13 +224,21 @@ class FingerprintModalityTest {
         FingerprintProbe plain = MODALITY.prepareProbe(p, Map.of());
         assertEquals(100, MODALITY.shortlistSize(plain, 3, 1_000));
         assertEquals(100, MODALITY.shortlistSize(plain, 3, 20_000));
-        assertEquals(101, MODALITY.shortlistSize(plain, 3, 20_001));
-        assertEquals(5_000, MODALITY.shortlistSize(plain, 3, 1_000_000));
+        assertEquals(100, MODALITY.shortlistSize(plain, 3, 20_001));
+        assertEquals(100, MODALITY.shortlistSize(plain, 3, 1_000_000)); // 0.01 % after the pairing stage
+        assertEquals(1_000, MODALITY.shortlistSize(plain, 3, 10_000_000));
+        FingerprintProbe unpaired = MODALITY.prepareProbe(p, Map.of("pairing", "off"));
+        assertEquals(5_000, MODALITY.shortlistSize(unpaired, 3, 1_000_000)); // 0.5 % in first-stage order
+        assertEquals(101, MODALITY.shortlistSize(unpaired, 3, 20_001));
         assertEquals(FingerprintModality.MAX_SHORTLIST, MODALITY.shortlistSize(plain, 3, 100_000_000_000L));
         assertEquals(7, MODALITY.shortlistSize(MODALITY.prepareProbe(p, Map.of("shortlist", "7")), 3, 1_000_000));
         assertEquals(0, MODALITY.shortlistSize(MODALITY.prepareProbe(p, Map.of("mode", "exhaustive")), 3, 1_000_000));
         FingerprintModality fixed = new FingerprintModality(FingerprintModality.Config.defaults().withGalleryFraction(0));
-        assertEquals(100, fixed.shortlistSize(fixed.prepareProbe(p, Map.of()), 3, 1_000_000));
+        assertEquals(100, fixed.shortlistSize(fixed.prepareProbe(p, Map.of("pairing", "off")), 3, 1_000_000));
+        FingerprintModality fixedPaired = new FingerprintModality(FingerprintModality.Config.defaults().withPairedFraction(0));
+        assertEquals(100, fixedPaired.shortlistSize(fixedPaired.prepareProbe(p, Map.of()), 3, 10_000_000));
+        assertThrows(IllegalArgumentException.class, () -> FingerprintModality.Config.defaults().withPairedFraction(-1));
+        assertThrows(IllegalArgumentException.class, () -> FingerprintModality.Config.defaults().withPairingFraction(2));
         assertThrows(IllegalArgumentException.class, () -> FingerprintModality.Config.defaults().withGalleryFraction(1.5));
         assertEquals(MODALITY.shortlistSize(3), MODALITY.shortlistSize(MODALITY.prepareProbe(p, Map.of()), 3));
         assertEquals(0, MODALITY.shortlistSize(MODALITY.prepareProbe(p, Map.of("mode", "exhaustive")), 3));

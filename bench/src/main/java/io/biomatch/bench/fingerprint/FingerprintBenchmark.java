@@ -42,6 +42,8 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>{@code firstStageScan}: the fast kernel's {@code scan} over {@code SLOTS} off-heap slots (seeded
  *   background + 10 gallery fingers) into a top-{@code shortlist} (with its exact pruning), per slot;</li>
  *   <li>{@code firstStageScoreUnpruned}: the kernel's single-slot {@code score} (no pruning), per slot;</li>
+ *   <li>{@code pairing}: the pairing stage ({@code kernel().refine}) per candidate, over each probe's
+ *   {@code PAIRING_DEPTH} best first-stage candidates (the candidates it meets in a search);</li>
  *   <li>{@code rescore}: the second stage per candidate as the engine runs it (the finger's SourceAFIS bytes
  *   located in the stored template, {@code new FingerprintTemplate(bytes)}, one SourceAFIS match);</li>
  *   <li>{@code sourceafisTemplate}: {@code new FingerprintTemplate(bytes)} alone (CBOR read, minutia sort,
@@ -67,6 +69,7 @@ import org.openjdk.jmh.annotations.Warmup;
 public class FingerprintBenchmark {
     static final int SLOTS = 20_000;
     static final int RECORDS = 200_000;
+    static final int PAIRING_DEPTH = 1_000;
 
     @Param({"20"})
     int shortlist;
@@ -87,6 +90,7 @@ public class FingerprintBenchmark {
     RecordStore store;
     String[] ids;
     int nextId;
+    int[][] firstStageBest;
 
     @Setup
     public void setup() throws Exception {
@@ -144,6 +148,12 @@ public class FingerprintBenchmark {
             throw new IllegalStateException("sanity check failed: only " + ok + " of 10 mates found");
         }
         System.out.println("sanity: " + ok + " of 10 probes find their mate first among " + SLOTS + " slots");
+        firstStageBest = new int[probes.size()][PAIRING_DEPTH];
+        for (int p = 0; p < probes.size(); p++) {
+            top.reset(PAIRING_DEPTH, Float.NEGATIVE_INFINITY);
+            modality.kernel().scan(probes.get(p), slots, slotBytes, live, 0, SLOTS, top);
+            top.drainBestFirst(new float[PAIRING_DEPTH], firstStageBest[p]);
+        }
         storeDir = Files.createTempDirectory("biomatch-fp-records");
         store = RecordStore.open(storeDir, RECORDS, stored.get(0).length + 64);
         ids = new String[RECORDS];
@@ -189,6 +199,18 @@ public class FingerprintBenchmark {
         float sum = 0;
         for (int i = 0; i < SLOTS; i++) {
             sum += modality.kernel().score(p, slots, (long) i * slotBytes);
+        }
+        return sum;
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(PAIRING_DEPTH)
+    public float pairing() {
+        int p = next;
+        FingerprintProbe probe = nextProbe();
+        float sum = 0;
+        for (int ord : firstStageBest[p]) {
+            sum += modality.kernel().refine(probe, slots, (long) ord * slotBytes);
         }
         return sum;
     }

@@ -464,9 +464,20 @@ class EngineTest {
                         List.of(VectorTestModality.payload(probe)), Map.of("refine_depth", "60"), 10,
                         Float.NEGATIVE_INFINITY, SearchFilter.NONE, Long.MAX_VALUE), SearchControl.NONE).join();
                 assertEquals(expected, refined.candidates(), "rep " + rep);
-                // a depth no larger than the short list refines nothing
-                IdentifyResult shallow = e.identify(new IdentifyRequest(VectorTestModality.NAME,
+                // a depth equal to the short list re-orders the scan's best; a smaller one refines nothing
+                List<Candidate> reordered = new ArrayList<>();
+                List<String> ten = new ArrayList<>(ids.subList(0, 10));
+                ten.sort(Comparator.comparing((String id) -> -VectorTestModality.refineScore(gallery.get(id)))
+                        .thenComparing(Comparator.naturalOrder()));
+                for (String id : ten) {
+                    reordered.add(new Candidate(id, VectorTestModality.refineScore(gallery.get(id)), ""));
+                }
+                IdentifyResult equal = e.identify(new IdentifyRequest(VectorTestModality.NAME,
                         List.of(VectorTestModality.payload(probe)), Map.of("refine_depth", "10"), 10,
+                        Float.NEGATIVE_INFINITY, SearchFilter.NONE, Long.MAX_VALUE), SearchControl.NONE).join();
+                assertEquals(reordered, equal.candidates(), "rep " + rep + ", depth 10");
+                IdentifyResult shallow = e.identify(new IdentifyRequest(VectorTestModality.NAME,
+                        List.of(VectorTestModality.payload(probe)), Map.of("refine_depth", "9"), 10,
                         Float.NEGATIVE_INFINITY, SearchFilter.NONE, Long.MAX_VALUE), SearchControl.NONE).join();
                 assertEquals(e.identify(identifyReq(probe, 10), SearchControl.NONE).join().candidates(),
                         shallow.candidates());

@@ -20,6 +20,12 @@ public final class ProbeFinger {
     public final int[] indexAngle;
     /** Positions (px) of the code-bearing minutiae. */
     public final float[] x, y;
+    /** Index of each code's minutia among all minutiae. */
+    public final int[] codeMinutia;
+    /** All minutiae (the pairing stage): count, positions (px) and directions in 256 steps. */
+    public final int minutiaCount;
+    public final float[] minutiaX, minutiaY;
+    public final int[] minutiaAngle;
     public final FingerprintTemplate template;
     public final FingerprintMatcher matcher;
 
@@ -39,6 +45,16 @@ public final class ProbeFinger {
         long[] h0 = new long[n], h1 = new long[n], s0 = new long[n], s1 = new long[n]; // zero beyond c
         int[] hc = new int[n], a = new int[n];
         float[] xs = new float[n], ys = new float[n];
+        int[] cm = new int[n];
+        this.minutiaCount = n;
+        this.minutiaX = new float[n];
+        this.minutiaY = new float[n];
+        this.minutiaAngle = new int[n];
+        for (int i = 0; i < n; i++) {
+            minutiaX[i] = m.x[i];
+            minutiaY[i] = m.y[i];
+            minutiaAngle[i] = LocalStructures.angle256(m.direction[i]);
+        }
         for (int i = 0; i < n; i++) {
             int bits = Long.bitCount(hard[2 * i]) + Long.bitCount(hard[2 * i + 1]);
             if (bits < MIN_NEIGHBOURS) {
@@ -52,6 +68,7 @@ public final class ProbeFinger {
             a[c] = LocalStructures.angle256(m.direction[i]);
             xs[c] = m.x[i];
             ys[c] = m.y[i];
+            cm[c] = i;
             c++;
         }
         this.count = c;
@@ -67,6 +84,7 @@ public final class ProbeFinger {
         }
         this.x = java.util.Arrays.copyOf(xs, c);
         this.y = java.util.Arrays.copyOf(ys, c);
+        this.codeMinutia = java.util.Arrays.copyOf(cm, c);
     }
 
     /** Finger positions are compatible when either is unknown (0) or both are the same finger. */

@@ -203,7 +203,7 @@ final class ModalitySegment implements AutoCloseable {
         boolean indexed = index != null && index.search(probe, slots, slotBytes, allowed, top, control);
         // a refining kernel (a cascade) scans for its refinement depth; an index's answer is final
         int depth = indexed ? 0 : Math.min(MAX_REFINE_DEPTH, kernel.refineDepth(probe, k, liveCount));
-        boolean refining = depth > k;
+        boolean refining = depth >= k;
         if (refining) {
             top.reset(depth, Float.NEGATIVE_INFINITY);
         }

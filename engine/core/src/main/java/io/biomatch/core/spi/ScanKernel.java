@@ -45,7 +45,8 @@ public interface ScanKernel<P> {
      * candidates with {@link #refine} on its own worker thread and passes on the {@code shortlist} best by the
      * refined score (ties broken as in the scan), instead of the scan's {@code shortlist} best. A modality with a
      * cheap scan and a sharper, dearer score for its best fraction (a cascade) uses it; the refined scores are
-     * what the merge and the re-scorer see. Depths at or below {@code shortlist} refine nothing. Default 0.
+     * what the merge and the re-scorer see. A depth equal to {@code shortlist} re-orders the shard's list by the refined
+     * score; a smaller one refines nothing. Default 0.
      *
      * @param shortlist     candidates the shard passes on
      * @param shardRecords  live records of this modality in the shard
