@@ -33,6 +33,19 @@ class FirstStageScanTest {
                 List.of()), 7);
     }
 
+    /** Off-heap slots: {@code n} background fingers (ordinals 0..n-1), then the gallery's stored templates. */
+    static MemorySegment slots(Arena arena, FingerprintBackground bg, int n, List<byte[]> gallery) {
+        int sb = M.slotBytes();
+        MemorySegment slots = arena.allocate((long) (n + gallery.size()) * sb, 64);
+        for (int i = 0; i < n; i++) {
+            FingerSlotLayout.writeFinger(slots, (long) i * sb, 0, bg.generate(i), 1);
+        }
+        for (int g = 0; g < gallery.size(); g++) {
+            M.writeSlot(gallery.get(g), slots.asSlice((long) (n + g) * sb, sb));
+        }
+        return slots;
+    }
+
     @Test
     void backgroundIsSeededAndWellFormed() {
         FingerprintBackground bg = background();
@@ -56,13 +69,7 @@ class FirstStageScanTest {
         }
         int n = 2000, total = n + gallery.size(), sb = M.slotBytes();
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment slots = arena.allocate((long) total * sb, 64);
-            for (int i = 0; i < n; i++) {
-                FingerSlotLayout.writeFinger(slots, (long) i * sb, 0, bg.generate(i), 1);
-            }
-            for (int g = 0; g < gallery.size(); g++) {
-                M.writeSlot(gallery.get(g), slots.asSlice((long) (n + g) * sb, sb));
-            }
+            MemorySegment slots = slots(arena, bg, n, gallery);
             long[] live = new long[Bits.words(total)];
             for (int i = 0; i < total; i++) {
                 Bits.set(live, i);

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.biomatch.core.Payload;
 import io.biomatch.core.SharedData;
 import io.biomatch.core.spi.Modality;
-import io.biomatch.fingerprint.internal.FingerSlotLayout;
 import io.biomatch.fingerprint.internal.FirstStage;
 import io.biomatch.fingerprint.internal.PairingStage;
 import io.biomatch.fingerprint.internal.StoredTemplateFormat;
@@ -58,13 +57,7 @@ class PairingStageTest {
         }
         int n = 1000, total = n + gallery.size(), sb = M.slotBytes();
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment slots = arena.allocate((long) total * sb, 64);
-            for (int i = 0; i < n; i++) {
-                FingerSlotLayout.writeFinger(slots, (long) i * sb, 0, bg.generate(i), 1);
-            }
-            for (int g = 0; g < gallery.size(); g++) {
-                M.writeSlot(gallery.get(g), slots.asSlice((long) (n + g) * sb, sb));
-            }
+            MemorySegment slots = FirstStageScanTest.slots(arena, bg, n, gallery);
             PairingStage.Scratch ps = new PairingStage.Scratch();
             FirstStage.Scratch fs = new FirstStage.Scratch();
             int pairingFirst = 0, firstStageFirst = 0, probes = 0;

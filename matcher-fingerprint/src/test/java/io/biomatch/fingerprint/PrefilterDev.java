@@ -104,6 +104,14 @@ public final class PrefilterDev {
                 report(new P(cap, 0, 0, 0, 0, 0), 9, rankP, rankF, afis, total);
             }
         }
+        if (System.getProperty("counts") != null) {
+            long codes = 0, minutiae = 0;
+            for (FingerprintEval.Item it : probes) {
+                codes += it.probe().fingers()[0].count;
+                minutiae += it.probe().fingers()[0].minutiaCount;
+            }
+            System.out.printf(Locale.ROOT, "probe codes %.1f, minutiae %.1f on average%n", codes / (double) P, minutiae / (double) P);
+        }
         Minutiae[] pm = new Minutiae[P];
         int[] mates = new int[P];
         for (int p = 0; p < P; p++) {
@@ -131,7 +139,7 @@ public final class PrefilterDev {
                     int pi = p;
                     fs2.add(pool.submit(() -> {
                         long[] ps = new long[words];
-                        int pc = signature(pm[pi], prm, true, ps, 0);
+                        int pc = signature(pm[pi], prm, ps, 0);
                         int pop = 0;
                         for (long w : ps) pop += Long.bitCount(w);
                         double fill = pop / (double) prm.bits;
@@ -255,7 +263,8 @@ public final class PrefilterDev {
 
     static final double TWO_PI = 2 * Math.PI;
 
-    static int signature(Minutiae m, P prm, boolean soft, long[] out, int off) {
+    /** The probe's pair keys with their tolerance boxes (every bin within dTol / aTol) set in a bitmap. */
+    static int signature(Minutiae m, P prm, long[] out, int off) {
         int n = m.count();
         int aBins = Math.round(360f / prm.aBinDeg);
         double aw = TWO_PI / aBins;
@@ -270,17 +279,13 @@ public final class PrefilterDev {
                 double a1 = norm(Math.atan2(dy, dx) - m.direction[i]);
                 double a2 = norm(m.direction[k] - m.direction[i]);
                 pairs++;
-                if (!soft) {
-                    set(out, off, prm, (int) (d / prm.dBin), (int) (a1 / aw) % aBins, (int) (a2 / aw) % aBins);
-                } else {
-                    int d0 = (int) ((d - prm.dTol) / prm.dBin), d1 = (int) ((d + prm.dTol) / prm.dBin);
-                    int b0 = (int) Math.floor((a1 - at) / aw), b1 = (int) Math.floor((a1 + at) / aw);
-                    int c0 = (int) Math.floor((a2 - at) / aw), c1 = (int) Math.floor((a2 + at) / aw);
-                    for (int dd = Math.max(0, d0); dd <= d1; dd++)
-                        for (int bb = b0; bb <= b1; bb++)
-                            for (int cc = c0; cc <= c1; cc++)
-                                set(out, off, prm, dd, Math.floorMod(bb, aBins), Math.floorMod(cc, aBins));
-                }
+                int d0 = (int) ((d - prm.dTol) / prm.dBin), d1 = (int) ((d + prm.dTol) / prm.dBin);
+                int b0 = (int) Math.floor((a1 - at) / aw), b1 = (int) Math.floor((a1 + at) / aw);
+                int c0 = (int) Math.floor((a2 - at) / aw), c1 = (int) Math.floor((a2 + at) / aw);
+                for (int dd = Math.max(0, d0); dd <= d1; dd++)
+                    for (int bb = b0; bb <= b1; bb++)
+                        for (int cc = c0; cc <= c1; cc++)
+                            set(out, off, prm, dd, Math.floorMod(bb, aBins), Math.floorMod(cc, aBins));
             }
         }
         return pairs;
@@ -317,9 +322,7 @@ public final class PrefilterDev {
     }
 
     static void set(long[] out, int off, P prm, int d, int a1, int a2) {
-        long key = ((long) d * 64 + a1) * 64 + a2;
-        long h = (key + 1) * 0x9E3779B97F4A7C15L;
-        int bit = (int) ((h >>> 40) % prm.bits);
+        int bit = bit(prm, d, a1, a2);
         out[off + (bit >>> 6)] |= 1L << bit;
     }
 

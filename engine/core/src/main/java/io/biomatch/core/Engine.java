@@ -40,8 +40,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Enrol: validate -> modality extracts the template (work pool) -> the owning shard's worker writes the
  * slot, stores the record durably, publishes the slot -> ack. Identify: validate -> modality prepares the
- * probe once (work pool) -> every shard scans its segment into a primitive top-K -> merge (score
- * descending, then id in UTF-8 byte order) -> optional re-scoring of the merged short list (work pool).
+ * probe once (work pool) -> every shard scans its segment into a primitive top-K (and, when the kernel asks,
+ * refines its best from their slots, {@code ScanKernel.refineDepth}) -> merge (score descending, then id in UTF-8
+ * byte order) -> optional re-scoring of the merged short list (work pool).
  */
 public final class Engine implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Engine.class);
