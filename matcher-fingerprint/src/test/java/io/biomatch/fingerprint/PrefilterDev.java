@@ -139,7 +139,7 @@ public final class PrefilterDev {
                     int pi = p;
                     fs2.add(pool.submit(() -> {
                         long[] ps = new long[words];
-                        int pc = signature(pm[pi], prm, ps, 0);
+                        signature(pm[pi], prm, ps, 0);
                         int pop = 0;
                         for (long w : ps) pop += Long.bitCount(w);
                         double fill = pop / (double) prm.bits;
@@ -263,56 +263,57 @@ public final class PrefilterDev {
 
     static final double TWO_PI = 2 * Math.PI;
 
+    /** Features of one ordered minutia pair: distance (px) and two relative angles (radians, 0..2 pi). */
+    interface PairFeatures {
+        void accept(double d, double a1, double a2);
+    }
+
+    /** Visits the ordered pairs (which[q], k), k any other minutia, with distance in [8, dMax). */
+    static void forEachPair(Minutiae m, int[] which, int count, double dMax, PairFeatures sink) {
+        for (int q = 0; q < count; q++) {
+            int i = which[q];
+            for (int k = 0; k < m.count(); k++) {
+                if (k == i) continue;
+                double dx = m.x[k] - m.x[i], dy = m.y[k] - m.y[i];
+                double d = Math.sqrt(dx * dx + dy * dy);
+                if (d < 8 || d >= dMax) continue;
+                sink.accept(d, norm(Math.atan2(dy, dx) - m.direction[i]), norm(m.direction[k] - m.direction[i]));
+            }
+        }
+    }
+
     /** The probe's pair keys with their tolerance boxes (every bin within dTol / aTol) set in a bitmap. */
-    static int signature(Minutiae m, P prm, long[] out, int off) {
+    static void signature(Minutiae m, P prm, long[] out, int off) {
         int n = m.count();
         int aBins = Math.round(360f / prm.aBinDeg);
         double aw = TWO_PI / aBins;
         double at = Math.toRadians(prm.aTolDeg);
-        int pairs = 0;
-        for (int i = 0; i < n; i++) {
-            for (int k = 0; k < n; k++) {
-                if (k == i) continue;
-                double dx = m.x[k] - m.x[i], dy = m.y[k] - m.y[i];
-                double d = Math.sqrt(dx * dx + dy * dy);
-                if (d < 8 || d >= prm.dMax) continue;
-                double a1 = norm(Math.atan2(dy, dx) - m.direction[i]);
-                double a2 = norm(m.direction[k] - m.direction[i]);
-                pairs++;
-                int d0 = (int) ((d - prm.dTol) / prm.dBin), d1 = (int) ((d + prm.dTol) / prm.dBin);
-                int b0 = (int) Math.floor((a1 - at) / aw), b1 = (int) Math.floor((a1 + at) / aw);
-                int c0 = (int) Math.floor((a2 - at) / aw), c1 = (int) Math.floor((a2 + at) / aw);
-                for (int dd = Math.max(0, d0); dd <= d1; dd++)
-                    for (int bb = b0; bb <= b1; bb++)
-                        for (int cc = c0; cc <= c1; cc++)
-                            set(out, off, prm, dd, Math.floorMod(bb, aBins), Math.floorMod(cc, aBins));
-            }
-        }
-        return pairs;
+        int[] all = new int[n];
+        for (int i = 0; i < n; i++) all[i] = i;
+        forEachPair(m, all, n, prm.dMax, (d, a1, a2) -> {
+            int d0 = (int) ((d - prm.dTol) / prm.dBin), d1 = (int) ((d + prm.dTol) / prm.dBin);
+            int b0 = (int) Math.floor((a1 - at) / aw), b1 = (int) Math.floor((a1 + at) / aw);
+            int c0 = (int) Math.floor((a2 - at) / aw), c1 = (int) Math.floor((a2 + at) / aw);
+            for (int dd = Math.max(0, d0); dd <= d1; dd++)
+                for (int bb = b0; bb <= b1; bb++)
+                    for (int cc = c0; cc <= c1; cc++)
+                        set(out, off, prm, dd, Math.floorMod(bb, aBins), Math.floorMod(cc, aBins));
+        });
     }
 
     static int central = Integer.getInteger("central", 100);
 
+    /** The stored side's keys (no tolerance), pairs anchored at the {@code central} most central minutiae. */
     static int[] storedKeys(Minutiae m, P prm) {
         int[] which = new int[m.count()];
         int c = io.biomatch.fingerprint.internal.LocalStructures.central(m, central, which);
         int aBins = Math.round(360f / prm.aBinDeg);
         double aw = TWO_PI / aBins;
         int[] out = new int[c * m.count()];
-        int o = 0;
-        for (int q = 0; q < c; q++) {
-            int i = which[q];
-            for (int k = 0; k < m.count(); k++) {
-                if (k == i) continue;
-                double dx = m.x[k] - m.x[i], dy = m.y[k] - m.y[i];
-                double d = Math.sqrt(dx * dx + dy * dy);
-                if (d < 8 || d >= prm.dMax) continue;
-                double a1 = norm(Math.atan2(dy, dx) - m.direction[i]);
-                double a2 = norm(m.direction[k] - m.direction[i]);
-                out[o++] = bit(prm, (int) (d / prm.dBin), (int) (a1 / aw) % aBins, (int) (a2 / aw) % aBins);
-            }
-        }
-        return Arrays.copyOf(out, o);
+        int[] o = {0};
+        forEachPair(m, which, c, prm.dMax,
+                (d, a1, a2) -> out[o[0]++] = bit(prm, (int) (d / prm.dBin), (int) (a1 / aw) % aBins, (int) (a2 / aw) % aBins));
+        return Arrays.copyOf(out, o[0]);
     }
 
     static int bit(P prm, int d, int a1, int a2) {
