@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -31,18 +32,18 @@ import java.util.concurrent.atomic.AtomicLong;
  * slot each, off-heap); every other impression is a probe.
  *
  * <ul>
- *   <li>Fast path, every probe: the first-stage kernel scans all slots (timed, one thread per probe), the
- *   best {@code max(shortlists)} are re-scored by SourceAFIS; rank-1 for each short-list size S is read
- *   from the same pass (the best SourceAFIS score among the first S). With {@code --pairing-depth D} the
- *   pairing stage first re-scores the first stage's best max(D, max(shortlists)) from their slots (timed, and
- *   added to the first stage's time) and the short lists are cut from its order, as the engine does per shard
- *   with pairing on; the stand-in below is the best SourceAFIS score among the re-scored max(shortlists), i.e.
- *   among the first stage's best D when D = max(shortlists).</li>
+ *   <li>Fast path, every probe: the first-stage kernel scans all slots (timed, one thread per probe) and keeps
+ *   its best {@code max(shortlists)}, which SourceAFIS re-scores; rank-1 for each short-list size S is read
+ *   from the same pass (the best SourceAFIS score among the first S). With {@code --pairing-depth D} the first
+ *   stage keeps its best D instead (its exact pruning threshold depends on how many it keeps), the pairing
+ *   stage re-scores them from their slots (timed, and added to the first stage's time) and the short lists are
+ *   cut from its order (at most D long), as the engine does per shard with pairing on.</li>
  *   <li>Exhaustive SourceAFIS, on a sample of probes: every slot's template matched by SourceAFIS
  *   ({@code FingerprintMatcher.match} on heap templates; only the match calls are timed, template
  *   construction is not charged). Its rank-1 on the sample is compared with the fast path's on the same
- *   probes; for the other probes the best re-scored among the top {@code max(shortlists)} stands in (on
- *   the sample the stand-in's agreement with exhaustive is reported).</li>
+ *   probes; for the other probes the stand-in is the best SourceAFIS score among the first stage's best
+ *   {@code --reference-depth R} (default max(D, max(shortlists)); exact first-stage order, untimed), and on the
+ *   sample its agreement with exhaustive is reported.</li>
  *   <li>Speed-up for S = exhaustive time / (first-stage time + re-scoring time of the first S), all measured
  *   in this run. Re-scoring is timed per candidate as the engine runs it ({@code FingerprintModality.rescore}
  *   on the candidate's stored template bytes: locate + SourceAFIS template construction + match) on the real
@@ -72,14 +73,20 @@ public final class FingerprintScaleEval {
      * @param stopScores adaptive depth: stop scores T to evaluate (SourceAFIS scores)
      * @param stopChunk  adaptive depth: candidates re-scored between two checks of the stop rule
      * @param pairingDepth the pairing stage ({@code PairingStage}) re-orders the first stage's best
-     *                   {@code pairingDepth} candidates before the short lists are cut (0 = off: first-stage order)
+     *                   {@code pairingDepth} candidates before the short lists are cut (0 = off: first-stage order);
+     *                   the timed first stage then keeps that many (its pruning threshold depends on it), and
+     *                   short lists longer than it are cut at it
+     * @param referenceDepth the stand-in for exhaustive SourceAFIS is the best SourceAFIS score among the first
+     *                   stage's best {@code referenceDepth} (exact first-stage order, untimed); 0 = the larger of
+     *                   the longest short list and the pairing depth
      */
     public record Options(int background, long seed, int threads, int exhaustiveProbes, List<Integer> shortlists,
-                          boolean mirroredSeeds, List<Float> stopScores, int stopChunk, int pairingDepth) {
+                          boolean mirroredSeeds, List<Float> stopScores, int stopChunk, int pairingDepth,
+                          int referenceDepth) {
         public static Options defaults() {
             return new Options(100_000, 42, Math.max(1, Runtime.getRuntime().availableProcessors()), 10,
                     List.of(1, 5, 10, 20, 50, 100, 200, 500, 1000), true, List.of(40f, 45f, 50f, 60f),
-                    FingerprintModality.DEFAULT_STOP_CHUNK, 0);
+                    FingerprintModality.DEFAULT_STOP_CHUNK, 0, 0);
         }
     }
 
@@ -121,7 +128,8 @@ public final class FingerprintScaleEval {
                          double standInRank1, int[] mateRankPercentiles, double maxBackgroundScoreP50,
                          int backgroundAbove40, List<SetPoint> sets, List<Point> points, RescoreCost rescoreCost,
                          double maxBackgroundScoreSample, double[] shortlistBackgroundMaxPercentiles,
-                         List<AdaptivePoint> adaptive, int pairingDepth, double pairingMillisPerSearch) {
+                         List<AdaptivePoint> adaptive, int pairingDepth, double pairingMillisPerSearch,
+                         int referenceDepth) {
         public String toText() {
             StringBuilder b = new StringBuilder();
             b.append(String.format(Locale.ROOT,
@@ -150,9 +158,9 @@ public final class FingerprintScaleEval {
                     c.samePairs(), c.sameNewMicros(), c.sameMatchMicros(), c.sameNewMicros() / c.sameMatchMicros(),
                     c.allCandidatesNewMicros(), c.galleryLoopNewMicros()));
             b.append(String.format(Locale.ROOT,
-                    "exhaustive SourceAFIS on %d sample probes: rank-1 %.2f %%; stand-in (best re-scored of the top "
-                            + "%d) agrees on %.0f %% of them; stand-in rank-1 over all probes %.2f %%%n",
-                    exhaustiveSampleProbes, 100 * sampleExhaustiveRank1, points.get(points.size() - 1).shortlist(),
+                    "exhaustive SourceAFIS on %d sample probes: rank-1 %.2f %%; stand-in (best SourceAFIS score among the "
+                            + "first stage's best %d) agrees on %.0f %% of them; stand-in rank-1 over all probes %.2f %%%n",
+                    exhaustiveSampleProbes, 100 * sampleExhaustiveRank1, referenceDepth,
                     100 * sampleStandInAgreement, 100 * standInRank1));
             b.append(String.format(Locale.ROOT,
                     "sample: median over probes of the best background SourceAFIS score %.1f, max %.1f; background "
@@ -238,7 +246,10 @@ public final class FingerprintScaleEval {
         int slotBytes = modality.slotBytes();
         List<Integer> sls = o.shortlists();
         int smax = Math.min(total, sls.stream().mapToInt(Integer::intValue).max().orElse(100));
-        int firstDepth = Math.min(total, Math.max(smax, o.pairingDepth()));
+        // the timed first stage keeps what the next stage takes: the pairing depth, or the longest short list
+        int firstDepth = Math.min(total, o.pairingDepth() > 0 ? o.pairingDepth() : smax);
+        int listDepth = Math.min(smax, firstDepth);
+        int referenceDepth = Math.min(total, o.referenceDepth() > 0 ? o.referenceDepth() : Math.max(smax, firstDepth));
         try (Arena arena = Arena.ofShared()) {
             MemorySegment slots = arena.allocate((long) total * slotBytes, 64);
             ExecutorService pool = Executors.newFixedThreadPool(o.threads());
@@ -278,6 +289,8 @@ public final class FingerprintScaleEval {
                 long[] firstNanos = new long[P];
                 long[] pairingNanos = new long[P];
                 long[][] rescoreNanosCum = new long[P][]; // [p][q] = engine re-scoring time of the first q candidates
+                boolean[] standInCorrect = new boolean[P];
+                int[] referenceMaxMateRank = new int[1];
                 AtomicLong samePairs = new AtomicLong(), sameNew = new AtomicLong(), sameMatch = new AtomicLong();
                 List<Future<?>> pf = new ArrayList<>();
                 for (int p = 0; p < P; p++) {
@@ -300,7 +313,7 @@ public final class FingerprintScaleEval {
                                 sc[q] = modality.kernel().refine(probe.probe(), slots, (long) ords[q] * slotBytes);
                             }
                             TopK refined = new TopK(Integer::compare);
-                            refined.reset(smax, Float.NEGATIVE_INFINITY);
+                            refined.reset(listDepth, Float.NEGATIVE_INFINITY);
                             for (int q = 0; q < k; q++) {
                                 refined.offer(sc[q], ords[q]);
                             }
@@ -312,16 +325,23 @@ public final class FingerprintScaleEval {
                         // rank of the mate by first-stage score (ties: background first)
                         int rank = 1;
                         var scratch = new io.biomatch.fingerprint.internal.FirstStage.Scratch();
+                        // the stand-in's list: the first stage's best referenceDepth in exact order (untimed)
+                        TopK reference = new TopK(Integer::compare);
+                        reference.reset(referenceDepth, Float.NEGATIVE_INFINITY);
+                        reference.offer(mateFirst, mate);
                         for (int i = 0; i < total; i++) {
                             if (i != mate) {
                                 float s = io.biomatch.fingerprint.internal.FirstStage.score(probe.probe().fingers(),
                                         slots, (long) i * slotBytes, scratch);
+                                reference.offer(s, i);
                                 if (s > mateFirst || (s == mateFirst && i < mate)) {
                                     rank++;
                                 }
                             }
                         }
                         mateRank[pi] = rank;
+                        int[] refOrds = new int[referenceDepth];
+                        int refK = reference.drainBestFirst(new float[referenceDepth], refOrds);
                         FingerprintProbe fp = probe.probe();
                         double[] afis = new double[k];
                         long[] cum = new long[k + 1];
@@ -335,6 +355,24 @@ public final class FingerprintScaleEval {
                         rescoreNanosCum[pi] = cum;
                         shortOrd[pi] = Arrays.copyOf(ords, k);
                         shortAfis[pi] = afis;
+                        // stand-in: the best SourceAFIS score in the reference list (scores of the short list's
+                        // candidates reused, the others computed here, untimed); ties: the earlier first-stage rank
+                        Map<Integer, Double> known = new HashMap<>();
+                        for (int q = 0; q < k; q++) {
+                            known.put(ords[q], afis[q]);
+                        }
+                        double[] refAfis = new double[refK];
+                        for (int q = 0; q < refK; q++) {
+                            Double v = known.get(refOrds[q]);
+                            refAfis[q] = v != null ? v
+                                    : FingerprintModality.rescore(fp, storedOf(refOrds[q], n, gallery, bg));
+                        }
+                        standInCorrect[pi] = fastCorrect(refOrds, refAfis, refK, mate);
+                        if (standInCorrect[pi]) {
+                            synchronized (referenceMaxMateRank) {
+                                referenceMaxMateRank[0] = Math.max(referenceMaxMateRank[0], rank);
+                            }
+                        }
                     }));
                 }
                 for (Future<?> f : pf) {
@@ -511,7 +549,7 @@ public final class FingerprintScaleEval {
                     int mate = mateOf.get(probes.get(p).key());
                     exCorrect[p] = bestOrd == mate;
                     exOk += exCorrect[p] ? 1 : 0;
-                    boolean standIn = fastCorrect(shortOrd[p], shortAfis[p], shortOrd[p].length, mate);
+                    boolean standIn = standInCorrect[p];
                     agree += standIn == exCorrect[p] ? 1 : 0;
                     for (int t = 0; t < o.threads(); t++) {
                         bgMax[q] = Math.max(bgMax[q], exBg[t][q]);
@@ -521,7 +559,7 @@ public final class FingerprintScaleEval {
                 Arrays.sort(bgm);
                 int standInOk = 0;
                 for (int p = 0; p < P; p++) {
-                    standInOk += fastCorrect(shortOrd[p], shortAfis[p], shortOrd[p].length, mateOf.get(probes.get(p).key())) ? 1 : 0;
+                    standInOk += standInCorrect[p] ? 1 : 0;
                 }
                 List<Point> points = new ArrayList<>();
                 for (int s : sls) {
@@ -530,7 +568,7 @@ public final class FingerprintScaleEval {
                     for (int p = 0; p < P; p++) {
                         int mate = mateOf.get(probes.get(p).key());
                         boolean f = fastCorrect(shortOrd[p], shortAfis[p], S, mate);
-                        boolean ref = fastCorrect(shortOrd[p], shortAfis[p], shortOrd[p].length, mate);
+                        boolean ref = standInCorrect[p];
                         ok += f ? 1 : 0;
                         lost += (ref ? 1 : 0) - (f ? 1 : 0);
                         in += mateRank[p] <= S ? 1 : 0;
@@ -544,19 +582,22 @@ public final class FingerprintScaleEval {
                             K == 0 ? Double.NaN : (double) sOk / K, K == 0 ? Double.NaN : (double) sLost / K,
                             exMillis / ms, ms, (int) Math.round(S * (1_000_000.0 / total))));
                 }
+                // how deep the first stage must go for the probes the stand-in gets right (diagnostics, stderr)
+                System.err.printf(Locale.ROOT, "stand-in correct on %d probes; their mates' worst first-stage rank %d"
+                        + " (reference depth %d)%n", standInOk, referenceMaxMateRank[0], referenceDepth);
                 // which probes each short list loses against the stand-in (diagnostics, stderr)
                 for (int s : sls) {
                     StringBuilder lostList = new StringBuilder();
                     for (int p = 0; p < P; p++) {
                         int mate = mateOf.get(probes.get(p).key());
-                        if (fastCorrect(shortOrd[p], shortAfis[p], shortOrd[p].length, mate)
-                                && !fastCorrect(shortOrd[p], shortAfis[p], Math.min(s, total), mate)) {
+                        if (standInCorrect[p] && !fastCorrect(shortOrd[p], shortAfis[p], Math.min(s, total), mate)) {
                             int at = 0;
-                            while (shortOrd[p][at] != mate) {
+                            while (at < shortOrd[p].length && shortOrd[p][at] != mate) {
                                 at++;
                             }
-                            lostList.append(String.format(Locale.ROOT, " %s/%s (first-stage rank %d, short-list place %d)",
-                                    probes.get(p).set(), probes.get(p).key(), mateRank[p], at + 1));
+                            lostList.append(String.format(Locale.ROOT, " %s/%s (first-stage rank %d, short-list place %s)",
+                                    probes.get(p).set(), probes.get(p).key(), mateRank[p],
+                                    at < shortOrd[p].length ? Integer.toString(at + 1) : "none"));
                         }
                     }
                     if (lostList.length() > 0) {
@@ -573,7 +614,7 @@ public final class FingerprintScaleEval {
                         }
                         cnt++;
                         int mate = mateOf.get(probes.get(p).key());
-                        st += fastCorrect(shortOrd[p], shortAfis[p], shortOrd[p].length, mate) ? 1 : 0;
+                        st += standInCorrect[p] ? 1 : 0;
                         for (int s = 0; s < sls.size(); s++) {
                             r[s] += fastCorrect(shortOrd[p], shortAfis[p], Math.min(sls.get(s), total), mate) ? 1 : 0;
                         }
@@ -627,7 +668,7 @@ public final class FingerprintScaleEval {
                                 falseStops += shortOrd[p][first] != mate ? 1 : 0;
                             }
                             boolean f = fastCorrect(shortOrd[p], shortAfis[p], depth, mate);
-                            boolean ref = fastCorrect(shortOrd[p], shortAfis[p], shortOrd[p].length, mate);
+                            boolean ref = standInCorrect[p];
                             ok += f ? 1 : 0;
                             lost += (ref ? 1 : 0) - (f ? 1 : 0);
                             depthSum += depth;
@@ -642,7 +683,7 @@ public final class FingerprintScaleEval {
                         heapAfterBuild, heapAfterSearch, firstRate, afisRate, rescoreMillis, firstMillis, exMillis, K,
                         K == 0 ? Double.NaN : (double) exOk / K, K == 0 ? Double.NaN : (double) agree / K,
                         (double) standInOk / P, pct, bgMedian, above40[0], setPoints, points, cost, bgSampleMax,
-                        slBgPct, adaptive, o.pairingDepth() > 0 ? firstDepth : 0, pairingMillis);
+                        slBgPct, adaptive, o.pairingDepth() > 0 ? firstDepth : 0, pairingMillis, referenceDepth);
             } finally {
                 pool.shutdown();
             }
@@ -693,7 +734,7 @@ public final class FingerprintScaleEval {
 
     /**
      * {@code java ... FingerprintScaleEval [--json] [--background N] [--seed S] [--threads T]
-     * [--exhaustive-probes K] [--shortlists S1,S2,...] [--stop-scores T1,T2,...] [--stop-chunk C] [--pairing-depth D] [--iso DIR]
+     * [--exhaustive-probes K] [--shortlists S1,S2,...] [--stop-scores T1,T2,...] [--stop-chunk C] [--pairing-depth D] [--reference-depth R] [--iso DIR]
      * SET_DIR...}
      */
     public static void main(String[] args) throws Exception {
@@ -706,6 +747,7 @@ public final class FingerprintScaleEval {
         List<Float> stopScores = d.stopScores();
         int stopChunk = d.stopChunk();
         int pairingDepth = d.pairingDepth();
+        int referenceDepth = d.referenceDepth();
         List<Path> dirs = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
@@ -721,6 +763,7 @@ public final class FingerprintScaleEval {
                         .map(String::trim).map(Float::valueOf).sorted().toList();
                 case "--stop-chunk" -> stopChunk = Integer.parseInt(args[++i]);
                 case "--pairing-depth" -> pairingDepth = Integer.parseInt(args[++i]);
+                case "--reference-depth" -> referenceDepth = Integer.parseInt(args[++i]);
                 default -> dirs.add(Path.of(args[i]));
             }
         }
@@ -728,7 +771,7 @@ public final class FingerprintScaleEval {
             iso = dirs.get(0).toAbsolutePath().getParent().resolve("fvc-iso19794-2-secugen");
         }
         Result r = run(dirs, iso, new Options(background, seed, threads, ex, shortlists, d.mirroredSeeds(), stopScores,
-                stopChunk, pairingDepth));
+                stopChunk, pairingDepth, referenceDepth));
         System.out.println(json ? new com.google.gson.GsonBuilder().setPrettyPrinting()
                 .serializeSpecialFloatingPointValues().create().toJson(r) : r.toText());
     }

@@ -26,7 +26,7 @@ class FingerprintScaleEvalTest {
     void smallRunChecksItsReScoringPathsAndReportsAdaptiveDepth() throws Exception {
         var iso = SharedData.require("fingerprint/fvc-iso19794-2-secugen");
         FingerprintScaleEval.Result r = FingerprintScaleEval.run(List.of(iso.resolve("fvc2002-db1b")), iso,
-                new FingerprintScaleEval.Options(500, 42, 1, 1, List.of(5, 60), true, List.of(40f, 1000f), 20, 0));
+                new FingerprintScaleEval.Options(500, 42, 1, 1, List.of(5, 60), true, List.of(40f, 1000f), 20, 0, 0));
         System.out.println(r.toText());
         // run() throws if the engine path or plain SourceAFIS differs from the short list's score on any timed pair
         assertEquals(70 * 60, r.rescoreCost().samePairs());

@@ -76,6 +76,9 @@ public final class FirstStage {
         final float[] gy = new float[FingerSlotLayout.MAX_CODES + 64];
         final float[] px = new float[FingerSlotLayout.MAX_CODES + 64];
         final float[] py = new float[FingerSlotLayout.MAX_CODES + 64];
+        /** Cosine and sine of each kept pair's rotation (anchor-vector consolidation). */
+        final float[] ca = new float[FingerSlotLayout.MAX_CODES + 64];
+        final float[] sa = new float[FingerSlotLayout.MAX_CODES + 64];
         final int[] ihist = new int[ROT_BINS];
         final int[] ihist2 = new int[ROT_BINS];
         /** Per stored code: vote weight (0: no pair), rotation, stored minutia index (lanes up to a whole vector). */
@@ -173,7 +176,7 @@ public final class FirstStage {
             px[q] = pxs[i];
             py[q] = pys[i];
         }
-        int star = VECTOR ? starVector(sc, k) : starScalar(sc, k);
+        int star = VECTOR ? starAnchors(sc, k) : starScalar(sc, k);
         return star * norm;
     }
 
@@ -329,38 +332,48 @@ public final class FirstStage {
         return star;
     }
 
-    /** {@link #starScalar} with VOTE_INTS.length() pairs b at a time (same float arithmetic per lane, exact int sums). */
-    static int starVector(Scratch sc, int k) {
-        final float[] gx = sc.gx, gy = sc.gy, px = sc.px, py = sc.py;
+    /**
+     * {@link #starScalar} with VOTE_INTS.length() anchors a at a time and the pairs b one by one (broadcast):
+     * one reduction per vector of anchors instead of one per anchor (the window holds 13 pairs on average, so
+     * one vector of anchors is the common case); same float arithmetic per (a, b) as the scalar loop, exact int
+     * sums, so the same star. In-JVM alternated A/B against one vector of pairs b per anchor (dev harness,
+     * top 100 of 20,030 slots): 0 to 19 % less time per slot, never more.
+     */
+    static int starAnchors(Scratch sc, int k) {
+        final float[] gx = sc.gx, gy = sc.gy, px = sc.px, py = sc.py, ca = sc.ca, sa = sc.sa;
         final int[] vw = sc.wq, vrot = sc.rot;
         final int lanes = VOTE_INTS.length();
-        for (int t = k; t < k + lanes; t++) { // padding lanes weigh nothing
-            vw[t] = 0;
+        for (int t = 0; t < k; t++) {
+            ca[t] = COS[vrot[t]];
+            sa[t] = SIN[vrot[t]];
+        }
+        for (int t = k; t < k + lanes; t++) { // padding anchors are masked off below
             vrot[t] = 0;
-            gx[t] = gy[t] = px[t] = py[t] = 0;
+            gx[t] = gy[t] = px[t] = py[t] = ca[t] = sa[t] = 0;
         }
         final FloatVector tol = FloatVector.broadcast(VOTE_FLOATS, 144f);
         int star = 0;
-        for (int a = 0; a < k; a++) {
-            int ra = vrot[a];
-            float ca = COS[ra], sa = SIN[ra];
-            float gxa = gx[a], gya = gy[a], pxa = px[a], pya = py[a];
+        for (int a = 0; a < k; a += lanes) {
+            IntVector ra = IntVector.fromArray(VOTE_INTS, vrot, a).sub(PAIR_ROT_TOL);
+            FloatVector cav = FloatVector.fromArray(VOTE_FLOATS, ca, a), sav = FloatVector.fromArray(VOTE_FLOATS, sa, a);
+            FloatVector gxa = FloatVector.fromArray(VOTE_FLOATS, gx, a), gya = FloatVector.fromArray(VOTE_FLOATS, gy, a);
+            FloatVector pxa = FloatVector.fromArray(VOTE_FLOATS, px, a), pya = FloatVector.fromArray(VOTE_FLOATS, py, a);
             IntVector support = IntVector.zero(VOTE_INTS);
-            for (int b = 0; b < k; b += lanes) {
-                IntVector dr = IntVector.fromArray(VOTE_INTS, vrot, b).sub(ra).and(0xFF);
-                VectorMask<Integer> rotOk = dr.compare(VectorOperators.LE, PAIR_ROT_TOL)
-                        .or(dr.compare(VectorOperators.GE, 256 - PAIR_ROT_TOL));
-                FloatVector dgx = FloatVector.fromArray(VOTE_FLOATS, gx, b).sub(gxa);
-                FloatVector dgy = FloatVector.fromArray(VOTE_FLOATS, gy, b).sub(gya);
-                FloatVector dpx = FloatVector.fromArray(VOTE_FLOATS, px, b).sub(pxa);
-                FloatVector dpy = FloatVector.fromArray(VOTE_FLOATS, py, b).sub(pya);
-                FloatVector ex = dpx.mul(ca).sub(dpy.mul(sa)).sub(dgx);
-                FloatVector ey = dpx.mul(sa).add(dpy.mul(ca)).sub(dgy);
+            for (int b = 0; b < k; b++) {
+                // (rot_b - rot_a) & 0xFF within +-PAIR_ROT_TOL, as one unsigned compare
+                VectorMask<Integer> rotOk = IntVector.broadcast(VOTE_INTS, vrot[b]).sub(ra).and(0xFF)
+                        .compare(VectorOperators.LE, 2 * PAIR_ROT_TOL);
+                FloatVector dgx = FloatVector.broadcast(VOTE_FLOATS, gx[b]).sub(gxa);
+                FloatVector dgy = FloatVector.broadcast(VOTE_FLOATS, gy[b]).sub(gya);
+                FloatVector dpx = FloatVector.broadcast(VOTE_FLOATS, px[b]).sub(pxa);
+                FloatVector dpy = FloatVector.broadcast(VOTE_FLOATS, py[b]).sub(pya);
+                FloatVector ex = dpx.mul(cav).sub(dpy.mul(sav)).sub(dgx);
+                FloatVector ey = dpx.mul(sav).add(dpy.mul(cav)).sub(dgy);
                 FloatVector lim = tol.add(dgx.mul(dgx).add(dgy.mul(dgy)).mul(0.04f));
                 VectorMask<Float> near = ex.mul(ex).add(ey.mul(ey)).compare(VectorOperators.LT, lim);
-                support = support.add(IntVector.fromArray(VOTE_INTS, vw, b), near.cast(VOTE_INTS).and(rotOk));
+                support = support.add(IntVector.broadcast(VOTE_INTS, vw[b]), near.cast(VOTE_INTS).and(rotOk));
             }
-            star = Math.max(star, support.reduceLanes(VectorOperators.ADD));
+            star = Math.max(star, support.reduceLanes(VectorOperators.MAX, VOTE_INTS.indexInRange(a, k)));
         }
         return star;
     }

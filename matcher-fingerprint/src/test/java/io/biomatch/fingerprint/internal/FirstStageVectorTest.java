@@ -82,7 +82,7 @@ class FirstStageVectorTest {
                 sc.wq[a] = r.nextInt(1, 2253);
             }
             int scalar = FirstStage.starScalar(sc, k);
-            assertEquals(scalar, FirstStage.starVector(sc, k), "trial " + trial);
+            assertEquals(scalar, FirstStage.starAnchors(sc, k), "trial " + trial);
             int maxW = 0;
             for (int a = 0; a < k; a++) {
                 maxW = Math.max(maxW, sc.wq[a]);
