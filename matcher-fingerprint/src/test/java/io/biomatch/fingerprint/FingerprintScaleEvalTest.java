@@ -42,4 +42,25 @@ class FingerprintScaleEvalTest {
         assertEquals(s60.rank1(), never.rank1(), 0.0, "never stopping is the fixed short list");
         assertEquals(s60.speedup(), never.speedupNoMate(), 1e-9);
     }
+    @Test
+    void theStandInDoesNotDependOnThePairingDepth() throws Exception {
+        var iso = SharedData.require("fingerprint/fvc-iso19794-2-secugen");
+        var sets = List.of(iso.resolve("fvc2002-db1b"));
+        // pairing on the first stage's best 60, or only its best 10; the stand-in over its exact best 60 both times
+        FingerprintScaleEval.Result deep = FingerprintScaleEval.run(sets, iso,
+                new FingerprintScaleEval.Options(500, 42, 1, 0, List.of(5, 60), true, List.of(), 20, 60, 60));
+        FingerprintScaleEval.Result shallow = FingerprintScaleEval.run(sets, iso,
+                new FingerprintScaleEval.Options(500, 42, 1, 0, List.of(5, 60), true, List.of(), 20, 10, 60));
+        assertEquals(60, deep.pairingDepth());
+        assertEquals(10, shallow.pairingDepth());
+        assertEquals(60, shallow.referenceDepth());
+        assertEquals(deep.standInRank1(), shallow.standInRank1(), 0.0);
+        assertTrue(deep.standInRank1() > 0.9, "FVC DB1 against 500 background: " + deep.standInRank1());
+        // the deep run's S = 60 re-scores exactly the stand-in's 60 candidates, so it is the stand-in
+        assertEquals(deep.standInRank1(), deep.points().get(1).rank1(), 1e-9);
+        // the shallow run's lists are cut at its depth (S = 60 re-scores 10); its loss is counted against the same
+        // stand-in
+        FingerprintScaleEval.Point s60 = shallow.points().get(1);
+        assertEquals(shallow.standInRank1(), s60.rank1() + s60.rank1LostVsStandIn(), 1e-9);
+    }
 }
