@@ -347,10 +347,6 @@ public final class FirstStage {
             ca[t] = COS[vrot[t]];
             sa[t] = SIN[vrot[t]];
         }
-        for (int t = k; t < k + lanes; t++) { // padding anchors are masked off below
-            vrot[t] = 0;
-            gx[t] = gy[t] = px[t] = py[t] = ca[t] = sa[t] = 0;
-        }
         final FloatVector tol = FloatVector.broadcast(VOTE_FLOATS, 144f);
         int star = 0;
         for (int a = 0; a < k; a += lanes) {
@@ -373,6 +369,8 @@ public final class FirstStage {
                 VectorMask<Float> near = ex.mul(ex).add(ey.mul(ey)).compare(VectorOperators.LT, lim);
                 support = support.add(IntVector.broadcast(VOTE_INTS, vw[b]), near.cast(VOTE_INTS).and(rotOk));
             }
+            // lanes past k hold an earlier slot's leftovers: they are never a pair b, and as anchors they are
+            // masked off here
             star = Math.max(star, support.reduceLanes(VectorOperators.MAX, VOTE_INTS.indexInRange(a, k)));
         }
         return star;
