@@ -20,18 +20,22 @@ import java.lang.foreign.ValueLayout;
  *  +4      u16   width            template width in px (500 dpi)
  *  +6      u16   height
  *  +8      8     reserved
- *  +16     100 x 8 B minutiae     u16 x | bifurcation&lt;&lt;15, u16 y, f32 direction (radians, SourceAFIS exact)
+ *  +16     100 x 8 B minutiae     u16 x | bifurcation&lt;&lt;15, u16 y, f32 direction (radians, SourceAFIS exact);
+ *                                 record q &lt; c is code q's minutia, the others follow in their original order
  *  +816    34 x i64 hard0         local-structure codes, struct of arrays (see {@link LocalStructures}),
  *  +1088   34 x i64 hard1         code q at +8q of each array, codes in ascending distance from the
  *  +1360   34 x i64 soft0         minutiae centroid (the most central first); a vector kernel may read
  *  +1632   34 x i64 soft1         up to 40 lanes of an array (the excess lanes are ignored)
- *  +1904   34 x 4 B code meta     u8 popcount(hard), u8 direction/256, u8 minutia index, u8 reserved
+ *  +1904   34 x 4 B code meta     u8 popcount(hard), u8 direction/256, u8 original minutia index, u8 reserved
  *  +2040   8     reserved
  * </pre>
  *
  * The first stage reads the codes and their meta (1,224 bytes of the 2,048) and, for the pairs it
- * consolidates, their minutiae's positions; the exact minutiae
- * let the exhaustive reference mode rebuild the SourceAFIS template without the record store.
+ * consolidates, their minutiae's positions: code q's minutia is record q, so the positions of 16 codes are two
+ * vector loads (a scalar read per kept pair through its minutia index cost about as much as the whole star
+ * consolidation). The exact minutiae let the exhaustive reference mode rebuild the SourceAFIS template without
+ * the record store; {@link #readMinutiae} puts them back in their original order from the codes' original
+ * indexes.
  */
 public final class FingerSlotLayout {
     public static final int FINGER_BYTES = 2048;
@@ -94,18 +98,13 @@ public final class FingerSlotLayout {
         s.set(ValueLayout.JAVA_BYTE, fingerOffset + MINUTIA_COUNT_OFFSET, (byte) n);
         s.set(SHORT, fingerOffset + WIDTH_OFFSET, (short) m.width);
         s.set(SHORT, fingerOffset + HEIGHT_OFFSET, (short) m.height);
-        for (int i = 0; i < n; i++) {
-            long o = fingerOffset + MINUTIAE_OFFSET + (long) i * MINUTIA_BYTES;
-            s.set(SHORT, o, (short) (m.x[i] | (m.bifurcation[i] ? 0x8000 : 0)));
-            s.set(SHORT, o + 2, m.y[i]);
-            s.set(FLOAT, o + 4, m.direction[i]);
-        }
         int[] which = new int[MAX_CODES];
         int c = LocalStructures.central(m, MAX_CODES, which);
         long[] hard = new long[2 * c];
         long[] soft = new long[2 * c];
         LocalStructures.compute(m, which, c, hard, soft);
         int written = 0;
+        boolean[] isCode = new boolean[n];
         for (int q = 0; q < c; q++) {
             int hc = Long.bitCount(hard[2 * q]) + Long.bitCount(hard[2 * q + 1]);
             if (hc < ProbeFinger.MIN_NEIGHBOURS) {
@@ -120,20 +119,52 @@ public final class FingerSlotLayout {
             s.set(ValueLayout.JAVA_BYTE, mo, (byte) hc);
             s.set(ValueLayout.JAVA_BYTE, mo + 1, (byte) LocalStructures.angle256(m.direction[which[q]]));
             s.set(ValueLayout.JAVA_BYTE, mo + 2, (byte) which[q]);
+            writeMinutia(s, fingerOffset, written, m, which[q]);
+            isCode[which[q]] = true;
             written++;
         }
         s.set(ValueLayout.JAVA_BYTE, fingerOffset + CODE_COUNT_OFFSET, (byte) written);
+        int record = written;
+        for (int i = 0; i < n; i++) {
+            if (!isCode[i]) {
+                writeMinutia(s, fingerOffset, record++, m, i);
+            }
+        }
     }
 
-    /** Reads the exact minutiae of a finger block back (exhaustive mode; allocates). */
+    private static void writeMinutia(MemorySegment s, long fingerOffset, int record, Minutiae m, int i) {
+        long o = fingerOffset + MINUTIAE_OFFSET + (long) record * MINUTIA_BYTES;
+        s.set(SHORT, o, (short) (m.x[i] | (m.bifurcation[i] ? 0x8000 : 0)));
+        s.set(SHORT, o + 2, m.y[i]);
+        s.set(FLOAT, o + 4, m.direction[i]);
+    }
+
+    /**
+     * Reads the exact minutiae of a finger block back in their original order (exhaustive mode; allocates):
+     * records 0..c) go to the codes' original indexes, the rest fill the other indexes in ascending order.
+     */
     public static Minutiae readMinutiae(MemorySegment s, long fingerOffset) {
         int n = s.get(ValueLayout.JAVA_BYTE, fingerOffset + MINUTIA_COUNT_OFFSET) & 0xFF;
+        int c = codeCount(s, fingerOffset);
+        int[] original = new int[n];
+        boolean[] isCode = new boolean[n];
+        for (int q = 0; q < c; q++) {
+            int i = s.get(ValueLayout.JAVA_BYTE, fingerOffset + META_OFFSET + (long) q * META_BYTES + 2) & 0xFF;
+            original[q] = i;
+            isCode[i] = true;
+        }
+        for (int i = 0, record = c; i < n; i++) {
+            if (!isCode[i]) {
+                original[record++] = i;
+            }
+        }
         short[] x = new short[n];
         short[] y = new short[n];
         float[] d = new float[n];
         boolean[] b = new boolean[n];
-        for (int i = 0; i < n; i++) {
-            long o = fingerOffset + MINUTIAE_OFFSET + (long) i * MINUTIA_BYTES;
+        for (int r = 0; r < n; r++) {
+            int i = original[r];
+            long o = fingerOffset + MINUTIAE_OFFSET + (long) r * MINUTIA_BYTES;
             int xv = s.get(SHORT, o) & 0xFFFF;
             x[i] = (short) (xv & 0x7FFF);
             b[i] = (xv & 0x8000) != 0;

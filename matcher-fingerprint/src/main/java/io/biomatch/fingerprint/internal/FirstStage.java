@@ -81,17 +81,15 @@ public final class FirstStage {
         final float[] sa = new float[FingerSlotLayout.MAX_CODES + 64];
         final int[] ihist = new int[ROT_BINS];
         final int[] ihist2 = new int[ROT_BINS];
-        /** Per stored code: vote weight (0: no pair), rotation, stored minutia index (lanes up to a whole vector). */
+        /** Per stored code: vote weight (0: no pair), rotation (lanes up to a whole vector). */
         final int[] voteWeight = new int[FingerSlotLayout.CODE_LANES_READABLE + 64];
         final int[] voteRot = new int[FingerSlotLayout.CODE_LANES_READABLE + 64];
-        final int[] voteMinutia = new int[FingerSlotLayout.CODE_LANES_READABLE + 64];
-        /** Per kept pair (index as in gx..rot): stored minutia and probe index. */
-        final int[] keptMinutia = new int[FingerSlotLayout.MAX_CODES + 64];
-        final int[] keptProbe = new int[FingerSlotLayout.MAX_CODES + 64];
         final int[] wq = new int[FingerSlotLayout.MAX_CODES + 64];
         /** Best probe code per stored code (similarity, index or -1), lanes up to a whole vector. */
         final float[] bestSim = new float[FingerSlotLayout.CODE_LANES_READABLE + 64];
         final int[] bestIdx = new int[FingerSlotLayout.CODE_LANES_READABLE + 64];
+        /** Per kept pair (index as in gx..rot): probe index. */
+        final int[] keptProbe = new int[FingerSlotLayout.MAX_CODES + 64];
         /** The best pair's probe direction (angle256), vector kernel only. */
         final int[] bestAngle = new int[FingerSlotLayout.CODE_LANES_READABLE + 64];
     }
@@ -164,14 +162,12 @@ public final class FirstStage {
         if (bound < prune || max == 0) {
             return bound;
         }
-        // keep the window's pairs (a star's pairs lie within +-PAIR_ROT_TOL of its anchor), then their positions
-        int k = VECTOR ? keepVector(codes, maxBin, sc) : keepScalar(codes, maxBin, sc);
-        final float[] gx = sc.gx, gy = sc.gy, px = sc.px, py = sc.py, pxs = p.x, pys = p.y;
-        final int[] keptMinutia = sc.keptMinutia, keptProbe = sc.keptProbe;
+        // keep the window's pairs (a star's pairs lie within +-PAIR_ROT_TOL of its anchor) with their stored
+        // positions, then the probe positions (a vector gather of these was slower in the dev harness)
+        int k = VECTOR ? keepVector(s, fo, codes, maxBin, sc) : keepScalar(s, fo, codes, maxBin, sc);
+        final float[] px = sc.px, py = sc.py, pxs = p.x, pys = p.y;
+        final int[] keptProbe = sc.keptProbe;
         for (int q = 0; q < k; q++) {
-            long mpos = fo + FingerSlotLayout.MINUTIAE_OFFSET + (long) keptMinutia[q] * FingerSlotLayout.MINUTIA_BYTES;
-            gx[q] = s.get(FingerSlotLayout.SHORT, mpos) & 0x7FFF;
-            gy[q] = s.get(FingerSlotLayout.SHORT, mpos + 2);
             int i = keptProbe[q];
             px[q] = pxs[i];
             py[q] = pys[i];
@@ -184,18 +180,17 @@ public final class FirstStage {
      * The rotation votes of stored codes {@code 0..codes)} from {@link #pairs}' result: {@code sc.voteWeight[j]}
      * the pair's fixed-point weight (0 when code j has no pair, {@code sc.bestIdx[j] < 0}),
      * {@code sc.voteRot[j]} its rotation {@code direction(j) - direction(i)} in 256 steps (0 without a pair),
-     * {@code sc.voteMinutia[j]} the stored minutia of code j, and the weights summed per 22.5-degree bin into
+     * and the weights summed per 22.5-degree bin into
      * {@code sc.ihist}. Scalar reference.
      */
     static void votesScalar(ProbeFinger p, MemorySegment s, long fo, int codes, Scratch sc) {
-        final int[] hist = sc.ihist, vw = sc.voteWeight, vrot = sc.voteRot, vm = sc.voteMinutia;
+        final int[] hist = sc.ihist, vw = sc.voteWeight, vrot = sc.voteRot;
         final int[] bi = sc.bestIdx, pa = p.angle256;
         final float[] bs = sc.bestSim;
         java.util.Arrays.fill(hist, 0);
         long mo = fo + FingerSlotLayout.META_OFFSET;
         for (int j = 0; j < codes; j++, mo += FingerSlotLayout.META_BYTES) {
             int i = bi[j];
-            vm[j] = s.get(ValueLayout.JAVA_BYTE, mo + 2) & 0xFF;
             if (i >= 0) {
                 int w = weight(bs[j]);
                 int rot = ((s.get(ValueLayout.JAVA_BYTE, mo + 1) & 0xFF) - pa[i]) & 0xFF;
@@ -216,7 +211,7 @@ public final class FirstStage {
      * summed branch-free.
      */
     static void votesVector(MemorySegment s, long fo, int codes, Scratch sc) {
-        final int[] hist = sc.ihist, vw = sc.voteWeight, vrot = sc.voteRot, vm = sc.voteMinutia;
+        final int[] hist = sc.ihist, vw = sc.voteWeight, vrot = sc.voteRot;
         final int[] bi = sc.bestIdx, ba = sc.bestAngle;
         final float[] bs = sc.bestSim;
         final int lanes = VOTE_INTS.length();
@@ -236,7 +231,6 @@ public final class FirstStage {
             IntVector rot = meta.lanewise(VectorOperators.LSHR, 8).sub(IntVector.fromArray(VOTE_INTS, ba, g)).and(0xFF);
             IntVector.zero(VOTE_INTS).blend(w, voted).intoArray(vw, g);
             IntVector.zero(VOTE_INTS).blend(rot, voted).intoArray(vrot, g);
-            meta.lanewise(VectorOperators.LSHR, 16).and(0xFF).intoArray(vm, g);
         }
         // two partial histograms halve the store-to-load chains when neighbouring votes share a bin
         final int[] h2 = sc.ihist2;
@@ -257,30 +251,46 @@ public final class FirstStage {
 
     /**
      * The pairs of codes {@code 0..codes)} whose rotation lies in the window of bins
-     * {@code maxBin .. maxBin + WINDOW - 1}, in code order: weight and rotation into {@code sc.wq/rot}, stored
-     * minutia and probe index into {@code sc.keptMinutia/keptProbe}; returns their count. Scalar reference.
+     * {@code maxBin .. maxBin + WINDOW - 1}, in code order: weight and rotation into {@code sc.wq/rot}, the
+     * stored minutia's position (record j for code j) into {@code sc.gx/gy}, the probe index into
+     * {@code sc.keptProbe}; returns their count. Scalar reference.
      */
-    static int keepScalar(int codes, int maxBin, Scratch sc) {
+    static int keepScalar(MemorySegment s, long fo, int codes, int maxBin, Scratch sc) {
         int k = 0;
         for (int j = 0; j < codes; j++) {
             int i = sc.bestIdx[j];
             if (i < 0 || (((sc.voteRot[j] >>> 4) - maxBin) & (ROT_BINS - 1)) >= WINDOW) {
                 continue;
             }
+            long mpos = fo + FingerSlotLayout.MINUTIAE_OFFSET + (long) j * FingerSlotLayout.MINUTIA_BYTES;
             sc.wq[k] = sc.voteWeight[j];
             sc.rot[k] = sc.voteRot[j];
-            sc.keptMinutia[k] = sc.voteMinutia[j];
+            sc.gx[k] = s.get(FingerSlotLayout.SHORT, mpos) & 0x7FFF;
+            sc.gy[k] = s.get(FingerSlotLayout.SHORT, mpos + 2);
             sc.keptProbe[k] = i;
             k++;
         }
         return k;
     }
 
-    /** {@link #keepScalar} by lane compression (no branch per code: in or out of the window is unpredictable). */
-    static int keepVector(int codes, int maxBin, Scratch sc) {
+    /**
+     * Lane i picks int 2i of two vectors: the {@code x | y << 16} word of each 8-byte minutia record of
+     * {@code lanes} consecutive records.
+     */
+    static final IntVector RECORD_XY = IntVector.zero(VOTE_INTS).addIndex(2);
+
+    /**
+     * {@link #keepScalar} by lane compression (no branch per code: in or out of the window is unpredictable); the
+     * positions of {@code lanes} codes' minutiae are two vector loads of their records (records up to 48 lie
+     * within the block's minutia area).
+     */
+    static int keepVector(MemorySegment s, long fo, int codes, int maxBin, Scratch sc) {
         final int lanes = VOTE_INTS.length();
         int k = 0;
         for (int g = 0; g < codes; g += lanes) {
+            long ro = fo + FingerSlotLayout.MINUTIAE_OFFSET + (long) g * FingerSlotLayout.MINUTIA_BYTES;
+            IntVector xy = RECORD_XY.selectFrom(IntVector.fromMemorySegment(VOTE_INTS, s, ro, NATIVE),
+                    IntVector.fromMemorySegment(VOTE_INTS, s, ro + 4L * lanes, NATIVE));
             IntVector idx = IntVector.fromArray(VOTE_INTS, sc.bestIdx, g);
             IntVector rot = IntVector.fromArray(VOTE_INTS, sc.voteRot, g);
             VectorMask<Integer> keep = VOTE_INTS.indexInRange(g, codes)
@@ -289,7 +299,11 @@ public final class FirstStage {
                             .compare(VectorOperators.LT, WINDOW));
             IntVector.fromArray(VOTE_INTS, sc.voteWeight, g).compress(keep).intoArray(sc.wq, k);
             rot.compress(keep).intoArray(sc.rot, k);
-            IntVector.fromArray(VOTE_INTS, sc.voteMinutia, g).compress(keep).intoArray(sc.keptMinutia, k);
+            VectorMask<Float> keepF = keep.cast(VOTE_FLOATS);
+            // same values as the scalar reads: x without the bifurcation bit, y as a signed short
+            ((FloatVector) xy.and(0x7FFF).convert(VectorOperators.I2F, 0)).compress(keepF).intoArray(sc.gx, k);
+            ((FloatVector) xy.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).compress(keepF)
+                    .intoArray(sc.gy, k);
             idx.compress(keep).intoArray(sc.keptProbe, k);
             k += keep.trueCount();
         }

@@ -199,7 +199,7 @@ public final class PairingStage {
         int[] anchorP = sc.anchorProbe, anchorG = sc.anchorStored, sampled = sc.sampled;
         for (int t = 0; t < h; t++) {
             int j = hyp[t];
-            anchorG[t] = s.get(ValueLayout.JAVA_BYTE, fo + FingerSlotLayout.META_OFFSET + (long) j * FingerSlotLayout.META_BYTES + 2) & 0xFF;
+            anchorG[t] = j; // code j's minutia is record j (FingerSlotLayout)
             anchorP[t] = p.codeMinutia[ps.bestIdx[j]];
             sampled[t] = h <= FULL ? 0 : pair(p, anchorP[t], anchorG[t], sc, SAMPLE_STRIDE);
         }

@@ -92,6 +92,33 @@ class FirstStageVectorTest {
         assertTrue(nonTrivial > 500, nonTrivial + " trials with a star of two or more pairs");
     }
     @Test
+    void slotMinutiaeReadBackInTheirOriginalOrder() {
+        SplittableRandom r = new SplittableRandom(31);
+        int reordered = 0;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment slot = arena.allocate(FingerSlotLayout.FINGER_BYTES, 64);
+            for (int trial = 0; trial < 200; trial++) {
+                Minutiae m = random(r, r.nextInt(Minutiae.MAX + 1));
+                slot.fill((byte) 0);
+                FingerSlotLayout.writeFinger(slot, 0, 0, m, 1);
+                Minutiae back = FingerSlotLayout.readMinutiae(slot, 0);
+                String at = "trial " + trial;
+                assertArrayEquals(m.x, back.x, at);
+                assertArrayEquals(m.y, back.y, at);
+                assertArrayEquals(m.direction, back.direction, at);
+                assertArrayEquals(m.bifurcation, back.bifurcation, at);
+                int codes = FingerSlotLayout.codeCount(slot, 0);
+                for (int q = 0; q < codes; q++) {
+                    int i = slot.get(java.lang.foreign.ValueLayout.JAVA_BYTE,
+                            FingerSlotLayout.META_OFFSET + (long) q * FingerSlotLayout.META_BYTES + 2) & 0xFF;
+                    reordered += i != q ? 1 : 0;
+                }
+            }
+        }
+        assertTrue(reordered > 100, reordered + " codes whose minutia moved");
+    }
+
+    @Test
     void voteAndKeepPassesEqualScalar() {
         SplittableRandom r = new SplittableRandom(23);
         FirstStage.Scratch sc = new FirstStage.Scratch();
@@ -103,31 +130,44 @@ class FirstStageVectorTest {
                 ProbeFinger p = new ProbeFinger(0, random(r, r.nextInt(101)), null);
                 long fo = (trial % 2) * (long) FingerSlotLayout.FINGER_BYTES;
                 slots.fill((byte) 0x5A); // garbage around the codes must not matter
-                FingerSlotLayout.writeFinger(slots, fo, 0, random(r, 5 + r.nextInt(96)), 1);
+                Minutiae m = random(r, 5 + r.nextInt(96));
+                FingerSlotLayout.writeFinger(slots, fo, 0, m, 1);
                 int codes = FingerSlotLayout.codeCount(slots, fo);
                 FirstStage.pairsVector(p, slots, fo, codes, sc);
                 FirstStage.votesVector(slots, fo, codes, sc);
-                int[] w = sc.voteWeight.clone(), rot = sc.voteRot.clone(), minutia = sc.voteMinutia.clone();
+                int[] w = sc.voteWeight.clone(), rot = sc.voteRot.clone();
                 int[] hist = sc.ihist.clone();
                 FirstStage.votesScalar(p, slots, fo, codes, sc);
                 for (int j = 0; j < codes; j++) {
                     String at = "trial " + trial + " code " + j;
                     assertEquals(sc.voteWeight[j], w[j], at);
                     assertEquals(sc.voteRot[j], rot[j], at);
-                    assertEquals(sc.voteMinutia[j], minutia[j], at);
                     voted += sc.bestIdx[j] >= 0 ? 1 : 0;
                 }
                 assertArrayEquals(sc.ihist, hist, "trial " + trial);
                 for (int maxBin = 0; maxBin < FirstStage.ROT_BINS; maxBin++) {
-                    int k = FirstStage.keepVector(codes, maxBin, sc);
+                    int k = FirstStage.keepVector(slots, fo, codes, maxBin, sc);
                     int[] kw = java.util.Arrays.copyOf(sc.wq, k), kr = java.util.Arrays.copyOf(sc.rot, k);
-                    int[] km = java.util.Arrays.copyOf(sc.keptMinutia, k), kp = java.util.Arrays.copyOf(sc.keptProbe, k);
+                    float[] kx = java.util.Arrays.copyOf(sc.gx, k), ky = java.util.Arrays.copyOf(sc.gy, k);
+                    int[] kp = java.util.Arrays.copyOf(sc.keptProbe, k);
                     String at = "trial " + trial + " window " + maxBin;
-                    assertEquals(FirstStage.keepScalar(codes, maxBin, sc), k, at);
+                    assertEquals(FirstStage.keepScalar(slots, fo, codes, maxBin, sc), k, at);
                     assertArrayEquals(java.util.Arrays.copyOf(sc.wq, k), kw, at);
                     assertArrayEquals(java.util.Arrays.copyOf(sc.rot, k), kr, at);
-                    assertArrayEquals(java.util.Arrays.copyOf(sc.keptMinutia, k), km, at);
+                    assertArrayEquals(java.util.Arrays.copyOf(sc.gx, k), kx, at);
+                    assertArrayEquals(java.util.Arrays.copyOf(sc.gy, k), ky, at);
                     assertArrayEquals(java.util.Arrays.copyOf(sc.keptProbe, k), kp, at);
+                    // each kept pair carries its code's own minutia, found here through the code's original index
+                    for (int j = 0, q = 0; j < codes; j++) {
+                        if (sc.bestIdx[j] >= 0 && (((sc.voteRot[j] >>> 4) - maxBin) & (FirstStage.ROT_BINS - 1)) < FirstStage.WINDOW) {
+                            int i = slots.get(java.lang.foreign.ValueLayout.JAVA_BYTE,
+                                    fo + FingerSlotLayout.META_OFFSET + (long) j * FingerSlotLayout.META_BYTES + 2) & 0xFF;
+                            assertEquals(m.x[i], kx[q], at + " pair " + q);
+                            assertEquals(m.y[i], ky[q], at + " pair " + q);
+                            assertEquals(sc.bestIdx[j], kp[q], at + " pair " + q);
+                            q++;
+                        }
+                    }
                     kept += k;
                 }
             }
