@@ -90,6 +90,8 @@ public final class FirstStage {
         final int[] bestIdx = new int[FingerSlotLayout.CODE_LANES_READABLE + 64];
         /** Per kept pair (index as in gx..rot): probe index. */
         final int[] keptProbe = new int[FingerSlotLayout.MAX_CODES + 64];
+        /** Hard-bit counts of one pass's stored codes as floats, vector kernel only. */
+        final float[] storedHardCount = new float[5 * 16];
         /** The best pair's probe direction (angle256), vector kernel only. */
         final int[] bestAngle = new int[FingerSlotLayout.CODE_LANES_READABLE + 64];
     }
@@ -412,95 +414,124 @@ public final class FirstStage {
     }
 
     /**
-     * {@link #pairs} vectorised across stored codes: LANES stored codes (contiguous in the slot's
-     * struct-of-arrays) against one probe code, broadcast, at a time; probe codes in ascending order with a
-     * strict {@code >}, so the lowest index wins ties as in the scalar loop (identical result).
+     * {@link #pairs} vectorised across stored codes: up to five vectors of LANES stored codes (contiguous in the
+     * slot's struct-of-arrays; 40 codes with 512-bit vectors, so one pass covers a finger) against one probe
+     * code, broadcast, at a time; probe codes in ascending order with a strict {@code >}, so the lowest index wins
+     * ties as in the scalar loop (identical result).
+     *
+     * <p>The loop runs over the probe codes outside and the (up to five) vectors of stored codes inside, with
+     * each vector's best similarity and index in registers for the whole loop and stored once at the end; the
+     * stored codes are re-read from the slot (L1) for each probe code. The previous order (vectors of stored
+     * codes outside, probe codes inside) stored each vector's results to the scratch before the next vector's
+     * loop, after which C2 reloaded spilled pointers from the stack; its speed depended on where the scratch and
+     * the stack happened to lie (a stack load that 4 KiB-aliases a pending store waits for it: the likely cause,
+     * not proven). Dev harness, both orders in each of five JVMs, 20,030 slots: 206-228 ns per slot with this
+     * order in all five, 202-348 with the previous one (slow in two).
      */
     static void pairsVector(ProbeFinger p, MemorySegment s, long fo, int limit, Scratch sc) {
         final long[] ph0 = p.hard0, ph1 = p.hard1, ps0 = p.soft0, ps1 = p.soft1;
         final int[] phc = p.hardCount, pia = p.indexAngle;
         final int n = p.count;
+        final float[] ghcs = sc.storedHardCount;
         // TAU as the float nearest 9/20, which is what 9f / 20f rounds to
         final FloatVector tau = FloatVector.broadcast(FLOATS, (float) TAU_NUM / TAU_DEN);
         final IntVector none = IntVector.broadcast(INTS, -1);
-        int g = 0;
-        // two vectors of stored codes per probe code while more than one vector remains (shares the
-        // broadcasts; g + LANES < limit <= 34 keeps every read below lane 40, CODE_LANES_READABLE)
-        for (; g + LANES < limit; g += 2 * LANES) {
-            long o = fo + 8L * g, o2 = o + 8L * LANES;
-            LongVector gh0 = LongVector.fromMemorySegment(LONGS, s, o + FingerSlotLayout.HARD0_OFFSET, NATIVE);
-            LongVector gh1 = LongVector.fromMemorySegment(LONGS, s, o + FingerSlotLayout.HARD1_OFFSET, NATIVE);
-            LongVector gs0 = LongVector.fromMemorySegment(LONGS, s, o + FingerSlotLayout.SOFT0_OFFSET, NATIVE);
-            LongVector gs1 = LongVector.fromMemorySegment(LONGS, s, o + FingerSlotLayout.SOFT1_OFFSET, NATIVE);
-            LongVector hh0 = LongVector.fromMemorySegment(LONGS, s, o2 + FingerSlotLayout.HARD0_OFFSET, NATIVE);
-            LongVector hh1 = LongVector.fromMemorySegment(LONGS, s, o2 + FingerSlotLayout.HARD1_OFFSET, NATIVE);
-            LongVector hs0 = LongVector.fromMemorySegment(LONGS, s, o2 + FingerSlotLayout.SOFT0_OFFSET, NATIVE);
-            LongVector hs1 = LongVector.fromMemorySegment(LONGS, s, o2 + FingerSlotLayout.SOFT1_OFFSET, NATIVE);
-            FloatVector ghc = (FloatVector) gh0.lanewise(VectorOperators.BIT_COUNT)
-                    .add(gh1.lanewise(VectorOperators.BIT_COUNT)).convertShape(VectorOperators.L2F, FLOATS, 0);
-            FloatVector hhc = (FloatVector) hh0.lanewise(VectorOperators.BIT_COUNT)
-                    .add(hh1.lanewise(VectorOperators.BIT_COUNT)).convertShape(VectorOperators.L2F, FLOATS, 0);
-            FloatVector bestSim = tau, bestSim2 = tau;
-            IntVector bestIdx = none, bestIdx2 = none;
+        final long vb = 8L * LANES; // bytes per vector of one code array
+        final long S0 = FingerSlotLayout.SOFT0_OFFSET, S1 = FingerSlotLayout.SOFT1_OFFSET;
+        final long H0 = FingerSlotLayout.HARD0_OFFSET, H1 = FingerSlotLayout.HARD1_OFFSET;
+        for (int g0 = 0; g0 < limit; g0 += 5 * LANES) {
+            final int vectors = Math.min(5, (limit - g0 + LANES - 1) / LANES);
+            final long o = fo + 8L * g0;
+            // the stored codes' hard counts, per vector (every read stays below lane 40, CODE_LANES_READABLE)
+            for (int v = 0; v < vectors; v++) {
+                long ov = o + v * vb;
+                ((FloatVector) LongVector.fromMemorySegment(LONGS, s, ov + FingerSlotLayout.HARD0_OFFSET, NATIVE)
+                        .lanewise(VectorOperators.BIT_COUNT)
+                        .add(LongVector.fromMemorySegment(LONGS, s, ov + FingerSlotLayout.HARD1_OFFSET, NATIVE)
+                                .lanewise(VectorOperators.BIT_COUNT))
+                        .convertShape(VectorOperators.L2F, FLOATS, 0)).intoArray(ghcs, v * LANES);
+            }
+            FloatVector bs0 = tau, bs1 = tau, bs2 = tau, bs3 = tau, bs4 = tau;
+            IntVector bi0 = none, bi1 = none, bi2 = none, bi3 = none, bi4 = none;
             for (int i = 0; i < n; i++) {
                 long a0 = ph0[i], a1 = ph1[i], b0 = ps0[i], b1 = ps1[i];
                 float c = phc[i];
                 int ia = pia[i];
-                LongVector num = gs0.and(a0).lanewise(VectorOperators.BIT_COUNT)
-                        .add(gs1.and(a1).lanewise(VectorOperators.BIT_COUNT))
-                        .add(gh0.and(b0).lanewise(VectorOperators.BIT_COUNT))
-                        .add(gh1.and(b1).lanewise(VectorOperators.BIT_COUNT));
-                LongVector num2 = hs0.and(a0).lanewise(VectorOperators.BIT_COUNT)
-                        .add(hs1.and(a1).lanewise(VectorOperators.BIT_COUNT))
-                        .add(hh0.and(b0).lanewise(VectorOperators.BIT_COUNT))
-                        .add(hh1.and(b1).lanewise(VectorOperators.BIT_COUNT));
-                FloatVector numF = (FloatVector) num.convertShape(VectorOperators.L2F, FLOATS, 0);
-                FloatVector numF2 = (FloatVector) num2.convertShape(VectorOperators.L2F, FLOATS, 0);
-                FloatVector den = ghc.add(c), den2 = hhc.add(c);
-                FloatVector sim = numF.div(den), sim2 = numF2.div(den2);
-                VectorMask<Float> gt = sim.compare(VectorOperators.GT, bestSim);
-                VectorMask<Float> gt2 = sim2.compare(VectorOperators.GT, bestSim2);
-                bestSim = bestSim.blend(sim, gt);
-                bestIdx = bestIdx.blend(ia, gt.cast(INTS));
-                bestSim2 = bestSim2.blend(sim2, gt2);
-                bestIdx2 = bestIdx2.blend(ia, gt2.cast(INTS));
+                // num/den as a correctly rounded float quotient orders exactly like the fraction (denominators
+                // <= 256: distinct fractions differ by far more than a float's rounding, equal ones round alike),
+                // so comparing quotients is the scalar loop's cross-multiplied comparison; starts at TAU = 9/20
+                FloatVector sim = ((FloatVector) LongVector.fromMemorySegment(LONGS, s, o + S0, NATIVE).and(a0).lanewise(VectorOperators.BIT_COUNT)
+                        .add(LongVector.fromMemorySegment(LONGS, s, o + S1, NATIVE).and(a1).lanewise(VectorOperators.BIT_COUNT))
+                        .add(LongVector.fromMemorySegment(LONGS, s, o + H0, NATIVE).and(b0).lanewise(VectorOperators.BIT_COUNT))
+                        .add(LongVector.fromMemorySegment(LONGS, s, o + H1, NATIVE).and(b1).lanewise(VectorOperators.BIT_COUNT))
+                        .convertShape(VectorOperators.L2F, FLOATS, 0)).div(FloatVector.fromArray(FLOATS, ghcs, 0).add(c));
+                VectorMask<Float> gt = sim.compare(VectorOperators.GT, bs0);
+                bs0 = bs0.blend(sim, gt);
+                bi0 = bi0.blend(ia, gt.cast(INTS));
+                if (vectors > 1) {
+                    sim = ((FloatVector) LongVector.fromMemorySegment(LONGS, s, o + vb + S0, NATIVE).and(a0).lanewise(VectorOperators.BIT_COUNT)
+                        .add(LongVector.fromMemorySegment(LONGS, s, o + vb + S1, NATIVE).and(a1).lanewise(VectorOperators.BIT_COUNT))
+                        .add(LongVector.fromMemorySegment(LONGS, s, o + vb + H0, NATIVE).and(b0).lanewise(VectorOperators.BIT_COUNT))
+                        .add(LongVector.fromMemorySegment(LONGS, s, o + vb + H1, NATIVE).and(b1).lanewise(VectorOperators.BIT_COUNT))
+                        .convertShape(VectorOperators.L2F, FLOATS, 0)).div(FloatVector.fromArray(FLOATS, ghcs, LANES).add(c));
+                    gt = sim.compare(VectorOperators.GT, bs1);
+                    bs1 = bs1.blend(sim, gt);
+                    bi1 = bi1.blend(ia, gt.cast(INTS));
+                }
+                if (vectors > 2) {
+                    sim = ((FloatVector) LongVector.fromMemorySegment(LONGS, s, o + 2 * vb + S0, NATIVE).and(a0).lanewise(VectorOperators.BIT_COUNT)
+                        .add(LongVector.fromMemorySegment(LONGS, s, o + 2 * vb + S1, NATIVE).and(a1).lanewise(VectorOperators.BIT_COUNT))
+                        .add(LongVector.fromMemorySegment(LONGS, s, o + 2 * vb + H0, NATIVE).and(b0).lanewise(VectorOperators.BIT_COUNT))
+                        .add(LongVector.fromMemorySegment(LONGS, s, o + 2 * vb + H1, NATIVE).and(b1).lanewise(VectorOperators.BIT_COUNT))
+                        .convertShape(VectorOperators.L2F, FLOATS, 0)).div(FloatVector.fromArray(FLOATS, ghcs, 2 * LANES).add(c));
+                    gt = sim.compare(VectorOperators.GT, bs2);
+                    bs2 = bs2.blend(sim, gt);
+                    bi2 = bi2.blend(ia, gt.cast(INTS));
+                }
+                if (vectors > 3) {
+                    sim = ((FloatVector) LongVector.fromMemorySegment(LONGS, s, o + 3 * vb + S0, NATIVE).and(a0).lanewise(VectorOperators.BIT_COUNT)
+                        .add(LongVector.fromMemorySegment(LONGS, s, o + 3 * vb + S1, NATIVE).and(a1).lanewise(VectorOperators.BIT_COUNT))
+                        .add(LongVector.fromMemorySegment(LONGS, s, o + 3 * vb + H0, NATIVE).and(b0).lanewise(VectorOperators.BIT_COUNT))
+                        .add(LongVector.fromMemorySegment(LONGS, s, o + 3 * vb + H1, NATIVE).and(b1).lanewise(VectorOperators.BIT_COUNT))
+                        .convertShape(VectorOperators.L2F, FLOATS, 0)).div(FloatVector.fromArray(FLOATS, ghcs, 3 * LANES).add(c));
+                    gt = sim.compare(VectorOperators.GT, bs3);
+                    bs3 = bs3.blend(sim, gt);
+                    bi3 = bi3.blend(ia, gt.cast(INTS));
+                }
+                if (vectors > 4) {
+                    sim = ((FloatVector) LongVector.fromMemorySegment(LONGS, s, o + 4 * vb + S0, NATIVE).and(a0).lanewise(VectorOperators.BIT_COUNT)
+                        .add(LongVector.fromMemorySegment(LONGS, s, o + 4 * vb + S1, NATIVE).and(a1).lanewise(VectorOperators.BIT_COUNT))
+                        .add(LongVector.fromMemorySegment(LONGS, s, o + 4 * vb + H0, NATIVE).and(b0).lanewise(VectorOperators.BIT_COUNT))
+                        .add(LongVector.fromMemorySegment(LONGS, s, o + 4 * vb + H1, NATIVE).and(b1).lanewise(VectorOperators.BIT_COUNT))
+                        .convertShape(VectorOperators.L2F, FLOATS, 0)).div(FloatVector.fromArray(FLOATS, ghcs, 4 * LANES).add(c));
+                    gt = sim.compare(VectorOperators.GT, bs4);
+                    bs4 = bs4.blend(sim, gt);
+                    bi4 = bi4.blend(ia, gt.cast(INTS));
+                }
             }
-            bestSim.intoArray(sc.bestSim, g);
-            bestIdx.lanewise(VectorOperators.ASHR, 8).intoArray(sc.bestIdx, g);
-            bestIdx.and(0xFF).intoArray(sc.bestAngle, g);
-            bestSim2.intoArray(sc.bestSim, g + LANES);
-            bestIdx2.lanewise(VectorOperators.ASHR, 8).intoArray(sc.bestIdx, g + LANES);
-            bestIdx2.and(0xFF).intoArray(sc.bestAngle, g + LANES);
-        }
-        for (; g < limit; g += LANES) {
-            long o = fo + 8L * g;
-            LongVector gh0 = LongVector.fromMemorySegment(LONGS, s, o + FingerSlotLayout.HARD0_OFFSET, NATIVE);
-            LongVector gh1 = LongVector.fromMemorySegment(LONGS, s, o + FingerSlotLayout.HARD1_OFFSET, NATIVE);
-            LongVector gs0 = LongVector.fromMemorySegment(LONGS, s, o + FingerSlotLayout.SOFT0_OFFSET, NATIVE);
-            LongVector gs1 = LongVector.fromMemorySegment(LONGS, s, o + FingerSlotLayout.SOFT1_OFFSET, NATIVE);
-            FloatVector ghc = (FloatVector) gh0.lanewise(VectorOperators.BIT_COUNT)
-                    .add(gh1.lanewise(VectorOperators.BIT_COUNT)).convertShape(VectorOperators.L2F, FLOATS, 0);
-            // num/den as a correctly rounded float quotient orders exactly like the fraction (denominators
-            // <= 256: distinct fractions differ by far more than a float's rounding, equal ones round alike),
-            // so comparing quotients is the scalar loop's cross-multiplied comparison; starts at TAU = 9/20
-            FloatVector bestSim = tau;
-            IntVector bestIdx = none;
-            for (int i = 0; i < n; i++) {
-                LongVector num = gs0.and(ph0[i]).lanewise(VectorOperators.BIT_COUNT)
-                        .add(gs1.and(ph1[i]).lanewise(VectorOperators.BIT_COUNT))
-                        .add(gh0.and(ps0[i]).lanewise(VectorOperators.BIT_COUNT))
-                        .add(gh1.and(ps1[i]).lanewise(VectorOperators.BIT_COUNT));
-                FloatVector numF = (FloatVector) num.convertShape(VectorOperators.L2F, FLOATS, 0);
-                FloatVector den = ghc.add((float) phc[i]);
-                int ia = pia[i];
-                FloatVector sim = numF.div(den);
-                VectorMask<Float> gt = sim.compare(VectorOperators.GT, bestSim);
-                bestSim = bestSim.blend(sim, gt);
-                bestIdx = bestIdx.blend(ia, gt.cast(INTS));
+            bs0.intoArray(sc.bestSim, g0);
+            bi0.lanewise(VectorOperators.ASHR, 8).intoArray(sc.bestIdx, g0);
+            bi0.and(0xFF).intoArray(sc.bestAngle, g0);
+            if (vectors > 1) {
+                bs1.intoArray(sc.bestSim, g0 + LANES);
+                bi1.lanewise(VectorOperators.ASHR, 8).intoArray(sc.bestIdx, g0 + LANES);
+                bi1.and(0xFF).intoArray(sc.bestAngle, g0 + LANES);
             }
-            bestSim.intoArray(sc.bestSim, g);
-            bestIdx.lanewise(VectorOperators.ASHR, 8).intoArray(sc.bestIdx, g);
-            bestIdx.and(0xFF).intoArray(sc.bestAngle, g);
+            if (vectors > 2) {
+                bs2.intoArray(sc.bestSim, g0 + 2 * LANES);
+                bi2.lanewise(VectorOperators.ASHR, 8).intoArray(sc.bestIdx, g0 + 2 * LANES);
+                bi2.and(0xFF).intoArray(sc.bestAngle, g0 + 2 * LANES);
+            }
+            if (vectors > 3) {
+                bs3.intoArray(sc.bestSim, g0 + 3 * LANES);
+                bi3.lanewise(VectorOperators.ASHR, 8).intoArray(sc.bestIdx, g0 + 3 * LANES);
+                bi3.and(0xFF).intoArray(sc.bestAngle, g0 + 3 * LANES);
+            }
+            if (vectors > 4) {
+                bs4.intoArray(sc.bestSim, g0 + 4 * LANES);
+                bi4.lanewise(VectorOperators.ASHR, 8).intoArray(sc.bestIdx, g0 + 4 * LANES);
+                bi4.and(0xFF).intoArray(sc.bestAngle, g0 + 4 * LANES);
+            }
         }
     }
 
