@@ -90,8 +90,8 @@ public final class FirstStage {
         final int[] bestIdx = new int[FingerSlotLayout.CODE_LANES_READABLE + 64];
         /** Per kept pair (index as in gx..rot): probe index. */
         final int[] keptProbe = new int[FingerSlotLayout.MAX_CODES + 64];
-        /** Hard-bit counts of one pass's stored codes as floats, vector kernel only. */
-        final float[] storedHardCount = new float[5 * 16];
+        /** Hard-bit counts of one pass's stored codes (five vectors) as floats, vector kernel only. */
+        final float[] storedHardCount = new float[5 * LANES];
         /** The best pair's probe direction (angle256), vector kernel only. */
         final int[] bestAngle = new int[FingerSlotLayout.CODE_LANES_READABLE + 64];
     }
@@ -445,9 +445,9 @@ public final class FirstStage {
             // the stored codes' hard counts, per vector (every read stays below lane 40, CODE_LANES_READABLE)
             for (int v = 0; v < vectors; v++) {
                 long ov = o + v * vb;
-                ((FloatVector) LongVector.fromMemorySegment(LONGS, s, ov + FingerSlotLayout.HARD0_OFFSET, NATIVE)
+                ((FloatVector) LongVector.fromMemorySegment(LONGS, s, ov + H0, NATIVE)
                         .lanewise(VectorOperators.BIT_COUNT)
-                        .add(LongVector.fromMemorySegment(LONGS, s, ov + FingerSlotLayout.HARD1_OFFSET, NATIVE)
+                        .add(LongVector.fromMemorySegment(LONGS, s, ov + H1, NATIVE)
                                 .lanewise(VectorOperators.BIT_COUNT))
                         .convertShape(VectorOperators.L2F, FLOATS, 0)).intoArray(ghcs, v * LANES);
             }
