@@ -310,6 +310,11 @@ public final class FingerprintModality implements Modality<FingerprintProbe> {
     }
 
     private static final class Kernel implements ScanKernel<FingerprintProbe> {
+        /**
+         * How many slots ahead the scan prefetches: dev harness, 20,030 slots, one thread, whole score, ns per
+         * slot with the prefetch 1 / 2 / 4 / 8 slots ahead: 406 / 385 / 415 / 416 (without: 497-580).
+         */
+        static final int PREFETCH_SLOTS = 2;
         private final Config config;
 
         Kernel(Config config) {
@@ -355,6 +360,8 @@ public final class FingerprintModality implements Modality<FingerprintProbe> {
             ProbeFinger[] fingers = probe.fingers();
             for (int ord = io.biomatch.core.spi.Bits.nextSetBit(live, fromOrdinal, toOrdinal); ord >= 0;
                  ord = io.biomatch.core.spi.Bits.nextSetBit(live, ord + 1, toOrdinal)) {
+                // the block PREFETCH_SLOTS ahead (whatever record it belongs to) arrives while this one is scored
+                FirstStage.prefetch(slots, (long) (ord + PREFETCH_SLOTS) * slotBytes);
                 // exact pruning: a slot that cannot beat the current top-K threshold skips consolidation
                 top.offer(FirstStage.score(fingers, slots, (long) ord * slotBytes, scratch, top.threshold()), ord);
             }

@@ -67,6 +67,27 @@ public final class FingerSlotLayout {
         }
     }
 
+    /**
+     * Byte offsets, one per 64-byte line, of what the first stage reads in a finger block: the header and the
+     * code minutiae's records (up to record 48: {@code keepVector} reads 16 records per vector), then the codes
+     * and their meta. 26 of the block's 32 lines; what a scan kernel prefetches ahead of scoring a block.
+     */
+    public static final int[] FIRST_STAGE_LINES = firstStageLines();
+
+    private static int[] firstStageLines() {
+        int recordsEnd = MINUTIAE_OFFSET + 48 * MINUTIA_BYTES;
+        int metaEnd = META_OFFSET + MAX_CODES * META_BYTES;
+        java.util.List<Integer> lines = new java.util.ArrayList<>();
+        for (int at = 0; at < FINGER_BYTES; at += 64) {
+            boolean records = at < recordsEnd;
+            boolean codes = at + 64 > CODES_OFFSET && at < metaEnd;
+            if (records || codes) {
+                lines.add(at);
+            }
+        }
+        return lines.stream().mapToInt(Integer::intValue).toArray();
+    }
+
     static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED;
     static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED;
     static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED;

@@ -24,6 +24,32 @@ class FirstStageVectorTest {
         return new Minutiae(300, 300, x, y, d, b);
     }
 
+    /** The scan prefetches whole lines; every byte the first stage may read of a block must lie in one of them. */
+    @Test
+    void prefetchedLinesCoverEveryByteTheFirstStageReads() {
+        int[] lines = FingerSlotLayout.FIRST_STAGE_LINES;
+        java.util.BitSet covered = new java.util.BitSet(FingerSlotLayout.FINGER_BYTES);
+        int previous = -64;
+        for (int line : lines) {
+            assertEquals(0, line % 64, "line offset " + line);
+            assertTrue(line > previous && line < FingerSlotLayout.FINGER_BYTES, "line offset " + line);
+            covered.set(line, line + 64);
+            previous = line;
+        }
+        // header and the records keepVector loads (16 per vector, the last vector starting at code 32)
+        int recordsEnd = FingerSlotLayout.MINUTIAE_OFFSET + 48 * FingerSlotLayout.MINUTIA_BYTES;
+        // the four code arrays (a vector kernel reads up to lane 40 of each) and the meta words
+        int codesEnd = Math.max(FingerSlotLayout.SOFT1_OFFSET + FingerSlotLayout.CODE_LANES_READABLE * 8,
+                FingerSlotLayout.META_OFFSET + FingerSlotLayout.MAX_CODES * FingerSlotLayout.META_BYTES);
+        for (int b = 0; b < recordsEnd; b++) {
+            assertTrue(covered.get(b), "header/record byte " + b + " not prefetched");
+        }
+        for (int b = FingerSlotLayout.CODES_OFFSET; b < codesEnd; b++) {
+            assertTrue(covered.get(b), "code/meta byte " + b + " not prefetched");
+        }
+        assertTrue(lines.length < FingerSlotLayout.FINGER_BYTES / 64, "the unread middle records are left out");
+    }
+
     @Test
     void pairsVectorEqualsScalarOverOddSizes() {
         SplittableRandom r = new SplittableRandom(11);
