@@ -94,6 +94,8 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
     private final FaceSlotLayout layout;
     private final int dim;
     private final boolean simd;
+    /** Prefetch a node's neighbours before scoring them ({@link Int8Plane#prefetch}); see {@link #prefetch(boolean)}. */
+    private boolean prefetch = true;
     private final FaceHnswSettings settings;
     private final Int8Plane plane;
     /** Sign-bit codes for {@code mode=binary}, or null when dim is not a multiple of 64. */
@@ -278,7 +280,7 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
         int n = bits.selectNearest(histogram, Math.min(r, codeOrds.length), size, codeOrds);
         int m = Math.max(4 * top.capacity(), 64);
         shortlist.reset(m, Float.NEGATIVE_INFINITY);
-        plane.scoreEach(probe.q, probe.qScale, codeOrds, n, shortlist, simd, scratchDot);
+        plane.scoreEach(probe.q, probe.qScale, codeOrds, n, shortlist, simd, scratchDot, prefetch);
         rerank(probe, slots, slotBytes, top, m);
         return true;
     }
@@ -494,6 +496,15 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
     }
 
     /**
+     * Whether graph walks (search and build) prefetch each node's unvisited neighbours before scoring them, and
+     * {@code mode=binary} its short list a few faces ahead (on by default; the same scores either way). For
+     * benchmarks comparing both on one index; shard worker thread only.
+     */
+    public void prefetch(boolean on) {
+        this.prefetch = on;
+    }
+
+    /**
      * Lucene's searcher hands over the unvisited neighbours of a node at once ({@code bulkScore}): with the Vector
      * API they are scored four per {@link PanamaDot#i8x4} call, so four random 512-byte reads are in flight instead
      * of one. Integer dots, so each score equals {@link #similarity(short[], float, int)} bit for bit. Returns the
@@ -503,6 +514,11 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
                                  int[] dots) {
         float max = Float.NEGATIVE_INFINITY;
         int i = 0;
+        if (prefetch) {
+            for (int k = 0; k < n; k++) {
+                plane.prefetch(nodes[k]);
+            }
+        }
         if (simd) {
             MemorySegment v = plane.vectors();
             for (; i + 4 <= n; i += 4) {

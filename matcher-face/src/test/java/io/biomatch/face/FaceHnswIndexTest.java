@@ -235,6 +235,57 @@ class FaceHnswIndexTest {
         }
     }
 
+    /**
+     * Prefetching neighbours (graph build and walk) and the binary short list changes no score: a graph built with
+     * it equals one built without it, result for result, and one index answers the same with it switched off.
+     */
+    @Test
+    void prefetchChangesNeitherTheGraphNorAnyResult() throws Exception {
+        float[][] g = clustered(23, 1500, face.dim());
+        List<float[]> qs = queries(g, 24, 40);
+        long[] allowed = all(g.length);
+        int[] order = new int[g.length];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        try (Arena arena = Arena.ofConfined();
+             FaceHnswIndex with = face.newShardIndex(0, null);
+             FaceHnswIndex without = face.newShardIndex(1, null)) {
+            without.prefetch(false);
+            MemorySegment s = writeSlots(g, order, arena);
+            for (int o = 0; o < g.length; o++) {
+                with.add(o, s.asSlice((long) o * face.slotBytes(), face.slotBytes()));
+                without.add(o, s.asSlice((long) o * face.slotBytes(), face.slotBytes()));
+            }
+            TopK top = new TopK(Integer::compare);
+            int checked = 0;
+            for (float[] q : qs) {
+                for (FaceProbe probe : List.of(face.probe(q, FaceProbe.Mode.HNSW, 40), face.binaryProbe(q, 64))) {
+                    float[][] scores = new float[3][];
+                    int[][] ords = new int[3][];
+                    int v = 0;
+                    for (FaceHnswIndex index : List.of(with, without, with)) {
+                        index.prefetch(v != 2); // the third pass: the prefetching index with prefetch off
+                        top.reset(K, Float.NEGATIVE_INFINITY);
+                        assertTrue(index.search(probe, s, face.slotBytes(), allowed, top, SearchControl.NONE));
+                        scores[v] = new float[top.size()];
+                        ords[v] = new int[top.size()];
+                        top.drainBestFirst(scores[v], ords[v]);
+                        v++;
+                    }
+                    with.prefetch(true);
+                    for (int w = 1; w < 3; w++) {
+                        assertEquals(java.util.Arrays.toString(ords[0]), java.util.Arrays.toString(ords[w]), "ordinals");
+                        assertEquals(java.util.Arrays.toString(scores[0]), java.util.Arrays.toString(scores[w]), "scores");
+                    }
+                    assertEquals(K, ords[0].length);
+                    checked++;
+                }
+            }
+            assertEquals(2 * qs.size(), checked);
+        }
+    }
+
     private FaceHnswIndex reopened(float[][] g, int[] order, Arena arena) {
         FaceHnswIndex index = face.newShardIndex(0, dir);
         MemorySegment s = writeSlots(g, order, arena);

@@ -37,6 +37,9 @@ import java.util.SplittableRandom;
  * "fitted" matches the shared photos' impostor spread; "nograph" skips the HNSW rows and does not build graphs)
  */
 public final class FaceAnnBenchmark {
+    /** -DbuildPrefetch=false: build the graphs without prefetching neighbours (the build-time A/B). */
+    private static final boolean BUILD_PREFETCH = Boolean.parseBoolean(System.getProperty("buildPrefetch", "true"));
+
     private FaceAnnBenchmark() {
     }
 
@@ -77,6 +80,7 @@ public final class FaceAnnBenchmark {
             live[s] = new long[Bits.words(sizes[s])];
             builders.add(Thread.ofPlatform().start(() -> {
                 FaceHnswIndex idx = face.newShardIndex(shard, dir); // created on its "worker" thread like the core does
+                idx.prefetch(BUILD_PREFETCH);
                 index[shard] = idx;
                 for (int local = 0; local < sizes[shard]; local++) {
                     long g0 = System.nanoTime();
@@ -150,40 +154,54 @@ public final class FaceAnnBenchmark {
         }
         double exactQps = queries / ((System.nanoTime() - e0) / 1e9);
         report("int8 + fp32 re-rank", exact, truth, mates, exactQps, fp32Qps, exactQps);
+        // -DprefetchAB=true: each binary R and each ef four times on the same index, prefetch off / on / off / on
+        boolean[] variants = Boolean.getBoolean("prefetchAB") ? new boolean[] {false, true, false, true} : new boolean[] {true};
         // binary: Hamming pass over the sign-bit codes keeping R per shard, then int8 and float32 re-rank
         for (String rs : binaryList) {
-            int r = Integer.parseInt(rs.strip());
-            int[][] got = new int[queries][];
-            e0 = System.nanoTime();
-            for (int q = 0; q < queries; q++) {
-                FaceProbe pb = face.binaryProbe(probes[q], r);
-                for (int s = 0; s < shards; s++) {
-                    tops[s].reset(k, Float.NEGATIVE_INFINITY);
-                    index[s].search(pb, slots[s], stride, live[s], tops[s], SearchControl.NONE);
+            for (boolean prefetch : variants) {
+                for (FaceHnswIndex idx : index) {
+                    idx.prefetch(prefetch);
                 }
-                got[q] = merge(tops, shards, k);
+                int r = Integer.parseInt(rs.strip());
+                int[][] got = new int[queries][];
+                e0 = System.nanoTime();
+                for (int q = 0; q < queries; q++) {
+                    FaceProbe pb = face.binaryProbe(probes[q], r);
+                    for (int s = 0; s < shards; s++) {
+                        tops[s].reset(k, Float.NEGATIVE_INFINITY);
+                        index[s].search(pb, slots[s], stride, live[s], tops[s], SearchControl.NONE);
+                    }
+                    got[q] = merge(tops, shards, k);
+                }
+                report("binary R=" + r + (variants.length > 1 ? (prefetch ? " prefetch" : " no prefetch") : ""), got,
+                        truth, mates, queries / ((System.nanoTime() - e0) / 1e9), fp32Qps, exactQps);
             }
-            report("binary R=" + r, got, truth, mates, queries / ((System.nanoTime() - e0) / 1e9), fp32Qps, exactQps);
         }
         if (!graphs) {
             arena.close();
             return;
         }
         for (String efs : efList) {
-            int ef = Integer.parseInt(efs.strip());
-            int[][] got = new int[queries][];
-            e0 = System.nanoTime();
-            for (int q = 0; q < queries; q++) {
-                FaceProbe p = face.probe(probes[q], FaceProbe.Mode.HNSW, ef);
-                for (int s = 0; s < shards; s++) {
-                    tops[s].reset(k, Float.NEGATIVE_INFINITY);
-                    if (!index[s].search(p, slots[s], stride, live[s], tops[s], SearchControl.NONE)) {
-                        throw new IllegalStateException("hnsw declined");
-                    }
+            for (boolean prefetch : variants) {
+                for (FaceHnswIndex idx : index) {
+                    idx.prefetch(prefetch);
                 }
-                got[q] = merge(tops, shards, k);
+                int ef = Integer.parseInt(efs.strip());
+                int[][] got = new int[queries][];
+                e0 = System.nanoTime();
+                for (int q = 0; q < queries; q++) {
+                    FaceProbe p = face.probe(probes[q], FaceProbe.Mode.HNSW, ef);
+                    for (int s = 0; s < shards; s++) {
+                        tops[s].reset(k, Float.NEGATIVE_INFINITY);
+                        if (!index[s].search(p, slots[s], stride, live[s], tops[s], SearchControl.NONE)) {
+                            throw new IllegalStateException("hnsw declined");
+                        }
+                    }
+                    got[q] = merge(tops, shards, k);
+                }
+                report("hnsw ef=" + ef + (variants.length > 1 ? (prefetch ? " prefetch" : " no prefetch") : ""), got, truth,
+                        mates, queries / ((System.nanoTime() - e0) / 1e9), fp32Qps, exactQps);
             }
-            report("hnsw ef=" + ef, got, truth, mates, queries / ((System.nanoTime() - e0) / 1e9), fp32Qps, exactQps);
         }
         // restart: close saves each shard's graph; a new index re-fed the same slots (as the core does at start)
         // loads it at the first search instead of re-inserting every record
