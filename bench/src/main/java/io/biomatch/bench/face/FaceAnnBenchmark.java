@@ -40,6 +40,34 @@ public final class FaceAnnBenchmark {
     /** -DbuildPrefetch=false: build the graphs without prefetching neighbours (the build-time A/B). */
     private static final boolean BUILD_PREFETCH = Boolean.parseBoolean(System.getProperty("buildPrefetch", "true"));
 
+    private static String label(boolean[] variants, boolean prefetch) {
+        return variants.length == 1 ? "" : prefetch ? " prefetch" : " no prefetch";
+    }
+
+    /** The shard indexes and what a row of index searches is compared with. */
+    private record IndexRows(FaceHnswIndex[] index, MemorySegment[] slots, int stride, long[][] live, TopK[] tops,
+                             int k, int queries, int[][] truth, int[] mates, double fp32Qps, double exactQps) {
+        /** Every query through each shard's index (prefetch on or off), merged top-k; prints one row. */
+        void run(String label, boolean prefetch, java.util.function.IntFunction<FaceProbe> probeOf) {
+            for (FaceHnswIndex idx : index) {
+                idx.prefetch(prefetch);
+            }
+            int[][] got = new int[queries][];
+            long e0 = System.nanoTime();
+            for (int q = 0; q < queries; q++) {
+                FaceProbe p = probeOf.apply(q);
+                for (int s = 0; s < index.length; s++) {
+                    tops[s].reset(k, Float.NEGATIVE_INFINITY);
+                    if (!index[s].search(p, slots[s], stride, live[s], tops[s], SearchControl.NONE)) {
+                        throw new IllegalStateException(label + ": the index declined the search");
+                    }
+                }
+                got[q] = merge(tops, index.length, k);
+            }
+            report(label, got, truth, mates, queries / ((System.nanoTime() - e0) / 1e9), fp32Qps, exactQps);
+        }
+    }
+
     private FaceAnnBenchmark() {
     }
 
@@ -156,25 +184,13 @@ public final class FaceAnnBenchmark {
         report("int8 + fp32 re-rank", exact, truth, mates, exactQps, fp32Qps, exactQps);
         // -DprefetchAB=true: each binary R and each ef four times on the same index, prefetch off / on / off / on
         boolean[] variants = Boolean.getBoolean("prefetchAB") ? new boolean[] {false, true, false, true} : new boolean[] {true};
+        // one row per (R or ef, prefetch variant): every query through each shard's index, shard lists merged
+        IndexRows rows = new IndexRows(index, slots, stride, live, tops, k, queries, truth, mates, fp32Qps, exactQps);
         // binary: Hamming pass over the sign-bit codes keeping R per shard, then int8 and float32 re-rank
         for (String rs : binaryList) {
+            int r = Integer.parseInt(rs.strip());
             for (boolean prefetch : variants) {
-                for (FaceHnswIndex idx : index) {
-                    idx.prefetch(prefetch);
-                }
-                int r = Integer.parseInt(rs.strip());
-                int[][] got = new int[queries][];
-                e0 = System.nanoTime();
-                for (int q = 0; q < queries; q++) {
-                    FaceProbe pb = face.binaryProbe(probes[q], r);
-                    for (int s = 0; s < shards; s++) {
-                        tops[s].reset(k, Float.NEGATIVE_INFINITY);
-                        index[s].search(pb, slots[s], stride, live[s], tops[s], SearchControl.NONE);
-                    }
-                    got[q] = merge(tops, shards, k);
-                }
-                report("binary R=" + r + (variants.length > 1 ? (prefetch ? " prefetch" : " no prefetch") : ""), got,
-                        truth, mates, queries / ((System.nanoTime() - e0) / 1e9), fp32Qps, exactQps);
+                rows.run("binary R=" + r + label(variants, prefetch), prefetch, q -> face.binaryProbe(probes[q], r));
             }
         }
         if (!graphs) {
@@ -182,25 +198,10 @@ public final class FaceAnnBenchmark {
             return;
         }
         for (String efs : efList) {
+            int ef = Integer.parseInt(efs.strip());
             for (boolean prefetch : variants) {
-                for (FaceHnswIndex idx : index) {
-                    idx.prefetch(prefetch);
-                }
-                int ef = Integer.parseInt(efs.strip());
-                int[][] got = new int[queries][];
-                e0 = System.nanoTime();
-                for (int q = 0; q < queries; q++) {
-                    FaceProbe p = face.probe(probes[q], FaceProbe.Mode.HNSW, ef);
-                    for (int s = 0; s < shards; s++) {
-                        tops[s].reset(k, Float.NEGATIVE_INFINITY);
-                        if (!index[s].search(p, slots[s], stride, live[s], tops[s], SearchControl.NONE)) {
-                            throw new IllegalStateException("hnsw declined");
-                        }
-                    }
-                    got[q] = merge(tops, shards, k);
-                }
-                report("hnsw ef=" + ef + (variants.length > 1 ? (prefetch ? " prefetch" : " no prefetch") : ""), got, truth,
-                        mates, queries / ((System.nanoTime() - e0) / 1e9), fp32Qps, exactQps);
+                rows.run("hnsw ef=" + ef + label(variants, prefetch), prefetch,
+                        q -> face.probe(probes[q], FaceProbe.Mode.HNSW, ef));
             }
         }
         // restart: close saves each shard's graph; a new index re-fed the same slots (as the core does at start)
