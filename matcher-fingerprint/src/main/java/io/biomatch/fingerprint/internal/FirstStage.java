@@ -148,7 +148,8 @@ public final class FirstStage {
      * score, 330-429 -> 281-290 for the bound alone, in four JVMs.
      */
     public static void prefetch(MemorySegment slots, long fingerOffset) {
-        if (fingerOffset + FingerSlotLayout.FINGER_BYTES <= slots.byteSize()) {
+        // a heap segment's address() is an offset, not an address: nothing to prefetch there
+        if (slots.isNative() && fingerOffset + FingerSlotLayout.FINGER_BYTES <= slots.byteSize()) {
             try {
                 PREFETCH_BLOCK.invokeExact(slots.address() + fingerOffset);
             } catch (Throwable t) {
