@@ -42,6 +42,7 @@ class FingerprintScaleEvalTest {
         assertEquals(s60.rank1(), never.rank1(), 0.0, "never stopping is the fixed short list");
         assertEquals(s60.speedup(), never.speedupNoMate(), 1e-9);
     }
+
     @Test
     void theStandInDoesNotDependOnThePairingDepth() throws Exception {
         var iso = SharedData.require("fingerprint/fvc-iso19794-2-secugen");

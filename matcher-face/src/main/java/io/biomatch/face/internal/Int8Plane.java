@@ -1,10 +1,12 @@
 package io.biomatch.face.internal;
 
 import io.biomatch.core.spi.Bits;
+import io.biomatch.core.spi.CachePrefetch;
 import io.biomatch.core.spi.TopK;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
 import java.nio.ByteOrder;
 
 /**
@@ -24,6 +26,11 @@ import java.nio.ByteOrder;
 public final class Int8Plane implements AutoCloseable {
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final int INITIAL_CAPACITY = 1024;
+    /** Prefetch stubs ({@link #prefetch}): 512 bytes of a row, and one line. */
+    private static final MethodHandle PREFETCH_512 = CachePrefetch.lines(0, 64, 128, 192, 256, 320, 384, 448);
+    private static final MethodHandle PREFETCH_64 = CachePrefetch.lines(0);
+    /** How many faces ahead {@link #scoreEach} prefetches: four {@code i8x4} calls' worth, 8 KiB at 512-d. */
+    private static final int PREFETCH_AHEAD = 16;
 
     private final int dim;
     private final byte[] scratchQ;
@@ -92,13 +99,9 @@ public final class Int8Plane implements AutoCloseable {
         return scales.get(F32, 4L * ordinal);
     }
 
-    private static final java.lang.invoke.MethodHandle PREFETCH_512 =
-            io.biomatch.core.spi.CachePrefetch.lines(0, 64, 128, 192, 256, 320, 384, 448);
-    private static final java.lang.invoke.MethodHandle PREFETCH_64 = io.biomatch.core.spi.CachePrefetch.lines(0);
-
     /**
      * Asks for face {@code ordinal}'s int8 vector and scale to be brought into cache without waiting
-     * ({@link io.biomatch.core.spi.CachePrefetch}). For callers about to score faces scattered over the plane (a
+     * ({@link CachePrefetch}). For callers about to score faces scattered over the plane (a
      * graph node's neighbours): all their lines are then in flight at once, instead of the four reads an
      * {@link PanamaDot#i8x4} call has in flight. Changes nothing; a no-op where prefetch is unavailable.
      */
@@ -142,13 +145,12 @@ public final class Int8Plane implements AutoCloseable {
     public void scoreEach(byte[] q, float qScale, int[] ords, int n, TopK top, boolean simd, int[] scratchDot,
                           boolean prefetch) {
         int i = 0;
-        final int ahead = prefetch ? PREFETCH_AHEAD : n; // ahead = n: the loops below prefetch nothing
-        for (int a = 0; prefetch && a < Math.min(n, ahead); a++) {
+        for (int a = 0; prefetch && a < Math.min(n, PREFETCH_AHEAD); a++) {
             prefetch(ords[a]);
         }
         if (simd) {
             for (; i + 4 <= n; i += 4) {
-                for (int a = i + ahead; a < Math.min(n, i + ahead + 4); a++) {
+                for (int a = i + PREFETCH_AHEAD; prefetch && a < Math.min(n, i + PREFETCH_AHEAD + 4); a++) {
                     prefetch(ords[a]);
                 }
                 int o0 = ords[i], o1 = ords[i + 1], o2 = ords[i + 2], o3 = ords[i + 3];
@@ -160,15 +162,12 @@ public final class Int8Plane implements AutoCloseable {
             }
         }
         for (; i < n; i++) {
-            if (i + ahead < n) {
-                prefetch(ords[i + ahead]);
+            if (prefetch && i + PREFETCH_AHEAD < n) {
+                prefetch(ords[i + PREFETCH_AHEAD]);
             }
             top.offer(score(q, qScale, ords[i], simd), ords[i]);
         }
     }
-
-    /** How many faces ahead {@link #scoreEach} prefetches: four {@code i8x4} calls' worth, 8 KiB at 512-d. */
-    private static final int PREFETCH_AHEAD = 16;
 
     /**
      * Offers every ordinal in {@code [from, to)} set in {@code allowed} to {@code top} with its int8 score

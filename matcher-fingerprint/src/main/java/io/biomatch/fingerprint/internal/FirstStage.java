@@ -3,6 +3,7 @@ package io.biomatch.fingerprint.internal;
 import io.biomatch.core.spi.CachePrefetch;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -107,6 +108,9 @@ public final class FirstStage {
         }
     }
 
+    /** Prefetch stub for {@link #prefetch}: the lines the first stage reads of a finger block. */
+    private static final MethodHandle PREFETCH_BLOCK = CachePrefetch.lines(FingerSlotLayout.FIRST_STAGE_LINES);
+
     private FirstStage() {
     }
 
@@ -157,9 +161,6 @@ public final class FirstStage {
             }
         }
     }
-
-    private static final java.lang.invoke.MethodHandle PREFETCH_BLOCK =
-            CachePrefetch.lines(FingerSlotLayout.FIRST_STAGE_LINES);
 
     static float scoreFinger(ProbeFinger p, MemorySegment s, long fo, Scratch sc, float prune) {
         int codes = FingerSlotLayout.codeCount(s, fo);

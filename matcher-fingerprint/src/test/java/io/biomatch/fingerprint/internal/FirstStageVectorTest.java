@@ -117,6 +117,7 @@ class FirstStageVectorTest {
         }
         assertTrue(nonTrivial > 500, nonTrivial + " trials with a star of two or more pairs");
     }
+
     @Test
     void slotMinutiaeReadBackInTheirOriginalOrder() {
         SplittableRandom r = new SplittableRandom(31);
