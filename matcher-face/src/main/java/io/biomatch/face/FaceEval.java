@@ -48,6 +48,87 @@ public final class FaceEval {
     }
 
     /**
+     * How much of a photo's similarity to unrelated faces a second photo of the same person shares. This is what
+     * decides whether a graph index built from gallery photos leads a probe to its mate: a gallery photo's graph
+     * neighbours are the unrelated faces most similar to that photo, and the probe (another photo of the person)
+     * sees them at cosine {@code topImpostorCarryOver} times as high. In a model where a photo is
+     * {@code b * identity + sqrt(1 - b^2) * noise} with identity and noise spread alike ({@code ClusteredFaces} in
+     * bench/), both numbers equal the genuine cosine b^2; if look-alikes looked alike in every photo, both would
+     * be near 1. Measured here on few photos and at the top of a few dozen impostors, not at a gallery's tail.
+     *
+     * @param genuinePairs         pairs of photos of one identity that were counted (each needs >= 3 photos of
+     *                             other identities)
+     * @param profileCorrelation   mean over those pairs (i, j) of the Pearson correlation, over every photo x of
+     *                             another identity, of cos(i, x) and cos(j, x)
+     * @param topImpostorCarryOver sum over (i, j) of cos(j, t_i) divided by the sum of cos(i, t_i), both
+     *                             orders of each pair, where t_i is the photo of another identity most similar to i
+     */
+    public record ImpostorCarryOver(int genuinePairs, double profileCorrelation, double topImpostorCarryOver) {
+        /**
+         * @param identity identity of each photo
+         * @param sim      cosine of every pair of photos (symmetric, n x n)
+         */
+        public static ImpostorCarryOver of(int[] identity, double[][] sim) {
+            int n = identity.length;
+            int[] top = new int[n];
+            for (int i = 0; i < n; i++) {
+                top[i] = -1;
+                for (int x = 0; x < n; x++) {
+                    if (identity[x] != identity[i] && (top[i] < 0 || sim[i][x] > sim[i][top[i]])) {
+                        top[i] = x;
+                    }
+                }
+            }
+            int pairs = 0;
+            double correlationSum = 0;
+            double topSelf = 0;
+            double topMate = 0;
+            for (int i = 0; i < n; i++) {
+                for (int j = i + 1; j < n; j++) {
+                    if (identity[i] != identity[j]) {
+                        continue;
+                    }
+                    double r = profileCorrelation(identity, sim, i, j);
+                    if (Double.isNaN(r)) {
+                        continue;
+                    }
+                    pairs++;
+                    correlationSum += r;
+                    topSelf += sim[i][top[i]] + sim[j][top[j]];
+                    topMate += sim[j][top[i]] + sim[i][top[j]];
+                }
+            }
+            return pairs == 0 ? new ImpostorCarryOver(0, Double.NaN, Double.NaN)
+                    : new ImpostorCarryOver(pairs, correlationSum / pairs, topMate / topSelf);
+        }
+
+        /** Pearson r of cos(i, x) and cos(j, x) over the photos x of other identities; NaN with fewer than 3. */
+        private static double profileCorrelation(int[] identity, double[][] sim, int i, int j) {
+            int count = 0;
+            double si = 0, sj = 0, sii = 0, sjj = 0, sij = 0;
+            for (int x = 0; x < identity.length; x++) {
+                if (identity[x] == identity[i]) {
+                    continue;
+                }
+                double a = sim[i][x], b = sim[j][x];
+                count++;
+                si += a;
+                sj += b;
+                sii += a * a;
+                sjj += b * b;
+                sij += a * b;
+            }
+            if (count < 3) {
+                return Double.NaN;
+            }
+            double cov = sij / count - si / count * (sj / count);
+            double vi = sii / count - si / count * (si / count);
+            double vj = sjj / count - sj / count * (sj / count);
+            return vi <= 0 || vj <= 0 ? Double.NaN : cov / Math.sqrt(vi * vj);
+        }
+    }
+
+    /**
      * The evaluation result (plain numbers, strings, lists and maps; Gson-serialisable).
      *
      * @param failures       "identity/file: reason" for images without a usable face
@@ -56,13 +137,15 @@ public final class FaceEval {
      * @param fmrAtDefault   impostor pairs scoring >= the default threshold / all impostor pairs
      * @param fnmrAtDefault  genuine pairs scoring below the default threshold / all genuine pairs
      * @param groupFaces     faces found per photo in {@code _*} folders
+     * @param carryOver      how much of a photo's similarity to unrelated faces its mates share (see
+     *                       {@link ImpostorCarryOver}; for calibrating synthetic galleries)
      */
     public record Result(String model, int dim, String imagesDir, int identities, int images, int detected,
                          List<String> failures, Distribution genuine, Distribution impostor, double eer,
                          double eerThreshold, boolean separable, double suggestedThreshold, double defaultThreshold,
                          double fmrAtDefault, double fnmrAtDefault, int rank1Probes, int rank1Correct,
                          List<String> rank1Misses, double imagesPerSecond, double millisPerImage,
-                         Map<String, Integer> groupFaces) {
+                         Map<String, Integer> groupFaces, ImpostorCarryOver carryOver) {
         public String toText() {
             StringBuilder b = new StringBuilder();
             b.append(String.format(Locale.ROOT, "face eval  model=%s (dim %d)  dir=%s%n", model, dim, imagesDir));
@@ -87,6 +170,9 @@ public final class FaceEval {
             b.append(String.format(Locale.ROOT, "throughput  %.1f images/s (%.1f ms/image, detect+align+embed, 1 thread)%n",
                     imagesPerSecond, millisPerImage));
             groupFaces.forEach((k, v) -> b.append("  group ").append(k).append(": ").append(v).append(" faces\n"));
+            b.append(String.format(Locale.ROOT, "carry-over  impostor profile r=%.3f over %d genuine pairs; a photo's top impostor is %.2f"
+                    + " as similar to its mates (both = genuine cosine when sample noise spreads like identity)%n",
+                    carryOver.profileCorrelation(), carryOver.genuinePairs(), carryOver.topImpostorCarryOver()));
             return b.toString();
         }
     }
@@ -198,7 +284,12 @@ public final class FaceEval {
         double ms = timed == 0 ? Double.NaN : nanos / 1e6 / timed;
         return new Result(config.embedder().id(), config.embedder().dim(), imagesDir.toString(), folders.size(), images,
                 n, failures, gd, id, eer[0], eer[1], separable, suggested, t, fmr, fnmr, probes, correct, misses,
-                1000.0 / ms, ms, groups);
+                1000.0 / ms, ms, groups, ImpostorCarryOver.of(identityNumbers(labels), sim));
+    }
+
+    private static int[] identityNumbers(List<String> labels) {
+        Map<String, Integer> number = new LinkedHashMap<>();
+        return labels.stream().mapToInt(l -> number.computeIfAbsent(l, k -> number.size())).toArray();
     }
 
     /** {EER, threshold}: the threshold among observed scores where FMR and FNMR are closest; 0 when separable. */

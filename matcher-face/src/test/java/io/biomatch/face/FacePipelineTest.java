@@ -60,6 +60,10 @@ class FacePipelineTest {
         assertEquals(0.0, r.fnmrAtDefault());
         assertEquals(GROUP_FACES, r.groupFaces());
         assertEquals(face.scoreMeaning().defaultThreshold(), (float) r.defaultThreshold());
+        // every pair of photos of one person is counted (each has >= 3 photos of others) and the statistic is a
+        // correlation: the benchmark generator is calibrated against it (ClusteredFaces in bench/)
+        assertEquals(r.genuine().count(), r.carryOver().genuinePairs());
+        assertTrue(r.carryOver().profileCorrelation() > 0 && r.carryOver().profileCorrelation() < 1, r.carryOver().toString());
     }
 
     @Test

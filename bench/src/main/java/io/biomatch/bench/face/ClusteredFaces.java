@@ -33,6 +33,18 @@ import java.util.SplittableRandom;
  *       dimensions, not 512; the gallery's impostor cosines (identity plus sample noise) reach that sd at a
  *       ratio of 95 ({@link #FR_FEATURE_RATIO}; printed by {@code FaceAnnBenchmark}).</li>
  * </ul>
+ *
+ * <p><b>Sample noise spread like identity.</b> h is drawn like g and c, so a second photo of a person shares
+ * b^2 = 0.65 of the first photo's similarity to an unrelated face ("carry-over", {@code FaceEval.ImpostorCarryOver}).
+ * That is what the shared photos show under fr_feature: impostor profile correlation 0.661 and top-impostor
+ * carry-over 0.60 over the 102 genuine pairs of 10 identities (jackknife over identities: standard error 0.07 and
+ * 0.08; {@code biomatch eval face ../shared/data/face/images}). A generator whose look-alikes look alike in every
+ * photo (carry-over near 1) would make a graph index's job easy, because a gallery photo's graph neighbours would
+ * then be as close to the probe as to the photo; the photos do not support it. {@code FaceAnnBenchmark} prints
+ * the generator's own carry-over beside the photos'. For sensitivity runs h may spread otherwise (the six-argument
+ * constructor; {@code FaceAnnBenchmark} spectrum "A:B"): "pr=53:iso" (identities with participation ratio 53,
+ * photo variation isotropic) keeps the unrelated cosines' sd at ~0.095 (0.4225 / 53 + 0.5775 / 512 = 0.095^2)
+ * but makes the carry-over ~0.87 (0.4225 / 53 / 0.095^2).
  */
 public final class ClusteredFaces {
     public static final double A2 = 0.25;
@@ -44,11 +56,17 @@ public final class ClusteredFaces {
     private final long seed;
     private final int dim;
     private final int clusters;
-    /** sqrt(lambda_k), or null for isotropic. */
-    private final double[] sigma;
-    /** Random signs of the two Hadamard rounds, or null. */
-    private final float[] signs1;
-    private final float[] signs2;
+    /** How c and g spread (cluster centres and identities). */
+    private final Shape identityShape;
+    /** How h spreads (one photo's own variation); the same as {@link #identityShape} unless given apart. */
+    private final Shape noiseShape;
+
+    /**
+     * A spectrum made concrete: sigma = sqrt(lambda_k), and the random signs of the two Hadamard rounds (all null
+     * for isotropic).
+     */
+    private record Shape(double[] sigma, float[] signs1, float[] signs2) {
+    }
 
     /** How the random directions spread; see the class comment. */
     public record Spectrum(double participationRatio) {
@@ -92,28 +110,39 @@ public final class ClusteredFaces {
     }
 
     public ClusteredFaces(long seed, int dim, int n, int clusterSize, Spectrum spectrum) {
+        this(seed, dim, n, clusterSize, spectrum, spectrum);
+    }
+
+    /**
+     * @param spectrum      how cluster centres and identities (c, g) spread
+     * @param noiseSpectrum how a photo's own variation (h) spreads; a sensitivity option (see the class comment:
+     *                      the shared photos support h spread like g)
+     */
+    public ClusteredFaces(long seed, int dim, int n, int clusterSize, Spectrum spectrum, Spectrum noiseSpectrum) {
         this.seed = seed;
         this.dim = dim;
         this.clusters = Math.max(1, n / clusterSize);
+        this.identityShape = shape(spectrum, 0);
+        this.noiseShape = noiseSpectrum.equals(spectrum) ? identityShape : shape(noiseSpectrum, 1);
+    }
+
+    /** The spectrum made concrete, with rotation signs drawn from (seed, 5, 2 * which ...). */
+    private Shape shape(Spectrum spectrum, int which) {
         if (spectrum.isIsotropic()) {
-            sigma = null;
-            signs1 = null;
-            signs2 = null;
-        } else {
-            if (Integer.bitCount(dim) != 1) {
-                throw new IllegalArgumentException("a non-isotropic spectrum needs a power-of-two dimension, got " + dim);
-            }
-            if (spectrum.participationRatio() > dim) {
-                throw new IllegalArgumentException("participation ratio " + spectrum.participationRatio() + " exceeds dim " + dim);
-            }
-            double alpha = powerLawExponent(dim, spectrum.participationRatio());
-            sigma = new double[dim];
-            for (int k = 0; k < dim; k++) {
-                sigma[k] = Math.pow(k + 1, -alpha / 2);
-            }
-            signs1 = signs(mix(seed, 5, 0));
-            signs2 = signs(mix(seed, 5, 1));
+            return new Shape(null, null, null);
         }
+        if (Integer.bitCount(dim) != 1) {
+            throw new IllegalArgumentException("a non-isotropic spectrum needs a power-of-two dimension, got " + dim);
+        }
+        if (spectrum.participationRatio() > dim) {
+            throw new IllegalArgumentException("participation ratio " + spectrum.participationRatio() + " exceeds dim " + dim);
+        }
+        double alpha = powerLawExponent(dim, spectrum.participationRatio());
+        double[] sigma = new double[dim];
+        for (int k = 0; k < dim; k++) {
+            sigma[k] = Math.pow(k + 1, -alpha / 2);
+        }
+        return new Shape(sigma, signs(mix(seed, 5, 2 * which)), signs(mix(seed, 5, 2 * which + 1)));
     }
 
     /** alpha with (sum k^-a)^2 / sum k^-2a = ratio (k = 1..dim); the ratio falls monotonically in a. */
@@ -167,7 +196,7 @@ public final class ClusteredFaces {
 
     private float[] sample(int i, int kind) {
         float[] id = identity(i);
-        float[] h = random(mix(seed, kind, i));
+        float[] h = random(mix(seed, kind, i), noiseShape);
         double b = Math.sqrt(B2);
         double rb = Math.sqrt(1 - B2);
         float[] v = new float[dim];
@@ -178,8 +207,8 @@ public final class ClusteredFaces {
     }
 
     private float[] identity(int i) {
-        float[] c = random(mix(seed, 3, i % clusters));
-        float[] g = random(mix(seed, 4, i));
+        float[] c = random(mix(seed, 3, i % clusters), identityShape);
+        float[] g = random(mix(seed, 4, i), identityShape);
         double a = Math.sqrt(A2);
         double ra = Math.sqrt(1 - A2);
         float[] v = new float[dim];
@@ -189,18 +218,18 @@ public final class ClusteredFaces {
         return unit(v);
     }
 
-    private float[] random(long s) {
+    private float[] random(long s, Shape shape) {
         SplittableRandom r = new SplittableRandom(s);
         float[] v = new float[dim];
         for (int d = 0; d < dim; d++) {
             v[d] = (float) r.nextGaussian();
         }
-        if (sigma != null) {
+        if (shape.sigma() != null) {
             for (int d = 0; d < dim; d++) {
-                v[d] *= (float) sigma[d];
+                v[d] *= (float) shape.sigma()[d];
             }
-            rotate(v, signs1);
-            rotate(v, signs2);
+            rotate(v, shape.signs1());
+            rotate(v, shape.signs2());
         }
         return unit(v);
     }
