@@ -20,6 +20,7 @@ import org.apache.lucene.search.ScoreDoc;
 import org.apache.lucene.search.TopDocs;
 import org.apache.lucene.search.TopKnnCollector;
 import org.apache.lucene.util.FixedBitSet;
+import org.apache.lucene.util.hnsw.HnswGraph;
 import org.apache.lucene.util.hnsw.HnswGraphBuilder;
 import org.apache.lucene.util.hnsw.HnswGraphSearcher;
 import org.apache.lucene.util.hnsw.OnHeapHnswGraph;
@@ -58,6 +59,11 @@ import org.apache.lucene.util.hnsw.UpdateableRandomVectorScorer;
  * 0.01) barely changes which neighbours are linked. The probe is widened to shorts once per search
  * ({@link PanamaDot#i8(short[], MemorySegment, long, int)}).
  *
+ * <p>Searches walk Lucene's links plus each bottom-level link's reverse ({@link ReverseEdgeGraph}, a snapshot
+ * taken on the insert path after a build, load or compaction, and after each eighth more inserts): Lucene prunes a
+ * node's list to keep it diverse and bounded, which leaves many links one-way, and a face whose incoming links
+ * were pruned is hard to reach. The graph file holds Lucene's links only; the reverse links are derived.
+ *
  * <p>Restarts: {@link #close} saves the graph ({@link HnswGraphFile}, {@code dataDir/face-hnsw/shard-N/graph.bin});
  * at start, while a saved file exists, {@link #add} only fills the plane and the first {@code hnsw} search loads
  * the file, matching its nodes to the re-added records by vector hash (the store re-adds them in its own order),
@@ -73,7 +79,8 @@ import org.apache.lucene.util.hnsw.UpdateableRandomVectorScorer;
  *
  * <p>Memory: the plane, {@code dim + 4} bytes per face off-heap, and the sign codes with their distance scratch,
  * {@code dim / 8 + 2} bytes per face ({@link #offHeapBytes()}); the graph on the heap
- * ({@link #graphHeapBytes()}, about {@code 2*M*8} bytes plus object headers per node).
+ * ({@link #graphHeapBytes()}, about {@code 2*M*8} bytes plus object headers per node, and 4 bytes per reverse link
+ * plus 4 per node for the snapshot).
  *
  * <p>Scores inside the graph are Lucene's DOT_PRODUCT scale {@code (1 + cos) / 2} of the int8 cosine. Restrictive
  * filters (few allowed ordinals) go to the float32 scan ({@link #search} returns false), where they are cheap and
@@ -89,6 +96,8 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
     /** Build seed: the same inserts give the same graph. */
     static final long SEED = 0x5EED_FACEL;
     static final String GRAPH_FILE = "graph.bin";
+    /** {@code -Dbiomatch.face.hnsw.reverseLinks=false}: search Lucene's links only. */
+    static final boolean REVERSE_LINKS = Boolean.parseBoolean(System.getProperty("biomatch.face.hnsw.reverseLinks", "true"));
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private final FaceSlotLayout layout;
@@ -106,6 +115,10 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
     private final MemorySegment hashScratch;
     private int deleted;       // deletes since the last rebuild (stats only: searches use the caller's live bits)
     private HnswGraphBuilder builder; // null: no graph (settings.enabled() is false)
+    /** Search with each bottom-level link's reverse ({@link ReverseEdgeGraph}); see {@link #reverseLinks(boolean)}. */
+    private boolean reverseLinks = REVERSE_LINKS;
+    /** The last reverse-link snapshot, or null (none taken: no graph, reverse links off, or not yet). */
+    private ReverseEdgeGraph reverse;
     private long buildNanos;
     /** Per ordinal: a 64-bit hash of its int8 vector and scale (what a saved graph node is matched by). */
     private long[] hashes = new long[1024];
@@ -156,6 +169,7 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
     }
 
     private void newBuilder() {
+        reverse = null;
         try {
             builder = HnswGraphBuilder.create(new Supplier(), settings.maxConn(), settings.beamWidth(), SEED);
         } catch (IOException e) {
@@ -177,6 +191,7 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
         append(slot, 0);
         if (builder != null && !pending) {
             insert(ordinal);
+            refreshReverseLinks();
         }
     }
 
@@ -235,6 +250,7 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
         for (int o = 0; o < count; o++) {
             insert(o);
         }
+        refreshReverseLinks();
     }
 
     @Override
@@ -351,7 +367,7 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
         ProbeScorer scorer = new ProbeScorer(probe.q, probe.qScale);
         TopKnnCollector collector = new TopKnnCollector(ef, Integer.MAX_VALUE);
         try {
-            OnHeapHnswGraph graph = builder.getGraph();
+            HnswGraph graph = searchGraph();
             if (allowedCount >= size) {
                 HnswGraphSearcher.search(scorer, collector, graph, null);
             } else {
@@ -384,7 +400,7 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
 
     /** Heap bytes of the graph (Lucene's estimate); 0 without a graph. */
     public long graphHeapBytes() {
-        return builder == null ? 0 : builder.getGraph().ramBytesUsed();
+        return builder == null ? 0 : builder.getGraph().ramBytesUsed() + (reverse == null ? 0 : reverse.ramBytesUsed());
     }
 
     /** Time spent inserting nodes since the last rebuild (or creation). */
@@ -418,6 +434,7 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
             for (int o : missing) {
                 insert(o);
             }
+            refreshReverseLinks();
             return;
         }
         origin = "built";
@@ -425,6 +442,7 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
         for (int o = 0; o < size; o++) {
             insert(o);
         }
+        refreshReverseLinks();
     }
 
     private OnHeapHnswGraph builderGraph() {
@@ -476,6 +494,7 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
         save();
         if (!closed) {
             closed = true;
+            reverse = null;
             plane.close();
             if (bits != null) {
                 bits.close();
@@ -493,6 +512,63 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
 
     private float similarity(int dot, float qScale, int ord) {
         return Math.max(0f, (1f + dot * qScale * plane.scale(ord)) * 0.5f);
+    }
+
+    /**
+     * Takes a new reverse-link snapshot ({@link ReverseEdgeGraph}) when there is none of the current graph (built,
+     * loaded or compacted since) or when an eighth more faces were inserted since the last. Called on the insert path (add, build, load, compaction), so that no search waits
+     * for it: the snapshot reads every bottom-level list once (~0.2 s per 100,000 faces at M=32 here), and taken
+     * every eighth of growth it costs a few percent of the inserts' own time (counted in {@link #buildNanos()}).
+     * Faces inserted after a snapshot have Lucene's links only until the next.
+     */
+    private void refreshReverseLinks() {
+        if (!reverseLinks || builder == null || pending) {
+            return;
+        }
+        int size = plane.size();
+        if (reverse == null || !reverse.isOf(builder.getGraph())
+                || size - reverse.covered() >= Math.max(reverse.covered() / 8, 1)) {
+            long t0 = System.nanoTime();
+            reverse = ReverseEdgeGraph.of(builder.getGraph(), size);
+            buildNanos += System.nanoTime() - t0;
+        }
+    }
+
+    /** The graph a search walks: Lucene's, or Lucene's with the reverse links of the last snapshot. */
+    private HnswGraph searchGraph() {
+        OnHeapHnswGraph lucene = builder.getGraph();
+        if (!reverseLinks) {
+            return lucene;
+        }
+        if (reverse == null || !reverse.isOf(lucene)) {
+            refreshReverseLinks(); // switched on by reverseLinks(true) since the last insert
+        }
+        return reverse;
+    }
+
+    /**
+     * Whether searches also follow each bottom-level link backwards ({@link ReverseEdgeGraph}; on by default,
+     * {@code -Dbiomatch.face.hnsw.reverseLinks=false} turns it off). For benchmarks comparing both on one index;
+     * shard worker thread only.
+     */
+    public void reverseLinks(boolean on) {
+        this.reverseLinks = on;
+    }
+
+    /** Faces the last reverse-link snapshot covers (tests). */
+    int reverseCovered() {
+        return reverse == null ? 0 : reverse.covered();
+    }
+
+    /** Lucene's graph as built (tests). */
+    OnHeapHnswGraph luceneGraph() {
+        resolvePending();
+        return builder.getGraph();
+    }
+
+    /** Reverse links in the current snapshot (0 when none was taken); for stats and benchmarks. */
+    public long reverseLinkCount() {
+        return reverse == null ? 0 : reverse.extraLinks();
     }
 
     /**

@@ -156,6 +156,8 @@ class FaceHnswIndexTest {
         float[][] g = clustered(41, N, face.dim());
         try (Arena arena = Arena.ofConfined(); FaceHnswIndex index = index(g, arena)) {
             assertEquals(N, index.size());
+            // snapshots on the insert path: the newest ninth at most has Lucene's links only
+            assertTrue(9L * index.reverseCovered() >= 8L * N, "reverse links cover " + index.reverseCovered() + " of " + N);
             // the int8 plane only (dim + 4 bytes per face, capacity doubled as it grows): no float32 copies
             long planeBytes = (face.dim() + 4L) * N;
             assertTrue(index.offHeapBytes() >= planeBytes && index.offHeapBytes() < 2 * planeBytes,
@@ -184,6 +186,7 @@ class FaceHnswIndexTest {
             }
             index.rebuild(writeSlots(k, order, arena), face.slotBytes(), all(kept.size()), kept.size());
             assertEquals(k.length, index.size());
+            assertEquals(k.length, index.reverseCovered(), "a rebuilt graph gets reverse links for every face");
             assertTrue(recall(index, k, all(k.length), queries(k, 44, 100), 100) >= 0.95);
         }
     }
@@ -286,6 +289,110 @@ class FaceHnswIndexTest {
         }
     }
 
+    /** Level-0 neighbours of node n in the graph, in listing order. */
+    private static List<Integer> neighbours(org.apache.lucene.util.hnsw.HnswGraph graph, int level, int n) throws Exception {
+        graph.seek(level, n);
+        List<Integer> out = new ArrayList<>();
+        for (int x = graph.nextNeighbor(); x != org.apache.lucene.search.DocIdSetIterator.NO_MORE_DOCS; x = graph.nextNeighbor()) {
+            out.add(x);
+        }
+        assertEquals(out.size(), graph.neighborCount(), "neighborCount of node " + n + " at level " + level);
+        return out;
+    }
+
+    @Test
+    void reverseLinksAreExactlyEveryMissingReverseOfLucenesLinks() throws Exception {
+        float[][] g = clustered(61, 2000, face.dim());
+        try (Arena arena = Arena.ofConfined(); FaceHnswIndex index = index(g, arena)) {
+            org.apache.lucene.util.hnsw.OnHeapHnswGraph lucene = index.luceneGraph();
+            int n = g.length;
+            // reference: plain sets from Lucene's own lists
+            List<List<Integer>> out = new ArrayList<>();
+            for (int x = 0; x < n; x++) {
+                out.add(neighbours(lucene, 0, x));
+            }
+            List<Set<Integer>> in = new ArrayList<>();
+            for (int x = 0; x < n; x++) {
+                in.add(new HashSet<>());
+            }
+            for (int x = 0; x < n; x++) {
+                for (int y : out.get(x)) {
+                    in.get(y).add(x);
+                }
+            }
+            ReverseEdgeGraph view = ReverseEdgeGraph.of(lucene, n);
+            assertTrue(view.isOf(lucene));
+            long extra = 0;
+            int longest = 0;
+            for (int y = 0; y < n; y++) {
+                List<Integer> got = neighbours(view, 0, y);
+                List<Integer> own = out.get(y);
+                assertEquals(own, got.subList(0, own.size()), "Lucene's links first, unchanged, node " + y);
+                Set<Integer> want = new HashSet<>(in.get(y));
+                own.forEach(want::remove);
+                List<Integer> added = got.subList(own.size(), got.size());
+                assertEquals(want, new HashSet<>(added), "reverse links of node " + y);
+                assertEquals(added.size(), new HashSet<>(added).size(), "no duplicates, node " + y);
+                extra += added.size();
+                longest = Math.max(longest, got.size());
+            }
+            assertEquals(extra, view.extraLinks());
+            assertTrue(extra > 0, "Lucene's pruning leaves some links one-way");
+            assertTrue(2 * view.maxConn() >= longest, "Lucene sizes its scratch by 2 * maxConn: " + view.maxConn() + " vs " + longest);
+            for (int level = 1; level < lucene.numLevels(); level++) {
+                var it = lucene.getNodesOnLevel(level);
+                while (it.hasNext()) {
+                    int node = it.nextInt();
+                    assertEquals(neighbours(lucene, level, node), neighbours(view, level, node), "upper level " + level);
+                }
+            }
+            assertEquals(lucene.entryNode(), view.entryNode());
+            assertEquals(lucene.numLevels(), view.numLevels());
+        }
+    }
+
+    @Test
+    void reverseLinksFindMatesLucenesLinksMiss() throws Exception {
+        // isotropic 512-d faces and mates at cosine ~0.65 (a photo of the same person); a small ef so that Lucene's
+        // links alone miss some: with the reverse links the same graph must find more of them
+        int n = 4000;
+        Random rnd = new Random(5);
+        float[][] g = new float[n][];
+        for (int i = 0; i < n; i++) {
+            g[i] = unit(FaceModalityTest.random(rnd, face.dim()));
+        }
+        List<float[]> qs = new ArrayList<>();
+        int[] mate = new int[200];
+        for (int j = 0; j < mate.length; j++) {
+            mate[j] = rnd.nextInt(n);
+            float[] x = new float[face.dim()];
+            float[] noise = unit(FaceModalityTest.random(rnd, face.dim()));
+            for (int d = 0; d < x.length; d++) {
+                x[d] = (float) (Math.sqrt(0.65) * g[mate[j]][d] + Math.sqrt(0.35) * noise[d]);
+            }
+            qs.add(unit(x));
+        }
+        try (Arena arena = Arena.ofConfined(); FaceHnswIndex index = index(g, arena)) {
+            long[] allowed = all(n);
+            int[] found = new int[2];
+            TopK top = new TopK(Integer::compare);
+            for (int v = 0; v < 2; v++) {
+                index.reverseLinks(v == 1);
+                for (int j = 0; j < qs.size(); j++) {
+                    top.reset(1, Float.NEGATIVE_INFINITY);
+                    assertTrue(index.search(face.probe(qs.get(j), FaceProbe.Mode.HNSW, 2), slots, face.slotBytes(), allowed, top,
+                            SearchControl.NONE));
+                    if (drain(top)[0] == mate[j]) {
+                        found[v]++;
+                    }
+                }
+            }
+            System.out.println("mates at rank 1 through the graph at ef=2: Lucene's links " + found[0] + ", with reverse links "
+                    + found[1] + " of " + qs.size() + "; reverse links " + index.reverseLinkCount());
+            assertTrue(found[1] > found[0], "Lucene's links " + found[0] + ", with reverse links " + found[1]);
+        }
+    }
+
     private FaceHnswIndex reopened(float[][] g, int[] order, Arena arena) {
         FaceHnswIndex index = face.newShardIndex(0, dir);
         MemorySegment s = writeSlots(g, order, arena);
@@ -303,6 +410,9 @@ class FaceHnswIndexTest {
         int[][] before;
         try (Arena arena = Arena.ofConfined()) {
             FaceHnswIndex index = index(g, arena);
+            // the file holds Lucene's links; the reverse links are derived from them by snapshots taken at other
+            // moments before and after a reload, so compare walks over Lucene's links
+            index.reverseLinks(false);
             before = hnswResults(index, qs, all(n));
             assertEquals("incremental", index.origin());
             index.close();
@@ -324,8 +434,13 @@ class FaceHnswIndexTest {
         }
         try (Arena arena = Arena.ofConfined()) {
             FaceHnswIndex index = reopened(g, order, arena);
+            index.reverseLinks(false);
             int[][] after = hnswResults(index, qs, all(n));
             assertEquals("loaded", index.origin());
+            assertEquals(0, index.reverseCovered(), "reverse links off: no snapshot taken");
+            index.reverseLinks(true);
+            hnswResults(index, qs, all(n));
+            assertEquals(n, index.reverseCovered(), "a loaded graph gets reverse links for every face");
             int same = 0;
             for (int j = 0; j < qs.size(); j++) {
                 assertEquals(before[j][0], order[after[j][0]], "rank 1 through the reloaded graph");

@@ -4,6 +4,7 @@ import io.biomatch.core.SearchControl;
 import io.biomatch.core.spi.Bits;
 import io.biomatch.core.spi.TopK;
 import io.biomatch.face.FaceConfig;
+import io.biomatch.face.FaceEval;
 import io.biomatch.face.FaceHnswIndex;
 import io.biomatch.face.FaceHnswSettings;
 import io.biomatch.face.FaceModality;
@@ -33,8 +34,9 @@ import java.util.SplittableRandom;
  * <p>Run (after {@code bench/run} has built the jar):
  * {@code java @engine/server/target/jvm.args -Xmx4g -cp bench/target/benchmarks.jar
  * io.biomatch.bench.face.FaceAnnBenchmark [n=1000000] [queries=200] [efs=50,100,200] [shards=2] [M=16] [beamWidth=100]
- * [spectrum=fitted|iso|pr=N] [binary short lists=1024,4096,16384] [graph|nograph]} (see {@link ClusteredFaces}:
- * "fitted" matches the shared photos' impostor spread; "nograph" skips the HNSW rows and does not build graphs)
+ * [spectrum=fitted|iso|pr=N, or A:B] [binary short lists=1024,4096,16384] [graph|nograph]} (see {@link ClusteredFaces}:
+ * "fitted" matches the shared photos' impostor spread; "A:B" spreads identities by A and each photo's own variation
+ * by B, a sensitivity option; "nograph" skips the HNSW rows and does not build graphs)
  */
 public final class FaceAnnBenchmark {
     /** -DbuildPrefetch=false: build the graphs without prefetching neighbours (the build-time A/B). */
@@ -48,9 +50,10 @@ public final class FaceAnnBenchmark {
     private record IndexRows(FaceHnswIndex[] index, MemorySegment[] slots, int stride, long[][] live, TopK[] tops,
                              int k, int queries, int[][] truth, int[] mates, double fp32Qps, double exactQps) {
         /** Every query through each shard's index (prefetch on or off), merged top-k; prints one row. */
-        void run(String label, boolean prefetch, java.util.function.IntFunction<FaceProbe> probeOf) {
+        void run(String label, boolean prefetch, boolean reverseLinks, java.util.function.IntFunction<FaceProbe> probeOf) {
             for (FaceHnswIndex idx : index) {
                 idx.prefetch(prefetch);
+                idx.reverseLinks(reverseLinks);
             }
             int[][] got = new int[queries][];
             long e0 = System.nanoTime();
@@ -78,16 +81,20 @@ public final class FaceAnnBenchmark {
         int shards = args.length > 3 ? Integer.parseInt(args[3]) : 2;
         int m = args.length > 4 ? Integer.parseInt(args[4]) : 16;
         int beam = args.length > 5 ? Integer.parseInt(args[5]) : 100;
-        ClusteredFaces.Spectrum spectrum = ClusteredFaces.Spectrum.parse(args.length > 6 ? args[6] : "fitted");
+        // "A" or "A:B": A for cluster centres and identities, B (default A) for each photo's own variation
+        String[] spectra = (args.length > 6 ? args[6] : "fitted").split(":", 2);
+        ClusteredFaces.Spectrum spectrum = ClusteredFaces.Spectrum.parse(spectra[0]);
+        ClusteredFaces.Spectrum noiseSpectrum = spectra.length > 1 ? ClusteredFaces.Spectrum.parse(spectra[1]) : spectrum;
         String[] binaryList = (args.length > 7 ? args[7] : "1024,4096,16384").split(",");
         boolean graphs = args.length <= 8 || !args[8].equals("nograph");
         FaceModality face = new FaceModality(FaceConfig.defaults(), graphs ? new FaceHnswSettings(true, m, beam, 100)
                 : FaceHnswSettings.off());
         int dim = face.dim();
         int stride = face.slotBytes();
-        ClusteredFaces gen = new ClusteredFaces(2026, dim, n, 100, spectrum);
+        ClusteredFaces gen = new ClusteredFaces(2026, dim, n, 100, spectrum, noiseSpectrum);
         System.out.printf(Locale.ROOT, "n=%,d dim=%d clusters=%,d shards=%d M=%d beamWidth=%d queries=%d simd=%s cpus=%d spectrum=%s%n",
-                n, dim, gen.clusters(), shards, m, beam, queries, face.simd(), Runtime.getRuntime().availableProcessors(), spectrum);
+                n, dim, gen.clusters(), shards, m, beam, queries, face.simd(), Runtime.getRuntime().availableProcessors(),
+                noiseSpectrum.equals(spectrum) ? spectrum : spectrum + ", photo variation " + noiseSpectrum);
         printCosineStats(gen, n);
 
         Path dir = Files.createTempDirectory("face-ann-");
@@ -130,8 +137,10 @@ public final class FaceAnnBenchmark {
         long graphHeap = 0;
         long indexOffHeap = 0;
         double insertSeconds = 0;
+        long reverseLinks = 0;
         for (FaceHnswIndex idx : index) {
             graphHeap += idx.graphHeapBytes();
+            reverseLinks += idx.reverseLinkCount();
             indexOffHeap += idx.offHeapBytes();
             insertSeconds = Math.max(insertSeconds, idx.buildNanos() / 1e9);
         }
@@ -140,8 +149,9 @@ public final class FaceAnnBenchmark {
         System.out.printf(Locale.ROOT, "build: %.1f s wall (%d shards in parallel); graph inserts %.1f s in the slowest shard (%.0f us/insert), "
                         + "generation+slot writes %.1f s%n", wall, shards, insertSeconds, insertSeconds * 1e6 / sizes[0],
                 genNanos[0] / 1e9);
-        System.out.printf(Locale.ROOT, "memory: slots %.2f GB off-heap, shard index planes (int8, scales, sign codes) %.2f GB off-heap, graph %.2f GB heap (Lucene estimate), "
-                        + "JVM heap used after GC %.2f GB%n", (double) n * stride / 1e9, indexOffHeap / 1e9, graphHeap / 1e9, heapUsed / 1e9);
+        System.out.printf(Locale.ROOT, "memory: slots %.2f GB off-heap, shard index planes (int8, scales, sign codes) %.2f GB off-heap, graph %.2f GB heap (Lucene estimate"
+                        + " + %,d reverse links), JVM heap used after GC %.2f GB%n", (double) n * stride / 1e9, indexOffHeap / 1e9, graphHeap / 1e9,
+                reverseLinks, heapUsed / 1e9);
 
         // probes: the mate sample of Q random gallery records
         SplittableRandom rnd = new SplittableRandom(99);
@@ -184,13 +194,15 @@ public final class FaceAnnBenchmark {
         report("int8 + fp32 re-rank", exact, truth, mates, exactQps, fp32Qps, exactQps);
         // -DprefetchAB=true: each binary R and each ef four times on the same index, prefetch off / on / off / on
         boolean[] variants = Boolean.getBoolean("prefetchAB") ? new boolean[] {false, true, false, true} : new boolean[] {true};
+        // -DreverseAB=true: each ef four times, Lucene's links only / with reverse links / only / with
+        boolean[] reverseVariants = Boolean.getBoolean("reverseAB") ? new boolean[] {false, true, false, true} : new boolean[] {true};
         // one row per (R or ef, prefetch variant): every query through each shard's index, shard lists merged
         IndexRows rows = new IndexRows(index, slots, stride, live, tops, k, queries, truth, mates, fp32Qps, exactQps);
         // binary: Hamming pass over the sign-bit codes keeping R per shard, then int8 and float32 re-rank
         for (String rs : binaryList) {
             int r = Integer.parseInt(rs.strip());
             for (boolean prefetch : variants) {
-                rows.run("binary R=" + r + label(variants, prefetch), prefetch, q -> face.binaryProbe(probes[q], r));
+                rows.run("binary R=" + r + label(variants, prefetch), prefetch, true, q -> face.binaryProbe(probes[q], r));
             }
         }
         if (!graphs) {
@@ -200,8 +212,11 @@ public final class FaceAnnBenchmark {
         for (String efs : efList) {
             int ef = Integer.parseInt(efs.strip());
             for (boolean prefetch : variants) {
-                rows.run("hnsw ef=" + ef + label(variants, prefetch), prefetch,
-                        q -> face.probe(probes[q], FaceProbe.Mode.HNSW, ef));
+                for (boolean reverse : reverseVariants) {
+                    rows.run("hnsw ef=" + ef + label(variants, prefetch)
+                                    + (reverseVariants.length == 1 ? "" : reverse ? " reverse links" : " Lucene's links"), prefetch, reverse,
+                            q -> face.probe(probes[q], FaceProbe.Mode.HNSW, ef));
+                }
             }
         }
         // restart: close saves each shard's graph; a new index re-fed the same slots (as the core does at start)
@@ -292,6 +307,30 @@ public final class FaceAnnBenchmark {
                         + "other impostors mean %.3f sd %.3f (n=%d)%n",
                 genuine[0] / sample, sd(genuine, sample), sample, same[0] / Math.max(1, sameCount), sd(same, sameCount), sameCount,
                 other[0] / Math.max(1, otherCount), sd(other, otherCount), otherCount);
+        FaceEval.ImpostorCarryOver c = carryOver(gen, n, 500);
+        System.out.printf(Locale.ROOT, "carry-over on %d identities (gallery vector + mate probe each): impostor profile r=%.3f, top impostor"
+                        + " %.2f as similar to the mate (the shared photos: r=0.661 and 0.60 under fr_feature, biomatch eval face)%n",
+                c.genuinePairs(), c.profileCorrelation(), c.topImpostorCarryOver());
+    }
+
+    /** {@link FaceEval.ImpostorCarryOver} of the generator: two photos (gallery, mate probe) of random identities. */
+    static FaceEval.ImpostorCarryOver carryOver(ClusteredFaces gen, int n, int identities) {
+        SplittableRandom r = new SplittableRandom(11);
+        int[] id = new int[2 * identities];
+        float[][] v = new float[2 * identities][];
+        for (int i = 0; i < identities; i++) {
+            int a = r.nextInt(n);
+            id[2 * i] = id[2 * i + 1] = i;
+            v[2 * i] = gen.gallery(a);
+            v[2 * i + 1] = gen.mateProbe(a);
+        }
+        double[][] sim = new double[v.length][v.length];
+        for (int i = 0; i < v.length; i++) {
+            for (int j = i; j < v.length; j++) {
+                sim[i][j] = sim[j][i] = dot(v[i], v[j]);
+            }
+        }
+        return FaceEval.ImpostorCarryOver.of(id, sim);
     }
 
     private static double sd(double[] acc, int count) {
