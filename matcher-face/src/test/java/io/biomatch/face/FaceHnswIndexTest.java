@@ -300,10 +300,28 @@ class FaceHnswIndexTest {
         return out;
     }
 
+    /**
+     * An index over the vectors with M=8: lists fill and Lucene prunes them, as at M=64 with millions of faces
+     * (at the default M a few thousand faces rarely fill a list of 128).
+     */
+    private FaceHnswIndex smallDegreeIndex(float[][] g, Arena arena) {
+        FaceModality small = new FaceModality(FaceConfig.defaults(), new FaceHnswSettings(true, 8, 50, 100));
+        FaceHnswIndex index = small.newShardIndex(0, null);
+        int[] order = new int[g.length];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        MemorySegment s = writeSlots(g, order, arena);
+        for (int o = 0; o < order.length; o++) {
+            index.add(o, s.asSlice((long) o * face.slotBytes(), face.slotBytes()));
+        }
+        return index;
+    }
+
     @Test
     void reverseLinksAreExactlyEveryMissingReverseOfLucenesLinks() throws Exception {
         float[][] g = clustered(61, 2000, face.dim());
-        try (Arena arena = Arena.ofConfined(); FaceHnswIndex index = index(g, arena)) {
+        try (Arena arena = Arena.ofConfined(); FaceHnswIndex index = smallDegreeIndex(g, arena)) {
             org.apache.lucene.util.hnsw.OnHeapHnswGraph lucene = index.luceneGraph();
             int n = g.length;
             // reference: plain sets from Lucene's own lists
@@ -372,7 +390,7 @@ class FaceHnswIndexTest {
             }
             qs.add(unit(x));
         }
-        try (Arena arena = Arena.ofConfined(); FaceHnswIndex index = index(g, arena)) {
+        try (Arena arena = Arena.ofConfined(); FaceHnswIndex index = smallDegreeIndex(g, arena)) {
             long[] allowed = all(n);
             int[] found = new int[2];
             TopK top = new TopK(Integer::compare);
