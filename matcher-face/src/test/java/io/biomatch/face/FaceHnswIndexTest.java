@@ -90,11 +90,16 @@ class FaceHnswIndexTest {
 
     /** An index over the vectors, fed through the slot layout like the core does. */
     private FaceHnswIndex index(float[][] g, Arena arena) {
-        int[] order = new int[g.length];
-        for (int i = 0; i < order.length; i++) {
+        return reopened(g, inOrder(g.length), arena);
+    }
+
+    /** 0, 1, ..., n - 1. */
+    private static int[] inOrder(int n) {
+        int[] order = new int[n];
+        for (int i = 0; i < n; i++) {
             order[i] = i;
         }
-        return reopened(g, order, arena);
+        return order;
     }
 
     /** Writes {@code g[order[o]]} into slot o of a new segment ({@link #slots}). */
@@ -180,10 +185,7 @@ class FaceHnswIndexTest {
                 }
             }
             float[][] k = kept.toArray(float[][]::new);
-            int[] order = new int[k.length];
-            for (int i = 0; i < order.length; i++) {
-                order[i] = i;
-            }
+            int[] order = inOrder(k.length);
             index.rebuild(writeSlots(k, order, arena), face.slotBytes(), all(kept.size()), kept.size());
             assertEquals(k.length, index.size());
             assertEquals(k.length, index.reverseCovered(), "a rebuilt graph gets reverse links for every face");
@@ -247,10 +249,7 @@ class FaceHnswIndexTest {
         float[][] g = clustered(23, 1500, face.dim());
         List<float[]> qs = queries(g, 24, 40);
         long[] allowed = all(g.length);
-        int[] order = new int[g.length];
-        for (int i = 0; i < order.length; i++) {
-            order[i] = i;
-        }
+        int[] order = inOrder(g.length);
         try (Arena arena = Arena.ofConfined();
              FaceHnswIndex with = face.newShardIndex(0, null);
              FaceHnswIndex without = face.newShardIndex(1, null)) {
@@ -306,16 +305,7 @@ class FaceHnswIndexTest {
      */
     private FaceHnswIndex smallDegreeIndex(float[][] g, Arena arena) {
         FaceModality small = new FaceModality(FaceConfig.defaults(), new FaceHnswSettings(true, 8, 50, 100));
-        FaceHnswIndex index = small.newShardIndex(0, null);
-        int[] order = new int[g.length];
-        for (int i = 0; i < order.length; i++) {
-            order[i] = i;
-        }
-        MemorySegment s = writeSlots(g, order, arena);
-        for (int o = 0; o < order.length; o++) {
-            index.add(o, s.asSlice((long) o * face.slotBytes(), face.slotBytes()));
-        }
-        return index;
+        return filled(small, null, g, inOrder(g.length), arena);
     }
 
     @Test
@@ -412,7 +402,12 @@ class FaceHnswIndexTest {
     }
 
     private FaceHnswIndex reopened(float[][] g, int[] order, Arena arena) {
-        FaceHnswIndex index = face.newShardIndex(0, dir);
+        return filled(face, dir, g, order, arena);
+    }
+
+    /** A shard index of {@code m} (saved under {@code dataDir}, or not when null) fed g[order[o]] at ordinal o. */
+    private FaceHnswIndex filled(FaceModality m, Path dataDir, float[][] g, int[] order, Arena arena) {
+        FaceHnswIndex index = m.newShardIndex(0, dataDir);
         MemorySegment s = writeSlots(g, order, arena);
         for (int o = 0; o < order.length; o++) {
             index.add(o, s.asSlice((long) o * face.slotBytes(), face.slotBytes()));

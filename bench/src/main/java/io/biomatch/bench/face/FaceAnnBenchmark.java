@@ -33,7 +33,7 @@ import java.util.SplittableRandom;
  *
  * <p>Run (after {@code bench/run} has built the jar):
  * {@code java @engine/server/target/jvm.args -Xmx4g -cp bench/target/benchmarks.jar
- * io.biomatch.bench.face.FaceAnnBenchmark [n=1000000] [queries=200] [efs=50,100,200] [shards=2] [M=16] [beamWidth=100]
+ * io.biomatch.bench.face.FaceAnnBenchmark [n=1000000] [queries=200] [efs=50,100,200] [shards=2] [M=64] [beamWidth=300]
  * [spectrum=fitted|iso|pr=N, or A:B] [binary short lists=1024,4096,16384] [graph|nograph]} (see {@link ClusteredFaces}:
  * "fitted" matches the shared photos' impostor spread; "A:B" spreads identities by A and each photo's own variation
  * by B, a sensitivity option; "nograph" skips the HNSW rows and does not build graphs)
@@ -79,8 +79,8 @@ public final class FaceAnnBenchmark {
         int queries = args.length > 1 ? Integer.parseInt(args[1]) : 200;
         String[] efList = (args.length > 2 ? args[2] : "50,100,200").split(",");
         int shards = args.length > 3 ? Integer.parseInt(args[3]) : 2;
-        int m = args.length > 4 ? Integer.parseInt(args[4]) : 16;
-        int beam = args.length > 5 ? Integer.parseInt(args[5]) : 100;
+        int m = args.length > 4 ? Integer.parseInt(args[4]) : FaceHnswSettings.defaults().maxConn();
+        int beam = args.length > 5 ? Integer.parseInt(args[5]) : FaceHnswSettings.defaults().beamWidth();
         // "A" or "A:B": A for cluster centres and identities, B (default A) for each photo's own variation
         String[] spectra = (args.length > 6 ? args[6] : "fitted").split(":", 2);
         ClusteredFaces.Spectrum spectrum = ClusteredFaces.Spectrum.parse(spectra[0]);
