@@ -97,7 +97,8 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
     static final long SEED = 0x5EED_FACEL;
     static final String GRAPH_FILE = "graph.bin";
     /** {@code -Dbiomatch.face.hnsw.reverseLinks=false}: search Lucene's links only. */
-    static final boolean REVERSE_LINKS = Boolean.parseBoolean(System.getProperty("biomatch.face.hnsw.reverseLinks", "true"));
+    static final boolean REVERSE_LINKS =
+            Boolean.parseBoolean(System.getProperty("biomatch.face.hnsw.reverseLinks", "true"));
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private final FaceSlotLayout layout;
@@ -516,10 +517,11 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
 
     /**
      * Takes a new reverse-link snapshot ({@link ReverseEdgeGraph}) when there is none of the current graph (built,
-     * loaded or compacted since) or when an eighth more faces were inserted since the last. Called on the insert path (add, build, load, compaction), so that no search waits
-     * for it: the snapshot reads every bottom-level list once (~0.2 s per 100,000 faces at M=32 here), and taken
-     * every eighth of growth it costs a few percent of the inserts' own time (counted in {@link #buildNanos()}).
-     * Faces inserted after a snapshot have Lucene's links only until the next.
+     * loaded or compacted since) or when an eighth more faces were inserted since the last. Called on the insert
+     * path (add, build, load, compaction), so that no search waits for it. A snapshot reads every bottom-level list
+     * once (~1 s per 500,000 faces at M=64 here); taken every eighth of growth, the snapshots together cost about
+     * nine times the last one, a few percent of the inserts' own time (counted in {@link #buildNanos()}). Faces
+     * inserted after a snapshot have Lucene's links only until the next.
      */
     private void refreshReverseLinks() {
         if (!reverseLinks || builder == null || pending) {
