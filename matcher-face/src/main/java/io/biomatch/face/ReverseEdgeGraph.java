@@ -12,9 +12,9 @@ import org.apache.lucene.util.hnsw.OnHeapHnswGraph;
  * A read-only view of a Lucene HNSW graph whose bottom level also holds each edge's reverse: node y lists every x
  * that lists y but that y does not list. Why: Lucene keeps a node's links diverse and bounded, so when a later
  * insert prunes y's list, the x it drops keeps its own link to y but loses the way back. In high intrinsic
- * dimension many faces end up with few incoming links, and a search can reach them only through those; a probe's
- * mate that no near face links to is found late or not at all. With the reverse links every face is reachable
- * from each face it links to.
+ * dimension a face can be left with incoming links only from faces far from where its probes land. With the
+ * reverse links every face is reachable from each face it links to; at 1,000,000 faces this finds 2-4 more mates
+ * per 100 probes at the same ef (face README, "Ninth round").
  *
  * <p>The extra lists are computed once from a snapshot ({@link #of}) into two flat arrays; nodes inserted after
  * the snapshot have only Lucene's links until the next snapshot. Upper levels are Lucene's own.
@@ -67,9 +67,11 @@ final class ReverseEdgeGraph extends HnswGraph {
                 }
             }
         }
-        // extra(y) = in(y) minus out(y); out lists are short (<= 2M), so a scan per candidate is cheap enough
+        // extra(y) = in(y) minus out(y); out lists are short (<= 2M), so a scan per candidate is cheap enough, and
+        // y's list stays in cache across its in-links (a pass per link instead, in link order, measured 6-15x slower).
+        // Written over the in-lists themselves (n <= j), so the only transient copy of the links is `in`.
         int[] start = new int[size + 1];
-        int[] extra = new int[in.length];
+        int[] extra = in;
         int n = 0;
         int most = 0;
         for (int y = 0; y < size; y++) {
