@@ -126,7 +126,10 @@ public final class ClusteredFaces {
         this.noiseShape = noiseSpectrum.equals(spectrum) ? identityShape : shape(noiseSpectrum, 1);
     }
 
-    /** The spectrum made concrete, with rotation signs drawn from (seed, 5, 2 * which ...). */
+    /**
+     * The spectrum made concrete; rotation signs from mix(seed, 5, 2 * which) and mix(seed, 5, 2 * which + 1), so
+     * which = 0 keeps the signs the generator always had.
+     */
     private Shape shape(Spectrum spectrum, int which) {
         if (spectrum.isIsotropic()) {
             return new Shape(null, null, null);

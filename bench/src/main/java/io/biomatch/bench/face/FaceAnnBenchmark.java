@@ -49,7 +49,7 @@ public final class FaceAnnBenchmark {
     /** The shard indexes and what a row of index searches is compared with. */
     private record IndexRows(FaceHnswIndex[] index, MemorySegment[] slots, int stride, long[][] live, TopK[] tops,
                              int k, int queries, int[][] truth, int[] mates, double fp32Qps, double exactQps) {
-        /** Every query through each shard's index (prefetch on or off), merged top-k; prints one row. */
+        /** Every query through each shard's index (prefetch and reverse links on or off), merged top-k; one row. */
         void run(String label, boolean prefetch, boolean reverseLinks, java.util.function.IntFunction<FaceProbe> probeOf) {
             for (FaceHnswIndex idx : index) {
                 idx.prefetch(prefetch);
@@ -307,19 +307,26 @@ public final class FaceAnnBenchmark {
                         + "other impostors mean %.3f sd %.3f (n=%d)%n",
                 genuine[0] / sample, sd(genuine, sample), sample, same[0] / Math.max(1, sameCount), sd(same, sameCount), sameCount,
                 other[0] / Math.max(1, otherCount), sd(other, otherCount), otherCount);
-        FaceEval.ImpostorCarryOver c = carryOver(gen, n, 500);
+        FaceEval.ImpostorCarryOver c = carryOver(gen, n, Math.min(n, 500));
         System.out.printf(Locale.ROOT, "carry-over on %d identities (gallery vector + mate probe each): impostor profile r=%.3f, top impostor"
                         + " %.2f as similar to the mate (the shared photos: r=0.661 and 0.60 under fr_feature, biomatch eval face)%n",
                 c.genuinePairs(), c.profileCorrelation(), c.topImpostorCarryOver());
     }
 
-    /** {@link FaceEval.ImpostorCarryOver} of the generator: two photos (gallery, mate probe) of random identities. */
+    /**
+     * {@link FaceEval.ImpostorCarryOver} of the generator: two photos (gallery, mate probe) of each of
+     * {@code identities} distinct random identities (a repeated one would pair identical photos as impostors).
+     */
     static FaceEval.ImpostorCarryOver carryOver(ClusteredFaces gen, int n, int identities) {
         SplittableRandom r = new SplittableRandom(11);
         int[] id = new int[2 * identities];
         float[][] v = new float[2 * identities][];
+        java.util.Set<Integer> drawn = new java.util.HashSet<>();
         for (int i = 0; i < identities; i++) {
-            int a = r.nextInt(n);
+            int a;
+            do {
+                a = r.nextInt(n);
+            } while (!drawn.add(a));
             id[2 * i] = id[2 * i + 1] = i;
             v[2 * i] = gen.gallery(a);
             v[2 * i + 1] = gen.mateProbe(a);
