@@ -62,14 +62,19 @@ import org.apache.lucene.util.hnsw.UpdateableRandomVectorScorer;
  * <p>Searches walk Lucene's links plus each bottom-level link's reverse ({@link ReverseEdgeGraph}, a snapshot
  * taken on the insert path after a build, load or compaction, and after each eighth more inserts): Lucene prunes a
  * node's list to keep it diverse and bounded, which leaves many links one-way, and a face whose incoming links
- * were pruned is hard to reach. The graph file holds Lucene's links only; the reverse links are derived.
+ * were pruned is hard to reach. The graph file holds both: the reverse links of a snapshot taken at save.
  *
- * <p>Restarts: {@link #close} saves the graph ({@link HnswGraphFile}, {@code dataDir/face-hnsw/shard-N/graph.bin});
- * at start, while a saved file exists, {@link #add} only fills the plane and the first {@code hnsw} search loads
- * the file, matching its nodes to the re-added records by vector hash (the store re-adds them in its own order),
- * then inserts records the file does not cover. A file that does not match (under 90 % common, other settings,
- * damaged) is ignored and the graph is built at that first search. Measured at 300,000: save 0.5 s, re-add +
- * load 1.2 s, against 197 s to build.
+ * <p>Restarts: {@link #close} saves the graph with its reverse links ({@link HnswGraphFile},
+ * {@code dataDir/face-hnsw/shard-N/graph.bin}); at start, while a saved file exists, {@link #add} only fills the
+ * plane and the first {@code hnsw} search maps the file ({@link MappedHnswGraph}) and matches its nodes to the
+ * re-added records by vector hash (the store re-adds them in its own order). Searches then walk the mapping: saved
+ * node ids are translated to ordinals, nodes of records gone since score 0 and are never offered, and the few
+ * records the file does not hold (at most {@link #maxMappedTail}) are scored one by one in float32. Nothing of
+ * the graph is on the heap until the shard must insert again (an enrolment, or more new records than that): then
+ * the mapped lists are loaded into Lucene's builder, as a graph built here would be, and the file is unmapped. A
+ * file that does not match (under 90 % common, other settings, damaged) is ignored and the graph is built at that
+ * first search. Measured at 300,000 (version 1, loading into the heap): save 0.5 s, re-add + load 1.2 s, against
+ * 197 s to build; mapped: face README, "Tenth round".
  *
  * <p>Why Lucene's graph code and not an {@code IndexWriter} with {@code KnnFloatVectorField}: the shard already
  * owns ordinals, live bits and compaction; an index of documents would add doc-id mapping, segment flushes and
@@ -130,8 +135,14 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
      * plane; the first hnsw search (or close) loads the graph, or builds one when it does not match.
      */
     private boolean pending;
-    /** How the graph was obtained at the last resolve: "loaded", "built", "incremental" (no saved graph), "none". */
+    /** How the graph was obtained: "mapped", "loaded", "built", "incremental" (no saved graph), "none". */
     private String origin;
+    /** The saved graph, walked where it lies after a restart until the shard must insert again; else null. */
+    private MappedHnswGraph mapped;
+    /** Saved node -> ordinal for {@link #mapped} (-1: record gone), or null when every node is its ordinal. */
+    private int[] mappedToOrdinal;
+    /** Ordinals {@link #mapped} does not hold (records new since its save), ascending: scored one by one. */
+    private int[] mappedTail = new int[0];
 
     // exact mode: short list and its drain buffers, kept between searches (one worker thread)
     private final TopK shortlist = new TopK(Integer::compare);
@@ -191,6 +202,9 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
         }
         append(slot, 0);
         if (builder != null && !pending) {
+            if (mapped != null) {
+                materialize();
+            }
             insert(ordinal);
             refreshReverseLinks();
         }
@@ -239,6 +253,7 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
         }
         deleted = 0;
         pending = false;
+        closeMapped();
         for (int o = 0; o < count; o++) {
             append(slots, (long) o * slotBytes);
         }
@@ -367,6 +382,9 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
         control.check();
         ProbeScorer scorer = new ProbeScorer(probe.q, probe.qScale);
         TopKnnCollector collector = new TopKnnCollector(ef, Integer.MAX_VALUE);
+        if (mapped != null) {
+            return hnswMapped(probe, scorer, collector, slots, slotBytes, allowed, allowedCount, top, control);
+        }
         try {
             HnswGraph graph = searchGraph();
             if (allowedCount >= size) {
@@ -389,6 +407,64 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
         return true;
     }
 
+    /**
+     * The walk over the {@link #mapped} graph: saved nodes translated to ordinals, nodes of records gone scored 0
+     * (stepping stones, never offered), then the records the file does not hold scored in float32 one by one.
+     */
+    private boolean hnswMapped(FaceProbe probe, ProbeScorer probeScorer, TopKnnCollector collector,
+                               MemorySegment slots, int slotBytes, long[] allowed, int allowedCount, TopK top,
+                               SearchControl control) {
+        MappedHnswGraph g = mapped;
+        int[] to = mappedToOrdinal;
+        int size = plane.size();
+        int count = g.size();
+        g.reverseLinks(reverseLinks);
+        try {
+            if (to == null && allowedCount >= size) {
+                HnswGraphSearcher.search(probeScorer, collector, g, null);
+            } else {
+                org.apache.lucene.util.Bits accept = new org.apache.lucene.util.Bits() {
+                    @Override
+                    public boolean get(int node) {
+                        int o = to == null ? node : to[node];
+                        return o >= 0 && Bits.get(allowed, o);
+                    }
+
+                    @Override
+                    public int length() {
+                        return count;
+                    }
+                };
+                HnswGraphSearcher.search(to == null ? probeScorer : new NodeScorer(probeScorer, to), collector, g,
+                        accept, Math.min(allowedCount, count));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        control.check();
+        for (ScoreDoc d : collector.topDocs().scoreDocs) {
+            int o = to == null ? d.doc : to[d.doc];
+            if (o >= 0 && o < size && Bits.get(allowed, o)) {
+                top.offer(f32(probe.unit, slots, (long) o * slotBytes), o);
+            }
+        }
+        for (int o : mappedTail) {
+            if (Bits.get(allowed, o)) {
+                top.offer(f32(probe.unit, slots, (long) o * slotBytes), o);
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Most records a mapped graph may lack and still be walked (each search scores them one by one in float32,
+     * 2 KB read each at 512-d): 256, or one per 1,024 saved nodes. More, and the graph is loaded and they are
+     * inserted.
+     */
+    static int maxMappedTail(int savedNodes) {
+        return Math.max(256, savedNodes / 1024);
+    }
+
     /** Faces held (and graph nodes, when there is a graph), live or deleted. */
     public int size() {
         return plane.size();
@@ -401,7 +477,11 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
 
     /** Heap bytes of the graph (Lucene's estimate); 0 without a graph. */
     public long graphHeapBytes() {
-        return builder == null ? 0 : builder.getGraph().ramBytesUsed() + (reverse == null ? 0 : reverse.ramBytesUsed());
+        if (builder == null) {
+            return 0;
+        }
+        return builder.getGraph().ramBytesUsed() + (reverse == null ? 0 : reverse.ramBytesUsed())
+                + (mapped == null ? 0 : 4L * mappedTail.length + (mappedToOrdinal == null ? 0 : 4L * mappedToOrdinal.length));
     }
 
     /** Time spent inserting nodes since the last rebuild (or creation). */
@@ -409,16 +489,17 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
         return buildNanos;
     }
 
-    /** The int8 plane: {@code dim + 4} bytes per face of capacity. */
+    /** The int8 plane ({@code dim + 4} bytes per face of capacity), the sign codes and a mapped graph file. */
     @Override
     public long offHeapBytes() {
-        return closed ? 0 : plane.byteSize() + (bits == null ? 0 : bits.byteSize());
+        return closed ? 0 : plane.byteSize() + (bits == null ? 0 : bits.byteSize())
+                + (mapped == null ? 0 : mapped.byteSize());
     }
 
     /**
-     * Loads the saved graph when it matches the vectors added since start (relabelled to their new ordinals:
-     * the store may restore records in another order), else builds the graph over them. Nodes of records gone
-     * since the save are dropped from the loaded graph; records not in it are inserted.
+     * Maps the saved graph when it matches the vectors added since start (relabelled to their new ordinals: the
+     * store may restore records in another order), else builds the graph over them. With more new records than
+     * {@link #maxMappedTail} the mapped graph is loaded at once and they are inserted.
      */
     private void resolvePending() {
         if (!pending) {
@@ -427,17 +508,32 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
         pending = false;
         int size = plane.size();
         long t0 = System.nanoTime();
-        HnswGraphFile.Saved saved = HnswGraphFile.read(file, dim, settings);
-        if (saved != null && HnswGraphFile.load(saved, hashes, size, builderGraph())) {
-            origin = "loaded";
-            int[] missing = HnswGraphFile.unmatchedOrdinals(saved, size);
-            buildNanos += System.nanoTime() - t0;
-            for (int o : missing) {
-                insert(o);
+        String[] why = new String[1];
+        MappedHnswGraph g = HnswGraphFile.open(file, dim, settings, why);
+        int[] to = g == null ? null : HnswGraphFile.match(g, hashes, size);
+        if (to != null) {
+            mapped = g;
+            boolean identity = true; // every saved node is its ordinal: no translation
+            for (int i = 0; i < to.length && identity; i++) {
+                identity = to[i] == i;
             }
-            refreshReverseLinks();
+            mappedToOrdinal = identity ? null : to;
+            mappedTail = HnswGraphFile.unmatchedOrdinals(to, size);
+            origin = "mapped";
+            buildNanos += System.nanoTime() - t0;
+            if (mappedTail.length > maxMappedTail(g.size())) {
+                materialize();
+                refreshReverseLinks();
+            }
             return;
         }
+        if (g != null) {
+            g.close();
+            why[0] = "it covers under " + HnswGraphFile.MIN_MATCH_PERCENT + " % of the records";
+        }
+        System.getLogger(FaceHnswIndex.class.getName()).log(System.Logger.Level.INFO,
+                "face hnsw: saved graph " + file + " not used (" + why[0] + "); building the graph over " + size
+                        + " faces");
         origin = "built";
         newBuilder();
         for (int o = 0; o < size; o++) {
@@ -446,14 +542,46 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
         refreshReverseLinks();
     }
 
-    private OnHeapHnswGraph builderGraph() {
+    /**
+     * Loads the mapped graph's lists into Lucene's builder (the shard inserts again), inserts the records it lacked
+     * and unmaps the file. The caller takes the reverse-link snapshot once the plane's faces are all inserted.
+     */
+    private void materialize() {
+        long t0 = System.nanoTime();
         newBuilder();
-        return builder.getGraph();
+        boolean ok = mapped.loadInto(builder.getGraph(), mappedToOrdinal);
+        int[] tail = mappedTail;
+        closeMapped();
+        buildNanos += System.nanoTime() - t0;
+        int size = plane.size();
+        if (!ok) {
+            // not expected of a checked file whose entry node matched; a fresh build rather than a broken graph
+            origin = "built";
+            newBuilder();
+            for (int o = 0; o < size; o++) {
+                insert(o);
+            }
+        } else {
+            origin = "loaded";
+            for (int o : tail) {
+                insert(o);
+            }
+        }
+    }
+
+    private void closeMapped() {
+        if (mapped != null) {
+            mapped.close();
+            mapped = null;
+            mappedToOrdinal = null;
+            mappedTail = new int[0];
+        }
     }
 
     /**
-     * How the current graph was obtained: "loaded" (saved file reused), "built" (at the first search or by
-     * compaction), "incremental", or "none" (no graph).
+     * How the current graph was obtained: "mapped" (saved file walked where it lies), "loaded" (saved file loaded
+     * into the heap, at the first insert after a restart), "built" (at the first search or by compaction),
+     * "incremental", or "none" (no graph).
      */
     public String origin() {
         return origin;
@@ -471,18 +599,29 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
         int size = plane.size();
         try {
             if (pending) {
-                HnswGraphFile.Saved saved = HnswGraphFile.read(file, dim, settings);
-                if (saved == null || !HnswGraphFile.matches(saved, hashes, size)) {
-                    Files.deleteIfExists(file);
-                    return;
+                // no hnsw search since start: a file that still matches stays as it is (records it lacks are
+                // matched as new at the next start), one that does not is dropped rather than paying a build here
+                MappedHnswGraph g = HnswGraphFile.open(file, dim, settings, null);
+                boolean keep = g != null && HnswGraphFile.match(g, hashes, size) != null;
+                if (g != null) {
+                    g.close();
                 }
-                resolvePending();
+                if (!keep) {
+                    Files.deleteIfExists(file);
+                }
+                return;
+            }
+            if (mapped != null) {
+                return; // the file is the graph being walked: nothing was inserted since it was mapped
             }
             if (size == 0) {
                 Files.deleteIfExists(file);
                 return;
             }
-            HnswGraphFile.write(file, dim, settings, hashes, size, builder.getGraph());
+            OnHeapHnswGraph graph = builder.getGraph();
+            ReverseEdgeGraph links = reverse != null && reverse.isOf(graph) && reverse.covered() == size ? reverse
+                    : ReverseEdgeGraph.of(graph, size);
+            HnswGraphFile.write(file, dim, settings, hashes, size, graph, links);
         } catch (IOException | RuntimeException e) {
             // The graph is a cache of the records: losing it costs a rebuild, never data.
             System.getLogger(FaceHnswIndex.class.getName()).log(System.Logger.Level.WARNING,
@@ -496,6 +635,7 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
         if (!closed) {
             closed = true;
             reverse = null;
+            closeMapped();
             plane.close();
             if (bits != null) {
                 bits.close();
@@ -524,7 +664,7 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
      * inserted after a snapshot have Lucene's links only until the next.
      */
     private void refreshReverseLinks() {
-        if (!reverseLinks || builder == null || pending) {
+        if (!reverseLinks || builder == null || pending || mapped != null) {
             return;
         }
         int size = plane.size();
@@ -559,17 +699,38 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
 
     /** Faces the last reverse-link snapshot covers (tests). */
     int reverseCovered() {
+        if (mapped != null) {
+            return mapped.size(); // written with the file for every saved node
+        }
         return reverse == null ? 0 : reverse.covered();
+    }
+
+    /**
+     * Loads a mapped graph into Lucene's builder now, as the shard's next insert would; a no-op unless the graph is
+     * mapped. For benchmarks comparing walks over the mapping and over the heap; shard worker thread only.
+     */
+    public void loadIntoHeap() {
+        resolvePending();
+        if (mapped != null) {
+            materialize();
+            refreshReverseLinks();
+        }
     }
 
     /** Lucene's graph as built (tests). */
     OnHeapHnswGraph luceneGraph() {
         resolvePending();
+        if (mapped != null) {
+            materialize();
+        }
         return builder.getGraph();
     }
 
     /** Reverse links in the current snapshot (0 when none was taken); for stats and benchmarks. */
     public long reverseLinkCount() {
+        if (mapped != null) {
+            return mapped.reverseLinkCount();
+        }
         return reverse == null ? 0 : reverse.extraLinks();
     }
 
@@ -690,6 +851,56 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
         @Override
         public int maxOrd() {
             return plane.size();
+        }
+    }
+
+    /**
+     * Scores of saved nodes for a walk over the {@link #mapped} graph: node -> ordinal through {@code toOrdinal};
+     * nodes of records gone since the save score 0 (Lucene's lowest), so they stay stepping stones at worst.
+     */
+    static final class NodeScorer implements RandomVectorScorer {
+        private final RandomVectorScorer ordinals;
+        private final int[] toOrdinal;
+        private int[] ords = new int[64];
+
+        NodeScorer(RandomVectorScorer ordinals, int[] toOrdinal) {
+            this.ordinals = ordinals;
+            this.toOrdinal = toOrdinal;
+        }
+
+        @Override
+        public float score(int node) throws IOException {
+            int o = toOrdinal[node];
+            return o < 0 ? 0f : ordinals.score(o);
+        }
+
+        @Override
+        public float bulkScore(int[] nodes, float[] scores, int numNodes) throws IOException {
+            if (ords.length < numNodes) {
+                ords = new int[Math.max(numNodes, 2 * ords.length)];
+            }
+            boolean gone = false;
+            for (int i = 0; i < numNodes; i++) {
+                int o = toOrdinal[nodes[i]];
+                gone |= o < 0;
+                ords[i] = Math.max(o, 0); // scored, then overwritten below
+            }
+            float max = ordinals.bulkScore(ords, scores, numNodes);
+            if (gone) {
+                max = Float.NEGATIVE_INFINITY;
+                for (int i = 0; i < numNodes; i++) {
+                    if (toOrdinal[nodes[i]] < 0) {
+                        scores[i] = 0f;
+                    }
+                    max = Math.max(max, scores[i]);
+                }
+            }
+            return max;
+        }
+
+        @Override
+        public int maxOrd() {
+            return toOrdinal.length;
         }
     }
 }

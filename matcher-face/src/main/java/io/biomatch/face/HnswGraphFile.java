@@ -1,55 +1,61 @@
 package io.biomatch.face;
 
-import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.zip.CRC32C;
-import java.util.zip.CheckedInputStream;
-import java.util.zip.CheckedOutputStream;
 import org.apache.lucene.util.hnsw.HnswGraph;
 import org.apache.lucene.util.hnsw.NeighborArray;
 import org.apache.lucene.util.hnsw.OnHeapHnswGraph;
 
 /**
- * The saved HNSW graph of one shard ({@link FaceHnswIndex}), so a restart reuses it instead of re-inserting
- * every record. Big-endian:
+ * The saved HNSW graph of one shard ({@link FaceHnswIndex}), laid out to be walked where it lies
+ * ({@link MappedHnswGraph}): a restart maps the file and searches it without building anything on the heap.
+ * Little-endian, every section starting at a multiple of 8 bytes:
  * <pre>
- *  int magic "BMFH" | int version (1) | int dim | int M | int beamWidth | int count | int entryNode | int numLevels
- *  long[count]  vector hash of node i (int8 vector + scale, {@link #hash})
- *  byte[count]  top level of node i
- *  per level l = 0..numLevels-1, per node i with level >= l: int n | int[n] neighbours | float[n] scores
- *  long         CRC32C of everything before
+ *  header (64 B)  int magic "BMFH" | int version (2) | int dim | int M | int beamWidth | int count | int entryNode
+ *                 | int numLevels | int longestList | zeros
+ *  long[count]    vector hash of node i (int8 vector + scale, {@link #hash})
+ *  byte[count]    top level of node i
+ *  per level l = 0..numLevels-1 (n = nodes on it):
+ *                 int n | int 0 | int[n] its nodes, ascending (levels above 0 only)
+ *                 long[n + 1] list offsets (in links) | int[n] Lucene's links per list
+ *                 int[offsets[n]] links: Lucene's first, then (level 0) the reverse links ({@link ReverseEdgeGraph})
+ *                 float[offsets[n]] Lucene's DOT_PRODUCT scores of the links (0 for reverse links)
+ *  long           CRC32C of everything before
  * </pre>
- * Why hashes and not ordinals: at start the core re-adds the stored records in the record store's order, not
+ * The scores are kept so that the graph can be loaded back into Lucene's builder when the shard must insert
+ * again ({@link MappedHnswGraph#loadInto}); walks use the links only.
+ *
+ * <p>Why hashes and not ordinals: at start the core re-adds the stored records in the record store's order, not
  * the order they were first enrolled in, so ordinals change across a restart. A saved node is matched to the
- * new ordinal of the record with the same vector hash; nodes of records deleted since (no match) are dropped
- * from neighbour lists; records not in the file are inserted afterwards. The file is reused only when at least
- * {@value #MIN_MATCH_PERCENT} % of both sides match and the entry node is among them; any damage (CRC, header,
- * truncation) means a fresh build, never wrong answers: scores are always recomputed from the vectors.
+ * new ordinal of the record with the same vector hash ({@link #match}); nodes of records deleted since (no match)
+ * are never offered and score 0 as stepping stones; records not in the file are searched apart or inserted. The
+ * file is reused only when at least {@value #MIN_MATCH_PERCENT} % of both sides match and the entry node is among
+ * them; any damage (CRC, header, an offset or node id out of bounds) means a fresh build, never wrong answers:
+ * scores are always recomputed from the vectors. Version 1 files (big-endian, no reverse links) are not read: the
+ * graph is built afresh once.
  */
 final class HnswGraphFile {
     private HnswGraphFile() {
     }
 
     static final int MAGIC = 0x424D4648; // "BMFH"
-    static final int VERSION = 1;
+    static final int VERSION = 2;
     static final int MIN_MATCH_PERCENT = 90;
-
-    /** A file read back: header, node hashes and levels, neighbour lists per level. */
-    record Saved(int count, int entryNode, int numLevels, long[] hashes, byte[] levels, int[][][] neighbours,
-                 float[][][] scores, int[] toOrdinal) {
-    }
+    static final int HEADER_BYTES = 64;
+    private static final int CRC_CHUNK = 1 << 26;
 
     /** 64-bit hash of {@code bytes} bytes at {@code off} (SplitMix64 finaliser over 8-byte words). */
     static long hash(MemorySegment s, long off, int bytes) {
@@ -70,191 +76,351 @@ final class HnswGraphFile {
         return z ^ (z >>> 31);
     }
 
-    static void write(Path file, int dim, FaceHnswSettings settings, long[] hashes, int count, OnHeapHnswGraph graph)
-            throws IOException {
+    /**
+     * Writes {@code graph}'s first {@code count} nodes with the bottom level's reverse links from {@code reverse}
+     * (a snapshot of this graph covering all {@code count} nodes) to a temporary file, then renames it over
+     * {@code file} atomically.
+     */
+    static void write(Path file, int dim, FaceHnswSettings settings, long[] hashes, int count, OnHeapHnswGraph graph,
+                      ReverseEdgeGraph reverse) throws IOException {
+        if (reverse.covered() != count || !reverse.isOf(graph)) {
+            throw new IllegalArgumentException("reverse links of another graph or size");
+        }
         Files.createDirectories(file.getParent());
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         int numLevels = graph.numLevels();
         byte[] levels = new byte[count];
+        int[][] onLevel = new int[numLevels][];
         for (int l = 1; l < numLevels; l++) {
             HnswGraph.NodesIterator it = graph.getNodesOnLevel(l);
+            int[] nodes = new int[it.size()];
+            int n = 0;
             while (it.hasNext()) {
-                levels[it.nextInt()] = (byte) l;
+                int node = it.nextInt();
+                levels[node] = (byte) l;
+                nodes[n++] = node;
             }
+            Arrays.sort(nodes, 0, n);
+            onLevel[l] = Arrays.copyOf(nodes, n);
         }
-        CRC32C crc = new CRC32C();
-        try (OutputStream raw = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16);
-             DataOutputStream out = new DataOutputStream(new CheckedOutputStream(raw, crc))) {
-            out.writeInt(MAGIC);
-            out.writeInt(VERSION);
-            out.writeInt(dim);
-            out.writeInt(settings.maxConn());
-            out.writeInt(settings.beamWidth());
-            out.writeInt(count);
-            out.writeInt(graph.entryNode());
-            out.writeInt(numLevels);
+        int longest = 0;
+        for (int x = 0; x < count; x++) {
+            longest = Math.max(longest, graph.getNeighbors(0, x).size() + reverse.extraTo(x) - reverse.extraFrom(x));
+        }
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING); Out out = new Out(ch)) {
+            out.putInt(MAGIC);
+            out.putInt(VERSION);
+            out.putInt(dim);
+            out.putInt(settings.maxConn());
+            out.putInt(settings.beamWidth());
+            out.putInt(count);
+            out.putInt(graph.entryNode());
+            out.putInt(numLevels);
+            out.putInt(longest);
+            out.pad(HEADER_BYTES);
             for (int i = 0; i < count; i++) {
-                out.writeLong(hashes[i]);
+                out.putLong(hashes[i]);
             }
-            out.write(levels);
+            out.put(levels);
+            out.align8();
             for (int l = 0; l < numLevels; l++) {
-                for (int i = 0; i < count; i++) {
-                    if (levels[i] < l) {
-                        continue;
+                int[] nodes = onLevel[l];
+                int n = l == 0 ? count : nodes.length;
+                out.putInt(n);
+                out.putInt(0);
+                if (l > 0) {
+                    for (int node : nodes) {
+                        out.putInt(node);
                     }
-                    NeighborArray na = graph.getNeighbors(l, i);
-                    int n = na.size();
-                    out.writeInt(n);
-                    int[] nodes = na.nodes();
-                    for (int j = 0; j < n; j++) {
-                        out.writeInt(nodes[j]);
+                    out.align8();
+                }
+                long at = 0;
+                out.putLong(0);
+                for (int j = 0; j < n; j++) {
+                    int x = l == 0 ? j : nodes[j];
+                    at += graph.getNeighbors(l, x).size() + (l == 0 ? reverse.extraTo(x) - reverse.extraFrom(x) : 0);
+                    out.putLong(at);
+                }
+                for (int j = 0; j < n; j++) {
+                    out.putInt(graph.getNeighbors(l, l == 0 ? j : nodes[j]).size());
+                }
+                out.align8();
+                for (int j = 0; j < n; j++) {
+                    int x = l == 0 ? j : nodes[j];
+                    NeighborArray na = graph.getNeighbors(l, x);
+                    int[] ids = na.nodes();
+                    for (int k = 0; k < na.size(); k++) {
+                        out.putInt(ids[k]);
                     }
-                    for (int j = 0; j < n; j++) {
-                        out.writeFloat(na.getScores(j));
+                    if (l == 0) {
+                        for (int k = reverse.extraFrom(x); k < reverse.extraTo(x); k++) {
+                            out.putInt(reverse.extra(k));
+                        }
                     }
                 }
+                out.align8();
+                for (int j = 0; j < n; j++) {
+                    int x = l == 0 ? j : nodes[j];
+                    NeighborArray na = graph.getNeighbors(l, x);
+                    for (int k = 0; k < na.size(); k++) {
+                        out.putFloat(na.getScores(k));
+                    }
+                    if (l == 0) {
+                        for (int k = reverse.extraFrom(x); k < reverse.extraTo(x); k++) {
+                            out.putFloat(0f);
+                        }
+                    }
+                }
+                out.align8();
             }
-            out.flush();
-            raw.write(longBytes(crc.getValue()));
+            out.finish();
+            ch.force(false);
         }
         Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
-    private static byte[] longBytes(long v) {
-        byte[] b = new byte[8];
-        for (int i = 0; i < 8; i++) {
-            b[i] = (byte) (v >>> (56 - 8 * i));
+    /** Buffered little-endian writes to a channel, with a running CRC32C of everything written. */
+    private static final class Out implements AutoCloseable {
+        private final FileChannel ch;
+        private final ByteBuffer buf = ByteBuffer.allocateDirect(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
+        private final CRC32C crc = new CRC32C();
+        private long written;
+
+        Out(FileChannel ch) {
+            this.ch = ch;
         }
-        return b;
+
+        private void room(int bytes) throws IOException {
+            if (buf.remaining() < bytes) {
+                drain();
+            }
+        }
+
+        private void drain() throws IOException {
+            buf.flip();
+            crc.update(buf.duplicate());
+            while (buf.hasRemaining()) {
+                written += ch.write(buf);
+            }
+            buf.clear();
+        }
+
+        void putInt(int v) throws IOException {
+            room(4);
+            buf.putInt(v);
+        }
+
+        void putLong(long v) throws IOException {
+            room(8);
+            buf.putLong(v);
+        }
+
+        void putFloat(float v) throws IOException {
+            room(4);
+            buf.putFloat(v);
+        }
+
+        void put(byte[] bytes) throws IOException {
+            for (byte b : bytes) {
+                room(1);
+                buf.put(b);
+            }
+        }
+
+        private long position() {
+            return written + buf.position();
+        }
+
+        /** Zeros up to absolute position {@code to}. */
+        void pad(long to) throws IOException {
+            while (position() < to) {
+                room(1);
+                buf.put((byte) 0);
+            }
+        }
+
+        void align8() throws IOException {
+            pad((position() + 7) & ~7L);
+        }
+
+        /** Flushes and appends the CRC32C of everything before it. */
+        void finish() throws IOException {
+            drain();
+            buf.putLong(crc.getValue());
+            buf.flip();
+            while (buf.hasRemaining()) {
+                written += ch.write(buf);
+            }
+            buf.clear();
+        }
+
+        @Override
+        public void close() {
+        }
     }
 
-    /** The file, or null when it is missing, damaged or made with other settings. */
-    static Saved read(Path file, int dim, FaceHnswSettings settings) {
-        CRC32C crc = new CRC32C();
-        try (InputStream raw = new BufferedInputStream(Files.newInputStream(file), 1 << 16);
-             DataInputStream in = new DataInputStream(new CheckedInputStream(raw, crc))) {
-            if (in.readInt() != MAGIC || in.readInt() != VERSION || in.readInt() != dim
-                    || in.readInt() != settings.maxConn() || in.readInt() != settings.beamWidth()) {
-                return null;
+    /** Thrown while checking a file: it is not used. */
+    private static final class Bad extends Exception {
+        Bad(String why) {
+            super(why, null, false, false);
+        }
+    }
+
+    /**
+     * Maps the file read-only and checks it: header against {@code dim} and {@code settings}, the CRC, and every
+     * section, offset, count and node id, so that walks need no checks. Null when it is missing, damaged, of
+     * another version or made with other settings (the reason goes to {@code why[0]} when given).
+     */
+    static MappedHnswGraph open(Path file, int dim, FaceHnswSettings settings, String[] why) {
+        Arena arena = Arena.ofShared();
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            long size = ch.size();
+            need(size >= HEADER_BYTES + 8, "shorter than a header");
+            MemorySegment f = ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
+            var i32 = MappedHnswGraph.I32;
+            var i64 = MappedHnswGraph.I64;
+            need(f.get(i32, 0) == MAGIC, "not a biomatch face graph");
+            need(f.get(i32, 4) == VERSION, "version " + f.get(i32, 4) + ", not " + VERSION);
+            need(f.get(i32, 8) == dim && f.get(i32, 12) == settings.maxConn() && f.get(i32, 16) == settings.beamWidth(),
+                    "made with other dim, M or beamWidth");
+            int count = f.get(i32, 20);
+            int entry = f.get(i32, 24);
+            int numLevels = f.get(i32, 28);
+            int longest = f.get(i32, 32);
+            need(count >= 1 && entry >= 0 && entry < count && numLevels >= 1 && numLevels <= 64
+                    && longest >= 0 && longest <= Math.max(count, 2 * settings.maxConn() + 1), "bad header");
+            long end = size - 8;
+            CRC32C crc = new CRC32C();
+            for (long at = 0; at < end; at += CRC_CHUNK) {
+                crc.update(f.asSlice(at, Math.min(CRC_CHUNK, end - at)).asByteBuffer());
             }
-            int count = in.readInt();
-            int entry = in.readInt();
-            int numLevels = in.readInt();
-            if (count < 1 || entry < 0 || entry >= count || numLevels < 1 || numLevels > 64) {
-                return null;
-            }
-            long[] hashes = new long[count];
+            need(crc.getValue() == f.get(i64, end), "CRC mismatch");
+            long hashesAt = HEADER_BYTES;
+            long levelsAt = hashesAt + 8L * count;
+            long at = align8(levelsAt + count);
+            need(at <= end, "truncated");
+            int[] perLevel = new int[numLevels];
             for (int i = 0; i < count; i++) {
-                hashes[i] = in.readLong();
-            }
-            byte[] levels = in.readNBytes(count);
-            if (levels.length != count) {
-                return null;
-            }
-            int maxN = 2 * settings.maxConn() + 1;
-            int[][][] neighbours = new int[numLevels][count][];
-            float[][][] scores = new float[numLevels][count][];
-            for (int l = 0; l < numLevels; l++) {
-                for (int i = 0; i < count; i++) {
-                    if (levels[i] < l) {
-                        continue;
-                    }
-                    int n = in.readInt();
-                    if (n < 0 || n > maxN) {
-                        return null;
-                    }
-                    int[] ids = new int[n];
-                    float[] sc = new float[n];
-                    for (int j = 0; j < n; j++) {
-                        ids[j] = in.readInt();
-                        if (ids[j] < 0 || ids[j] >= count) {
-                            return null;
-                        }
-                    }
-                    for (int j = 0; j < n; j++) {
-                        sc[j] = in.readFloat();
-                    }
-                    neighbours[l][i] = ids;
-                    scores[l][i] = sc;
+                int top = f.get(ValueLayout.JAVA_BYTE, levelsAt + i);
+                need(top >= 0 && top < numLevels, "node level out of range");
+                for (int l = 0; l <= top; l++) {
+                    perLevel[l]++;
                 }
             }
-            long want = crc.getValue();
-            byte[] tail = raw.readNBytes(8);
-            if (tail.length != 8 || java.nio.ByteBuffer.wrap(tail).getLong() != want || raw.read() != -1) {
-                return null;
+            need(f.get(ValueLayout.JAVA_BYTE, levelsAt + entry) == numLevels - 1 && perLevel[numLevels - 1] >= 1,
+                    "entry node not on the top level");
+            int[] levelSize = new int[numLevels];
+            long[] nodesAt = new long[numLevels];
+            long[] offsetsAt = new long[numLevels];
+            long[] lucAt = new long[numLevels];
+            long[] linksAt = new long[numLevels];
+            long[] scoresAt = new long[numLevels];
+            long reverseLinks = 0;
+            for (int l = 0; l < numLevels; l++) {
+                need(at + 8 <= end, "truncated");
+                int n = f.get(i32, at);
+                need(n == perLevel[l], "level " + l + " holds " + n + " nodes, levels say " + perLevel[l]);
+                levelSize[l] = n;
+                at += 8;
+                if (l > 0) {
+                    nodesAt[l] = at;
+                    at = align8(at + 4L * n);
+                    need(at <= end, "truncated");
+                    int prev = -1;
+                    for (int j = 0; j < n; j++) {
+                        int x = f.get(i32, nodesAt[l] + 4L * j);
+                        need(x > prev && x < count && f.get(ValueLayout.JAVA_BYTE, levelsAt + x) >= l,
+                                "level " + l + " node list");
+                        prev = x;
+                    }
+                }
+                offsetsAt[l] = at;
+                lucAt[l] = at + 8L * (n + 1);
+                long linksStart = align8(lucAt[l] + 4L * n);
+                need(linksStart <= end, "truncated");
+                long total = f.get(i64, offsetsAt[l] + 8L * n);
+                need(f.get(i64, offsetsAt[l]) == 0 && total >= 0 && total <= (end - linksStart) / 8, "bad offsets");
+                int lucMax = l == 0 ? 2 * settings.maxConn() + 1 : settings.maxConn() + 1;
+                long prev = 0;
+                for (int j = 0; j < n; j++) {
+                    long next = f.get(i64, offsetsAt[l] + 8L * (j + 1));
+                    int luc = f.get(i32, lucAt[l] + 4L * j);
+                    need(next >= prev && next - prev <= (l == 0 ? longest : lucMax) && luc >= 0 && luc <= next - prev
+                            && luc <= lucMax && (l == 0 || luc == next - prev), "bad list at level " + l);
+                    reverseLinks += next - prev - luc;
+                    prev = next;
+                }
+                need(prev == total, "bad offsets");
+                linksAt[l] = linksStart;
+                scoresAt[l] = align8(linksStart + 4 * total);
+                at = align8(scoresAt[l] + 4 * total);
+                need(at <= end, "truncated");
+                for (long k = 0; k < total; k++) {
+                    int y = f.get(i32, linksAt[l] + 4 * k);
+                    need(y >= 0 && y < count && (l == 0 || f.get(ValueLayout.JAVA_BYTE, levelsAt + y) >= l),
+                            "link out of range at level " + l);
+                }
             }
-            return new Saved(count, entry, numLevels, hashes, levels, neighbours, scores, new int[count]);
-        } catch (IOException | RuntimeException e) {
+            need(at == end, "trailing bytes");
+            int maxConn = Math.max(settings.maxConn(), (longest + 1) / 2);
+            return new MappedHnswGraph(arena, f, count, entry, maxConn, hashesAt, levelsAt, levelSize, nodesAt,
+                    offsetsAt, lucAt, linksAt, scoresAt, reverseLinks);
+        } catch (Bad | IOException | RuntimeException e) {
+            arena.close();
+            if (why != null && why.length > 0) {
+                why[0] = e instanceof Bad ? e.getMessage() : e.toString();
+            }
             return null;
         }
     }
 
-    /** Fills {@code saved.toOrdinal} (saved node -> new ordinal or -1); returns the number matched. */
-    private static int match(Saved saved, long[] hashes, int size) {
+    private static void need(boolean ok, String why) throws Bad {
+        if (!ok) {
+            throw new Bad(why);
+        }
+    }
+
+    private static long align8(long at) {
+        return (at + 7) & ~7L;
+    }
+
+    /**
+     * Saved node -> current ordinal (-1: no record with its vector any more), or null when the file does not
+     * cover the records well enough to be reused: under {@value #MIN_MATCH_PERCENT} % in common on either side, or
+     * the entry node gone. Equal vectors are matched in ascending order on both sides.
+     */
+    static int[] match(MappedHnswGraph g, long[] hashes, int size) {
         Map<Long, Integer> head = new HashMap<>(size * 2);
         int[] next = new int[size];
         for (int o = size - 1; o >= 0; o--) { // chains keep ordinals ascending for equal hashes
             Integer h = head.put(hashes[o], o);
             next[o] = h == null ? -1 : h;
         }
+        int count = g.size();
+        int[] to = new int[count];
         int matched = 0;
-        for (int i = 0; i < saved.count(); i++) {
-            Integer o = head.get(saved.hashes()[i]);
+        for (int i = 0; i < count; i++) {
+            long h = g.hash(i);
+            Integer o = head.get(h);
             if (o == null || o < 0) {
-                saved.toOrdinal()[i] = -1;
+                to[i] = -1;
                 continue;
             }
-            saved.toOrdinal()[i] = o;
-            head.put(saved.hashes()[i], next[o]);
+            to[i] = o;
+            head.put(h, next[o]);
             matched++;
         }
-        return matched;
-    }
-
-    /** Whether the file covers the vectors well enough to be reused (also fills the node mapping). */
-    static boolean matches(Saved saved, long[] hashes, int size) {
-        int matched = match(saved, hashes, size);
-        return saved.toOrdinal()[saved.entryNode()] >= 0
-                && matched * 100L >= (long) MIN_MATCH_PERCENT * saved.count()
+        boolean ok = to[g.entryNode()] >= 0
+                && matched * 100L >= (long) MIN_MATCH_PERCENT * count
                 && matched * 100L >= (long) MIN_MATCH_PERCENT * size;
-    }
-
-    /** Loads the matched part of the saved graph into the empty {@code graph}; false when it does not match. */
-    static boolean load(Saved saved, long[] hashes, int size, OnHeapHnswGraph graph) {
-        if (!matches(saved, hashes, size)) {
-            return false;
-        }
-        int[] to = saved.toOrdinal();
-        for (int i = 0; i < saved.count(); i++) {
-            if (to[i] >= 0) {
-                for (int l = saved.levels()[i]; l >= 0; l--) { // top level first: it sizes the node's levels
-                    graph.addNode(l, to[i]);
-                }
-            }
-        }
-        for (int l = 0; l < saved.numLevels(); l++) {
-            for (int i = 0; i < saved.count(); i++) {
-                if (to[i] < 0 || saved.levels()[i] < l) {
-                    continue;
-                }
-                NeighborArray na = graph.getNeighbors(l, to[i]);
-                int[] ids = saved.neighbours()[l][i];
-                float[] sc = saved.scores()[l][i];
-                for (int j = 0; j < ids.length; j++) {
-                    int m = to[ids[j]];
-                    if (m >= 0) {
-                        na.addOutOfOrder(m, sc[j]);
-                    }
-                }
-            }
-        }
-        return graph.trySetNewEntryNode(to[saved.entryNode()], saved.levels()[saved.entryNode()]);
+        return ok ? to : null;
     }
 
     /** Ordinals below {@code size} that no saved node maps to (records new since the save), ascending. */
-    static int[] unmatchedOrdinals(Saved saved, int size) {
+    static int[] unmatchedOrdinals(int[] toOrdinal, int size) {
         boolean[] covered = new boolean[size];
-        for (int o : saved.toOrdinal()) {
+        for (int o : toOrdinal) {
             if (o >= 0) {
                 covered[o] = true;
             }

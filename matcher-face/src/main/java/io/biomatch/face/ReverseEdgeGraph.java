@@ -111,6 +111,21 @@ final class ReverseEdgeGraph extends HnswGraph {
         return 4L * (start.length + extra.length) + 64;
     }
 
+    /** Node {@code node}'s reverse links are {@link #extra}{@code (k)} for k from this (inclusive)... */
+    int extraFrom(int node) {
+        return start[node];
+    }
+
+    /** ... to this (exclusive). */
+    int extraTo(int node) {
+        return start[node + 1];
+    }
+
+    /** The k-th reverse link of the snapshot. */
+    int extra(int k) {
+        return extra[k];
+    }
+
     /** Extra links in all. */
     int extraLinks() {
         return start[covered];

@@ -1,5 +1,6 @@
 package io.biomatch.face;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -110,6 +111,15 @@ class FaceHnswIndexTest {
                     slots.asSlice((long) o * face.slotBytes(), face.slotBytes()));
         }
         return slots;
+    }
+
+    /** g[order[o]] at o: the vectors as a reopened index holds them. */
+    private static float[][] gInOrder(float[][] g, int[] order) {
+        float[][] out = new float[order.length][];
+        for (int o = 0; o < order.length; o++) {
+            out[o] = g[order[o]];
+        }
+        return out;
     }
 
     private static long[] all(int n) {
@@ -359,6 +369,146 @@ class FaceHnswIndexTest {
         }
     }
 
+    /**
+     * The saved file, mapped, walks exactly the lists of the graph it was written from (Lucene's, then the reverse
+     * links), loads back into Lucene's builder with the same lists and scores under a new order of the records,
+     * and is refused with a reason when any byte is changed or it is cut short.
+     */
+    @Test
+    void graphFileMapsEveryListLoadsBackAndRefusesDamage() throws Exception {
+        float[][] g = clustered(62, 2000, face.dim());
+        int n = g.length;
+        FaceHnswSettings settings = new FaceHnswSettings(true, 8, 50, 100);
+        FaceModality small = new FaceModality(FaceConfig.defaults(), settings);
+        Path file = dir.resolve("face-hnsw").resolve("shard-0").resolve(FaceHnswIndex.GRAPH_FILE);
+        List<List<List<Integer>>> lucene = new ArrayList<>(); // level -> node -> Lucene's list
+        List<List<List<Float>>> scores = new ArrayList<>();
+        List<List<Integer>> withReverse = new ArrayList<>(); // level 0 only
+        long reverseLinks;
+        int entry;
+        try (Arena arena = Arena.ofConfined(); FaceHnswIndex index = filled(small, dir, g, inOrder(n), arena)) {
+            org.apache.lucene.util.hnsw.OnHeapHnswGraph graph = index.luceneGraph();
+            ReverseEdgeGraph view = ReverseEdgeGraph.of(graph, n);
+            reverseLinks = view.extraLinks();
+            entry = graph.entryNode();
+            assertTrue(reverseLinks > 0, "Lucene's pruning leaves some links one-way at M=8");
+            for (int l = 0; l < graph.numLevels(); l++) {
+                List<List<Integer>> lists = new ArrayList<>();
+                List<List<Float>> sc = new ArrayList<>();
+                for (int x = 0; x < n; x++) {
+                    boolean on = l == 0 || contains(graph.getNodesOnLevel(l), x);
+                    lists.add(on ? neighbours(graph, l, x) : null);
+                    List<Float> f = new ArrayList<>();
+                    if (on) {
+                        var na = graph.getNeighbors(l, x);
+                        for (int k = 0; k < na.size(); k++) {
+                            f.add(na.getScores(k));
+                        }
+                    }
+                    sc.add(f);
+                    if (l == 0) {
+                        withReverse.add(neighbours(view, 0, x));
+                    }
+                }
+                lucene.add(lists);
+                scores.add(sc);
+            }
+        } // close writes the file
+        String[] why = new String[1];
+        try (MappedHnswGraph m = HnswGraphFile.open(file, face.dim(), settings, why)) {
+            assertTrue(m != null, "a file just written opens: " + why[0]);
+            assertEquals(n, m.size());
+            assertEquals(lucene.size(), m.numLevels());
+            assertEquals(entry, m.entryNode());
+            assertEquals(reverseLinks, m.reverseLinkCount());
+            for (int x = 0; x < n; x++) {
+                List<Integer> got = neighbours(m, 0, x);
+                assertEquals(withReverse.get(x), got, "level 0, node " + x);
+                assertTrue(got.size() <= 2 * m.maxConn(), "Lucene sizes its scratch by 2 * maxConn");
+            }
+            for (int l = 1; l < lucene.size(); l++) {
+                int on = 0;
+                for (int x = 0; x < n; x++) {
+                    if (lucene.get(l).get(x) != null) {
+                        assertEquals(lucene.get(l).get(x), neighbours(m, l, x), "level " + l + ", node " + x);
+                        on++;
+                    }
+                }
+                assertEquals(on, m.getNodesOnLevel(l).size(), "nodes on level " + l);
+            }
+            m.reverseLinks(false);
+            for (int x = 0; x < n; x++) {
+                assertEquals(lucene.get(0).get(x), neighbours(m, 0, x), "Lucene's part, node " + x);
+            }
+        }
+        // records back in another order, then an insert: the lists are loaded, translated, with their scores
+        int[] order = new int[n];
+        for (int i = 0; i < n; i++) {
+            order[i] = n - 1 - i;
+        }
+        try (Arena arena = Arena.ofConfined(); FaceHnswIndex index = filled(small, dir, g, order, arena)) {
+            hnswResults(index, List.of(g[0]), all(n));
+            assertEquals("mapped", index.origin());
+            org.apache.lucene.util.hnsw.OnHeapHnswGraph back = index.luceneGraph();
+            assertEquals("loaded", index.origin());
+            for (int l = 0; l < lucene.size(); l++) {
+                for (int x = 0; x < n; x++) {
+                    List<Integer> want = lucene.get(l).get(x);
+                    if (want == null) {
+                        continue;
+                    }
+                    int o = n - 1 - x; // the record of saved node x is now at ordinal n - 1 - x
+                    List<Integer> got = neighbours(back, l, o);
+                    List<Integer> translated = new ArrayList<>();
+                    want.forEach(y -> translated.add(n - 1 - y));
+                    assertEquals(translated, got, "loaded list, level " + l + ", node " + x);
+                    var na = back.getNeighbors(l, o);
+                    for (int k = 0; k < na.size(); k++) {
+                        assertEquals(scores.get(l).get(x).get(k), na.getScores(k), "score, level " + l + ", node " + x);
+                    }
+                }
+            }
+        }
+        // any changed byte, a cut, or another version: refused with a reason
+        byte[] good = java.nio.file.Files.readAllBytes(file);
+        Path bad = dir.resolve("bad.bin");
+        for (int at : new int[] {0, 4, 21, 64 + 3, 64 + 8 * n + 1, good.length / 2, good.length - 20, good.length - 1}) {
+            byte[] b = good.clone();
+            b[at] ^= 0x01;
+            java.nio.file.Files.write(bad, b);
+            why[0] = null;
+            assertTrue(HnswGraphFile.open(bad, face.dim(), settings, why) == null, "byte " + at + " changed");
+            assertTrue(why[0] != null && !why[0].isEmpty(), "a reason, byte " + at);
+        }
+        // a link out of range under a valid CRC: the bounds checks, not the CRC, refuse it
+        byte[] forged = good.clone();
+        java.nio.ByteBuffer le = java.nio.ByteBuffer.wrap(forged).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        long level0 = (HnswGraphFile.HEADER_BYTES + 9L * n + 7) & ~7L;
+        long firstLink = (level0 + 8 + 8L * (n + 1) + 4L * n + 7) & ~7L;
+        le.putInt((int) firstLink, n + 5);
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(forged, 0, forged.length - 8);
+        le.putLong(forged.length - 8, crc.getValue());
+        java.nio.file.Files.write(bad, forged);
+        assertTrue(HnswGraphFile.open(bad, face.dim(), settings, why) == null, "forged link");
+        assertTrue(why[0].contains("link out of range"), why[0]);
+        java.nio.file.Files.write(bad, java.util.Arrays.copyOf(good, good.length - 8));
+        assertTrue(HnswGraphFile.open(bad, face.dim(), settings, why) == null, "cut short");
+        assertTrue(HnswGraphFile.open(file, face.dim(), new FaceHnswSettings(true, 9, 50, 100), why) == null,
+                "other M");
+        assertTrue(why[0].contains("M"), why[0]);
+        assertTrue(HnswGraphFile.open(dir.resolve("missing.bin"), face.dim(), settings, why) == null, "missing");
+    }
+
+    private static boolean contains(org.apache.lucene.util.hnsw.HnswGraph.NodesIterator it, int node) {
+        while (it.hasNext()) {
+            if (it.nextInt() == node) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     @Test
     void reverseLinksFindMatesLucenesLinksMiss() throws Exception {
         // isotropic 512-d faces and mates at cosine ~0.65 (a photo of the same person); a small ef so that Lucene's
@@ -423,11 +573,12 @@ class FaceHnswIndexTest {
         int[][] before;
         try (Arena arena = Arena.ofConfined()) {
             FaceHnswIndex index = index(g, arena);
-            // the file holds Lucene's links; the reverse links are derived from them by snapshots taken at other
-            // moments before and after a reload, so compare walks over Lucene's links
+            // the file holds Lucene's links and the reverse links of a snapshot taken at close, while searches
+            // before it used snapshots taken during the inserts: compare walks over Lucene's links
             index.reverseLinks(false);
             before = hnswResults(index, qs, all(n));
             assertEquals("incremental", index.origin());
+            assertTrue(index.graphHeapBytes() > 0, "an inserted graph is on the heap");
             index.close();
         }
         Path file = dir.resolve("face-hnsw").resolve("shard-0").resolve(FaceHnswIndex.GRAPH_FILE);
@@ -445,27 +596,52 @@ class FaceHnswIndexTest {
         for (int i = 0; i < n; i++) {
             order[i] = perm.get(i);
         }
+        long savedBytes = java.nio.file.Files.size(file);
         try (Arena arena = Arena.ofConfined()) {
             FaceHnswIndex index = reopened(g, order, arena);
             index.reverseLinks(false);
-            int[][] after = hnswResults(index, qs, all(n));
-            assertEquals("loaded", index.origin());
-            assertEquals(0, index.reverseCovered(), "reverse links off: no snapshot taken");
+            int[][] mappedLucene = hnswResults(index, qs, all(n));
+            assertEquals("mapped", index.origin());
+            assertTrue(index.graphHeapBytes() < savedBytes / 4,
+                    "walked in the mapping, not loaded: heap " + index.graphHeapBytes() + " B, file " + savedBytes);
+            assertTrue(index.offHeapBytes() >= savedBytes, "the mapped file counts off the heap");
+            // the same lists in the same order, node ids translated: the very same walk
+            for (int j = 0; j < qs.size(); j++) {
+                int[] translated = new int[mappedLucene[j].length];
+                for (int r = 0; r < translated.length; r++) {
+                    translated[r] = order[mappedLucene[j][r]];
+                }
+                assertArrayEquals(before[j], translated, "query " + j + " through the mapped graph");
+            }
             index.reverseLinks(true);
-            hnswResults(index, qs, all(n));
-            assertEquals(n, index.reverseCovered(), "a loaded graph gets reverse links for every face");
+            assertEquals(n, index.reverseCovered());
+            double mappedRecall = recall(index, gInOrder(g, order), all(n), qs, 100);
+            assertTrue(mappedRecall >= 0.95, "recall@10 through the mapped graph with reverse links " + mappedRecall);
+            // an enrolment: the shard inserts again, so the mapped lists are loaded into Lucene's builder
+            float[] extra = clustered(78, 1, face.dim())[0];
+            float[][] grown = java.util.Arrays.copyOf(gInOrder(g, order), n + 1);
+            grown[n] = extra;
+            MemorySegment s2 = writeSlots(grown, inOrder(n + 1), arena);
+            index.add(n, s2.asSlice((long) n * face.slotBytes(), face.slotBytes()));
+            assertEquals("loaded", index.origin());
+            index.reverseLinks(false);
+            int[][] loaded = hnswResults(index, qs, all(n + 1));
             int same = 0;
             for (int j = 0; j < qs.size(); j++) {
-                assertEquals(before[j][0], order[after[j][0]], "rank 1 through the reloaded graph");
+                assertEquals(before[j][0], order[loaded[j][0]], "rank 1 through the loaded graph");
                 Set<Integer> want = new HashSet<>();
                 for (int o : before[j]) {
                     want.add(o);
                 }
-                for (int o : after[j]) {
-                    same += want.contains(order[o]) ? 1 : 0;
+                for (int o : loaded[j]) {
+                    same += o < n && want.contains(order[o]) ? 1 : 0;
                 }
             }
-            assertTrue(same >= 0.99 * qs.size() * K, "same neighbours after reload: " + same);
+            assertTrue(same >= 0.99 * qs.size() * K, "same neighbours after loading: " + same);
+            index.reverseLinks(true);
+            int[] self = hnswResults(index, List.of(extra), all(n + 1))[0];
+            assertEquals(n, self[0], "the new enrolment is found through the graph");
+            assertEquals(n + 1, index.reverseCovered(), "a loaded graph gets reverse links for every face");
             index.close();
         }
         // 20 % of the records gone and 100 new ones: below the 90 % match, the graph is built afresh
@@ -486,7 +662,7 @@ class FaceHnswIndexTest {
             assertTrue(r >= 0.95, "recall@10 " + r);
             index.close();
         }
-        // 2 % gone, 10 new: reused, the new ones inserted, the gone ones dropped
+        // 2 % gone, 10 new: walked in the mapping; the gone ones never offered, the new ones scored apart
         float[][] g3 = new float[g2.length - 30 + 10][];
         System.arraycopy(g2, 30, g3, 0, g2.length - 30);
         System.arraycopy(clustered(75, 10, face.dim()), 0, g3, g2.length - 30, 10);
@@ -497,8 +673,21 @@ class FaceHnswIndexTest {
         try (Arena arena = Arena.ofConfined()) {
             FaceHnswIndex index = reopened(g3, id3, arena);
             double r = recall(index, g3, all(g3.length), queries(g3, 76, 60), 100);
-            assertEquals("loaded", index.origin());
+            assertEquals("mapped", index.origin());
             assertTrue(r >= 0.95, "recall@10 " + r);
+            for (int o = g3.length - 10; o < g3.length; o++) {
+                assertEquals(o, hnswResults(index, List.of(g3[o]), all(g3.length))[0][0], "new record " + o);
+            }
+            // a filter that leaves out half the records: only allowed ones come back
+            long[] even = new long[Bits.words(g3.length)];
+            for (int o = 0; o < g3.length; o += 2) {
+                Bits.set(even, o);
+            }
+            for (int[] got : hnswResults(index, queries(g3, 79, 20), even)) {
+                for (int o : got) {
+                    assertEquals(0, o % 2, "only allowed ordinals");
+                }
+            }
             index.close();
         }
         // a damaged file is never trusted
