@@ -769,8 +769,20 @@ class FaceHnswIndexTest {
         }
         try (Engine e = Engine.open(config, List.of(new FaceModality(FaceConfig.defaults())))) {
             assertRanksLikeExact(e, live, g, "after a second restart");
+            // deleted while the graph is walked in the mapped file: never returned
+            e.delete("f1").join();
+            live.remove("f1");
+            assertTrue(identify(e, g[1], Map.of("mode", "hnsw")).candidates().stream().noneMatch(c -> c.id().equals("f1")),
+                    "deleted while mapped");
+            // an enrolment loads the mapped graph into the builder and is inserted
             e.enrol(new EnrolRequest("new", "face", "", Map.of(), List.of(FaceModalityTest.emb(g[0])), false)).join();
             assertEquals("new", identify(e, g[0], Map.of("mode", "hnsw")).candidates().getFirst().id());
+        }
+        try (Engine e = Engine.open(config, List.of(new FaceModality(FaceConfig.defaults())))) {
+            IdentifyResult h = identify(e, g[0], Map.of("mode", "hnsw"));
+            assertEquals(0, h.slotsScanned(), "answered by the graph saved after the enrolment");
+            assertEquals("new", h.candidates().getFirst().id());
+            assertTrue(h.candidates().stream().noneMatch(c -> c.id().equals("f1")), "deleted before the restart");
         }
     }
 

@@ -262,6 +262,7 @@ public final class FaceAnnBenchmark {
                 + "order in %.1f s; first search (map + match) %.1f s (%s); graph heap %.3f GB, mapped %.2f GB%n",
                 saveSeconds, bytes / 1e9, readdSeconds, mapSeconds, origin, graphHeap(index) / 1e9, bytes / 1e9);
         reloadedRow("hnsw ef=100 mapped file", face, stride, index, reversed, sizes, live, tops, probes, truth, mates, fp32Qps, exactQps);
+        reloadedRow("hnsw ef=100 mapped file, again", face, stride, index, reversed, sizes, live, tops, probes, truth, mates, fp32Qps, exactQps);
         long l0 = System.nanoTime();
         for (FaceHnswIndex idx : index) {
             idx.loadIntoHeap();
@@ -269,6 +270,30 @@ public final class FaceAnnBenchmark {
         System.out.printf(Locale.ROOT, "loaded into the heap (as the next enrolment would) in %.1f s: graph heap %.3f GB%n",
                 (System.nanoTime() - l0) / 1e9, graphHeap(index) / 1e9);
         reloadedRow("hnsw ef=100 loaded", face, stride, index, reversed, sizes, live, tops, probes, truth, mates, fp32Qps, exactQps);
+        reloadedRow("hnsw ef=100 loaded, again", face, stride, index, reversed, sizes, live, tops, probes, truth, mates, fp32Qps, exactQps);
+        // a second restart in the same (reversed) order: the file saved by the loaded graph is in these ordinals,
+        // so every saved node is its own ordinal and walks need no translation
+        for (FaceHnswIndex idx : index) {
+            idx.close();
+        }
+        origin = "";
+        for (int s = 0; s < shards; s++) {
+            FaceHnswIndex idx = face.newShardIndex(s, dir);
+            for (int local = 0; local < sizes[s]; local++) {
+                idx.add(local, reversed[s].asSlice((long) local * stride, stride));
+            }
+            tops[s].reset(k, Float.NEGATIVE_INFINITY);
+            idx.search(face.probe(probes[0], FaceProbe.Mode.HNSW, 100), reversed[s], stride, live[s], tops[s],
+                    SearchControl.NONE);
+            origin += (s == 0 ? "" : ",") + idx.origin();
+            index[s] = idx;
+        }
+        System.out.printf(Locale.ROOT, "second restart, same order (%s): graph heap %.3f GB%n", origin,
+                graphHeap(index) / 1e9);
+        reloadedRow("hnsw ef=100 mapped, no translation", face, stride, index, reversed, sizes, live, tops, probes,
+                truth, mates, fp32Qps, exactQps);
+        reloadedRow("hnsw ef=100 mapped, no translation, again", face, stride, index, reversed, sizes, live, tops,
+                probes, truth, mates, fp32Qps, exactQps);
         for (FaceHnswIndex idx : index) {
             idx.close();
         }
