@@ -80,7 +80,8 @@ import org.apache.lucene.util.hnsw.UpdateableRandomVectorScorer;
  * owns ordinals, live bits and compaction; an index of documents would add doc-id mapping, segment flushes and
  * merges (graph rebuilds) and a second delete set to keep in step. Here deletes cost nothing (the graph keeps
  * dead nodes as stepping stones; searches accept only ordinals set in {@code allowed}), compaction rebuilds the
- * plane and the graph from the compacted slots, and a restart reloads the saved graph (above).
+ * plane and the graph from the compacted slots, and a restart walks the saved graph memory-mapped (above), as
+ * Lucene's own reader walks a segment's graph off the heap.
  *
  * <p>Memory: the plane, {@code dim + 4} bytes per face off-heap, and the sign codes with their distance scratch,
  * {@code dim / 8 + 2} bytes per face ({@link #offHeapBytes()}); the graph on the heap
@@ -132,7 +133,8 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
     private final Path file;
     /**
      * True while a saved graph waits to be matched against the records added since start: adds only fill the
-     * plane; the first hnsw search (or close) loads the graph, or builds one when it does not match.
+     * plane; the first hnsw search maps the file, or builds the graph when it does not match (close keeps a
+     * matching file as it is and drops one that does not).
      */
     private boolean pending;
     /** How the graph was obtained: "mapped", "loaded", "built", "incremental" (no saved graph), "none". */
