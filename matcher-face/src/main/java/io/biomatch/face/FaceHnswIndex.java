@@ -69,9 +69,10 @@ import org.apache.lucene.util.hnsw.UpdateableRandomVectorScorer;
  * plane and the first {@code hnsw} search maps the file ({@link MappedHnswGraph}) and matches its nodes to the
  * re-added records by vector hash (the store re-adds them in its own order). Searches then walk the mapping: saved
  * node ids are translated to ordinals, nodes of records gone since score 0 and are never offered, and the few
- * records the file does not hold (at most {@link #maxMappedTail}) are scored one by one in float32. Nothing of
- * the graph is on the heap until the shard must insert again (an enrolment, or more new records than that): then
- * the mapped lists are loaded into Lucene's builder, as a graph built here would be, and the file is unmapped. A
+ * records the file does not hold (new since its save, or enrolled since the restart; at most
+ * {@link #maxMappedTail}) are scored one by one in float32. Nothing of the graph is on the heap until there are
+ * more of those than that: then the mapped lists are loaded into Lucene's builder, as a graph built here would be,
+ * the file is unmapped and they are inserted. A
  * file that does not match (under 90 % common, other settings, damaged) is ignored and the graph is built at that
  * first search. Measured at 300,000 (version 1, loading into the heap): save 0.5 s, re-add + load 1.2 s, against
  * 197 s to build; mapped: face README, "Tenth round".
@@ -139,11 +140,11 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
     private boolean pending;
     /** How the graph was obtained: "mapped", "loaded", "built", "incremental" (no saved graph), "none". */
     private String origin;
-    /** The saved graph, walked where it lies after a restart until the shard must insert again; else null. */
+    /** The saved graph, walked where it lies after a restart until too many records are missing from it; else null. */
     private MappedHnswGraph mapped;
     /** Saved node -> ordinal for {@link #mapped} (-1: record gone), or null when every node is its ordinal. */
     private int[] mappedToOrdinal;
-    /** Ordinals {@link #mapped} does not hold (records new since its save), ascending: scored one by one. */
+    /** Ordinals {@link #mapped} does not hold (new since its save, or enrolled since), ascending: scored one by one. */
     private int[] mappedTail = new int[0];
 
     // exact mode: short list and its drain buffers, kept between searches (one worker thread)
@@ -203,13 +204,20 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
             throw new IllegalStateException("face index: ordinal " + ordinal + " added, expected " + plane.size());
         }
         append(slot, 0);
-        if (builder != null && !pending) {
-            if (mapped != null) {
-                materialize();
-            }
-            insert(ordinal);
-            refreshReverseLinks();
+        if (builder == null || pending) {
+            return;
         }
+        if (mapped != null) {
+            if (mappedTail.length < maxMappedTail(mapped.size())) {
+                // a few enrolments keep the graph mapped: scored one by one beside the walk, inserted later
+                mappedTail = java.util.Arrays.copyOf(mappedTail, mappedTail.length + 1);
+                mappedTail[mappedTail.length - 1] = ordinal;
+                return;
+            }
+            materialize();
+        }
+        insert(ordinal);
+        refreshReverseLinks();
     }
 
     /** Quantises the slot's float32 vector into the plane (and hashes it for a saved graph). */
@@ -460,8 +468,9 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
 
     /**
      * Most records a mapped graph may lack and still be walked (each search scores them one by one in float32,
-     * 2 KB read each at 512-d): 256, or one per 1,024 saved nodes. More, and the graph is loaded and they are
-     * inserted.
+     * 2 KB read each at 512-d; at 500,000 saved nodes 488 of them, ~1 MB, against a walk that scores ~10,000 int8
+     * rows at random): 256, or one per 1,024 saved nodes. One more, at start or by an enrolment, and the graph is
+     * loaded into the heap and they are inserted.
      */
     static int maxMappedTail(int savedNodes) {
         return Math.max(256, savedNodes / 1024);
@@ -545,8 +554,9 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
     }
 
     /**
-     * Loads the mapped graph's lists into Lucene's builder (the shard inserts again), inserts the records it lacked
-     * and unmaps the file. The caller takes the reverse-link snapshot once the plane's faces are all inserted.
+     * Loads the mapped graph's lists into Lucene's builder (too many records are missing from the file), inserts
+     * the records it lacked and unmaps the file. The caller takes the reverse-link snapshot once the plane's faces
+     * are all inserted.
      */
     private void materialize() {
         long t0 = System.nanoTime();
@@ -708,8 +718,8 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
     }
 
     /**
-     * Loads a mapped graph into Lucene's builder now, as the shard's next insert would; a no-op unless the graph is
-     * mapped. For benchmarks comparing walks over the mapping and over the heap; shard worker thread only.
+     * Loads a mapped graph into Lucene's builder now, as enrolments past {@link #maxMappedTail} would; a no-op unless
+     * the graph is mapped. For benchmarks comparing walks over the mapping and over the heap; worker thread only.
      */
     public void loadIntoHeap() {
         resolvePending();

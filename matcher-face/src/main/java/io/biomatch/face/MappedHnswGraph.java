@@ -13,7 +13,7 @@ import org.apache.lucene.util.hnsw.OnHeapHnswGraph;
 /**
  * A saved graph ({@link HnswGraphFile}) walked where it lies: the file is memory-mapped read-only and every
  * neighbour list is read from the mapping, so a restarted shard searches without loading the graph onto the heap
- * (the page cache holds it, shared with nothing else to copy). Node ids are the saved nodes, which
+ * (the page cache holds it; nothing is copied). Node ids are the saved nodes, which
  * {@link FaceHnswIndex} translates to the shard's current ordinals. Bottom-level lists hold Lucene's links first,
  * then the reverse links ({@link ReverseEdgeGraph}) written at save; {@link #reverseLinks(boolean)} chooses
  * whether a walk follows the second part.

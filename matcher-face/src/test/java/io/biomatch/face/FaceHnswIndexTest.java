@@ -617,31 +617,31 @@ class FaceHnswIndexTest {
             assertEquals(n, index.reverseCovered());
             double mappedRecall = recall(index, gInOrder(g, order), all(n), qs, 100);
             assertTrue(mappedRecall >= 0.95, "recall@10 through the mapped graph with reverse links " + mappedRecall);
-            // an enrolment: the shard inserts again, so the mapped lists are loaded into Lucene's builder
-            float[] extra = clustered(78, 1, face.dim())[0];
-            float[][] grown = java.util.Arrays.copyOf(gInOrder(g, order), n + 1);
-            grown[n] = extra;
-            MemorySegment s2 = writeSlots(grown, inOrder(n + 1), arena);
-            index.add(n, s2.asSlice((long) n * face.slotBytes(), face.slotBytes()));
-            assertEquals("loaded", index.origin());
-            index.reverseLinks(false);
-            int[][] loaded = hnswResults(index, qs, all(n + 1));
-            int same = 0;
-            for (int j = 0; j < qs.size(); j++) {
-                assertEquals(before[j][0], order[loaded[j][0]], "rank 1 through the loaded graph");
-                Set<Integer> want = new HashSet<>();
-                for (int o : before[j]) {
-                    want.add(o);
-                }
-                for (int o : loaded[j]) {
-                    same += o < n && want.contains(order[o]) ? 1 : 0;
-                }
+            // enrolments: up to maxMappedTail the graph stays mapped and they are scored beside the walk; one more
+            // and the mapped lists are loaded into Lucene's builder and they are all inserted
+            int t = FaceHnswIndex.maxMappedTail(n);
+            float[][] extra = clustered(78, t + 1, face.dim());
+            float[][] grown = java.util.Arrays.copyOf(gInOrder(g, order), n + t + 1);
+            System.arraycopy(extra, 0, grown, n, t + 1);
+            MemorySegment s2 = writeSlots(grown, inOrder(n + t + 1), arena);
+            for (int i = 0; i < t; i++) {
+                index.add(n + i, s2.asSlice((long) (n + i) * face.slotBytes(), face.slotBytes()));
             }
-            assertTrue(same >= 0.99 * qs.size() * K, "same neighbours after loading: " + same);
+            assertEquals("mapped", index.origin());
+            assertTrue(index.graphHeapBytes() < savedBytes / 4, "still off the heap: " + index.graphHeapBytes());
+            for (int i : new int[] {0, t / 2, t - 1}) {
+                assertEquals(n + i, hnswResults(index, List.of(extra[i]), all(n + t))[0][0], "enrolled while mapped " + i);
+            }
+            index.add(n + t, s2.asSlice((long) (n + t) * face.slotBytes(), face.slotBytes()));
+            assertEquals("loaded", index.origin());
+            double loadedRecall = recall(index, grown, all(n + t + 1), qs, 100);
+            assertTrue(loadedRecall >= 0.95, "recall@10 through the loaded graph " + loadedRecall);
             index.reverseLinks(true);
-            int[] self = hnswResults(index, List.of(extra), all(n + 1))[0];
-            assertEquals(n, self[0], "the new enrolment is found through the graph");
-            assertEquals(n + 1, index.reverseCovered(), "a loaded graph gets reverse links for every face");
+            for (int i : new int[] {0, t / 2, t}) {
+                assertEquals(n + i, hnswResults(index, List.of(extra[i]), all(n + t + 1))[0][0],
+                        "enrolled face " + i + " found through the graph");
+            }
+            assertEquals(n + t + 1, index.reverseCovered(), "a loaded graph gets reverse links for every face");
             index.close();
         }
         // 20 % of the records gone and 100 new ones: below the 90 % match, the graph is built afresh

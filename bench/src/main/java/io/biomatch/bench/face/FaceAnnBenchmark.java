@@ -267,7 +267,7 @@ public final class FaceAnnBenchmark {
         for (FaceHnswIndex idx : index) {
             idx.loadIntoHeap();
         }
-        System.out.printf(Locale.ROOT, "loaded into the heap (as the next enrolment would) in %.1f s: graph heap %.3f GB%n",
+        System.out.printf(Locale.ROOT, "loaded into the heap (as enrolments past the mapped limit would) in %.1f s: graph heap %.3f GB%n",
                 (System.nanoTime() - l0) / 1e9, graphHeap(index) / 1e9);
         reloadedRow("hnsw ef=100 loaded", face, stride, index, reversed, sizes, live, tops, probes, truth, mates, fp32Qps, exactQps);
         reloadedRow("hnsw ef=100 loaded, again", face, stride, index, reversed, sizes, live, tops, probes, truth, mates, fp32Qps, exactQps);
