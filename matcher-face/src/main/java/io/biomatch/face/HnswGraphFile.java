@@ -108,7 +108,8 @@ final class HnswGraphFile {
             longest = Math.max(longest, graph.getNeighbors(0, x).size() + reverse.extraTo(x) - reverse.extraFrom(x));
         }
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING); Out out = new Out(ch)) {
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            Out out = new Out(ch);
             out.putInt(MAGIC);
             out.putInt(VERSION);
             out.putInt(dim);
@@ -181,7 +182,7 @@ final class HnswGraphFile {
     }
 
     /** Buffered little-endian writes to a channel, with a running CRC32C of everything written. */
-    private static final class Out implements AutoCloseable {
+    private static final class Out {
         private final FileChannel ch;
         private final ByteBuffer buf = ByteBuffer.allocateDirect(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
         private final CRC32C crc = new CRC32C();
@@ -222,9 +223,11 @@ final class HnswGraphFile {
         }
 
         void put(byte[] bytes) throws IOException {
-            for (byte b : bytes) {
+            for (int at = 0; at < bytes.length; ) {
                 room(1);
-                buf.put(b);
+                int n = Math.min(buf.remaining(), bytes.length - at);
+                buf.put(bytes, at, n);
+                at += n;
             }
         }
 
@@ -253,10 +256,6 @@ final class HnswGraphFile {
                 written += ch.write(buf);
             }
             buf.clear();
-        }
-
-        @Override
-        public void close() {
         }
     }
 
