@@ -243,22 +243,10 @@ public final class FaceAnnBenchmark {
             }
         }
         long r0 = System.nanoTime();
-        for (int s = 0; s < shards; s++) {
-            FaceHnswIndex idx = face.newShardIndex(s, dir);
-            for (int local = 0; local < sizes[s]; local++) {
-                idx.add(local, reversed[s].asSlice((long) local * stride, stride));
-            }
-            index[s] = idx;
-        }
+        reAdd(face, dir, index, reversed, sizes, stride);
         double readdSeconds = (System.nanoTime() - r0) / 1e9;
         long m0 = System.nanoTime();
-        String origin = "";
-        for (int s = 0; s < shards; s++) {
-            tops[s].reset(k, Float.NEGATIVE_INFINITY);
-            index[s].search(face.probe(probes[0], FaceProbe.Mode.HNSW, 100), reversed[s], stride, live[s], tops[s],
-                    SearchControl.NONE);
-            origin += (s == 0 ? "" : ",") + index[s].origin();
-        }
+        String origin = firstSearch(face, index, reversed, stride, live, tops, probes[0]);
         double mapSeconds = (System.nanoTime() - m0) / 1e9;
         System.out.printf(Locale.ROOT, "restart: graphs saved in %.1f s (%.2f GB on disk); records re-added in reverse "
                 + "order in %.1f s; first search (map + match) %.1f s (%s); graph heap %.3f GB, mapped %.2f GB%n",
@@ -278,18 +266,8 @@ public final class FaceAnnBenchmark {
         for (FaceHnswIndex idx : index) {
             idx.close();
         }
-        origin = "";
-        for (int s = 0; s < shards; s++) {
-            FaceHnswIndex idx = face.newShardIndex(s, dir);
-            for (int local = 0; local < sizes[s]; local++) {
-                idx.add(local, reversed[s].asSlice((long) local * stride, stride));
-            }
-            tops[s].reset(k, Float.NEGATIVE_INFINITY);
-            idx.search(face.probe(probes[0], FaceProbe.Mode.HNSW, 100), reversed[s], stride, live[s], tops[s],
-                    SearchControl.NONE);
-            origin += (s == 0 ? "" : ",") + idx.origin();
-            index[s] = idx;
-        }
+        reAdd(face, dir, index, reversed, sizes, stride);
+        origin = firstSearch(face, index, reversed, stride, live, tops, probes[0]);
         System.out.printf(Locale.ROOT, "second restart, same order (%s): graph heap %.3f GB%n", origin,
                 graphHeap(index) / 1e9);
         reloadedRow("hnsw ef=100 mapped, no translation", face, stride, index, reversed, sizes, live, tops, probes,
@@ -404,7 +382,31 @@ public final class FaceAnnBenchmark {
         return s;
     }
 
-    /** Global ids (local * shards + shard) of the best k over the shards' lists, best first. */
+    /** New shard indexes over {@code dir} re-fed every record, as the core does at start. */
+    private static void reAdd(FaceModality face, Path dir, FaceHnswIndex[] index, MemorySegment[] slots, int[] sizes,
+                              int stride) {
+        for (int s = 0; s < index.length; s++) {
+            FaceHnswIndex idx = face.newShardIndex(s, dir);
+            for (int local = 0; local < sizes[s]; local++) {
+                idx.add(local, slots[s].asSlice((long) local * stride, stride));
+            }
+            index[s] = idx;
+        }
+    }
+
+    /** One hnsw search per shard (it maps, loads or builds the graph); the shards' graph origins. */
+    private static String firstSearch(FaceModality face, FaceHnswIndex[] index, MemorySegment[] slots, int stride,
+                                      long[][] live, TopK[] tops, float[] probe) {
+        String origin = "";
+        for (int s = 0; s < index.length; s++) {
+            tops[s].reset(tops[s].capacity(), Float.NEGATIVE_INFINITY);
+            index[s].search(face.probe(probe, FaceProbe.Mode.HNSW, 100), slots[s], stride, live[s], tops[s],
+                    SearchControl.NONE);
+            origin += (s == 0 ? "" : ",") + index[s].origin();
+        }
+        return origin;
+    }
+
     private static long graphHeap(FaceHnswIndex[] index) {
         long sum = 0;
         for (FaceHnswIndex idx : index) {
@@ -441,6 +443,7 @@ public final class FaceAnnBenchmark {
         report(what, got, truth, mates, queries / ((System.nanoTime() - e0) / 1e9), fp32Qps, exactQps);
     }
 
+    /** Global ids (local * shards + shard) of the best k over the shards' lists, best first. */
     private static int[] merge(TopK[] tops, int shards, int k) {
         TopK all = new TopK(Integer::compare);
         all.reset(k, Float.NEGATIVE_INFINITY);
