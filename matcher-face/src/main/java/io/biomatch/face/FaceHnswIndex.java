@@ -17,7 +17,6 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.apache.lucene.search.ScoreDoc;
-import org.apache.lucene.search.TopDocs;
 import org.apache.lucene.search.TopKnnCollector;
 import org.apache.lucene.util.FixedBitSet;
 import org.apache.lucene.util.hnsw.HnswGraph;
@@ -390,63 +389,25 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
             return false; // a restrictive filter: the exact scan over the few allowed slots is cheap and exact
         }
         control.check();
-        ProbeScorer scorer = new ProbeScorer(probe.q, probe.qScale);
-        TopKnnCollector collector = new TopKnnCollector(ef, Integer.MAX_VALUE);
+        // after a restart the walk is over the mapped file, whose node ids are translated to ordinals (null: equal)
+        HnswGraph graph = mapped != null ? mapped : searchGraph();
+        int[] to = mapped != null ? mappedToOrdinal : null;
         if (mapped != null) {
-            return hnswMapped(probe, scorer, collector, slots, slotBytes, allowed, allowedCount, top, control);
+            mapped.reverseLinks(reverseLinks);
         }
+        RandomVectorScorer probeScorer = new ProbeScorer(probe.q, probe.qScale);
+        RandomVectorScorer scorer = to == null ? probeScorer : new NodeScorer(probeScorer, to);
+        TopKnnCollector collector = new TopKnnCollector(ef, Integer.MAX_VALUE);
         try {
-            HnswGraph graph = searchGraph();
-            if (allowedCount >= size) {
+            if (to == null && allowedCount >= size) {
                 HnswGraphSearcher.search(scorer, collector, graph, null);
-            } else {
+            } else if (mapped == null) {
                 long[] words = allowed.length >= FixedBitSet.bits2words(size) ? allowed
                         : java.util.Arrays.copyOf(allowed, FixedBitSet.bits2words(size));
                 HnswGraphSearcher.search(scorer, collector, graph, new FixedBitSet(words, size), allowedCount);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        control.check();
-        TopDocs docs = collector.topDocs();
-        for (ScoreDoc d : docs.scoreDocs) {
-            if (d.doc < size && Bits.get(allowed, d.doc)) {
-                top.offer(f32(probe.unit, slots, (long) d.doc * slotBytes), d.doc);
-            }
-        }
-        return true;
-    }
-
-    /**
-     * The walk over the {@link #mapped} graph: saved nodes translated to ordinals, nodes of records gone scored 0
-     * (stepping stones, never offered), then the records the file does not hold scored in float32 one by one.
-     */
-    private boolean hnswMapped(FaceProbe probe, ProbeScorer probeScorer, TopKnnCollector collector,
-                               MemorySegment slots, int slotBytes, long[] allowed, int allowedCount, TopK top,
-                               SearchControl control) {
-        MappedHnswGraph g = mapped;
-        int[] to = mappedToOrdinal;
-        int size = plane.size();
-        int count = g.size();
-        g.reverseLinks(reverseLinks);
-        try {
-            if (to == null && allowedCount >= size) {
-                HnswGraphSearcher.search(probeScorer, collector, g, null);
             } else {
-                org.apache.lucene.util.Bits accept = new org.apache.lucene.util.Bits() {
-                    @Override
-                    public boolean get(int node) {
-                        int o = to == null ? node : to[node];
-                        return o >= 0 && Bits.get(allowed, o);
-                    }
-
-                    @Override
-                    public int length() {
-                        return count;
-                    }
-                };
-                HnswGraphSearcher.search(to == null ? probeScorer : new NodeScorer(probeScorer, to), collector, g,
-                        accept, Math.min(allowedCount, count));
+                HnswGraphSearcher.search(scorer, collector, graph, allowedNodes(graph.size(), to, allowed),
+                        Math.min(allowedCount, graph.size()));
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -458,12 +419,34 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
                 top.offer(f32(probe.unit, slots, (long) o * slotBytes), o);
             }
         }
+        // records a mapped file does not hold (none otherwise), scored apart
         for (int o : mappedTail) {
             if (Bits.get(allowed, o)) {
                 top.offer(f32(probe.unit, slots, (long) o * slotBytes), o);
             }
         }
         return true;
+    }
+
+    /**
+     * The nodes of a mapped graph a walk may return: those whose ordinal ({@code to}, or the node itself when null)
+     * is set in {@code allowed}; nodes of records gone ({@code to[node] == -1}) never. A view, not a
+     * {@link FixedBitSet} over {@code allowed}'s words: those may hold ordinals past the file's nodes (records it
+     * lacks), which a bit set of the graph's size must not.
+     */
+    private static org.apache.lucene.util.Bits allowedNodes(int nodes, int[] to, long[] allowed) {
+        return new org.apache.lucene.util.Bits() {
+            @Override
+            public boolean get(int node) {
+                int o = to == null ? node : to[node];
+                return o >= 0 && Bits.get(allowed, o);
+            }
+
+            @Override
+            public int length() {
+                return nodes;
+            }
+        };
     }
 
     /**

@@ -313,8 +313,11 @@ class FaceHnswIndexTest {
      * An index over the vectors with M=8: lists fill and Lucene prunes them, as at M=64 with millions of faces
      * (at the default M a few thousand faces rarely fill a list of 128).
      */
+    /** M=8: lists fill and Lucene prunes them at a few thousand faces (see {@link #smallDegreeIndex}). */
+    private static final FaceHnswSettings SMALL_DEGREE = new FaceHnswSettings(true, 8, 50, 100);
+
     private FaceHnswIndex smallDegreeIndex(float[][] g, Arena arena) {
-        FaceModality small = new FaceModality(FaceConfig.defaults(), new FaceHnswSettings(true, 8, 50, 100));
+        FaceModality small = new FaceModality(FaceConfig.defaults(), SMALL_DEGREE);
         return filled(small, null, g, inOrder(g.length), arena);
     }
 
@@ -378,7 +381,7 @@ class FaceHnswIndexTest {
     void graphFileMapsEveryListLoadsBackAndRefusesDamage() throws Exception {
         float[][] g = clustered(62, 2000, face.dim());
         int n = g.length;
-        FaceHnswSettings settings = new FaceHnswSettings(true, 8, 50, 100);
+        FaceHnswSettings settings = SMALL_DEGREE;
         FaceModality small = new FaceModality(FaceConfig.defaults(), settings);
         Path file = dir.resolve("face-hnsw").resolve("shard-0").resolve(FaceHnswIndex.GRAPH_FILE);
         List<List<List<Integer>>> lucene = new ArrayList<>(); // level -> node -> Lucene's list
