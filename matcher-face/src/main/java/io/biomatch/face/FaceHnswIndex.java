@@ -65,16 +65,24 @@ import org.apache.lucene.util.hnsw.UpdateableRandomVectorScorer;
  *
  * <p>Restarts: {@link #close} saves the graph with its reverse links ({@link HnswGraphFile},
  * {@code dataDir/face-hnsw/shard-N/graph.bin}); at start, while a saved file exists, {@link #add} only fills the
- * plane and the first {@code hnsw} search maps the file ({@link MappedHnswGraph}) and matches its nodes to the
- * re-added records by vector hash (the store re-adds them in its own order). Searches then walk the mapping: saved
- * node ids are translated to ordinals, nodes of records gone since score 0 and are never offered, and the few
- * records the file does not hold (new since its save, or enrolled since the restart; at most
- * {@link #maxMappedTail}) are scored one by one in float32. Nothing of the graph is on the heap until there are
- * more of those than that: then the mapped lists are loaded into Lucene's builder, as a graph built here would be,
- * the file is unmapped and they are inserted. A
- * file that does not match (under 90 % common, other settings, damaged) is ignored and the graph is built at that
- * first search. Measured at 300,000 (version 1, loading into the heap): save 0.5 s, re-add + load 1.2 s, against
- * 197 s to build; mapped: face README, "Tenth round".
+ * plane and the first {@code hnsw} search (or the worker's first {@link #maintain} after the restore) maps the file
+ * ({@link MappedHnswGraph}) and matches its nodes to the re-added records by vector hash (the store re-adds them in
+ * its own order). Searches then walk the mapping: saved node ids are translated to ordinals, nodes of records gone
+ * since score 0 and are never offered, and the records the file does not hold (new since its save, or enrolled
+ * since the restart) are scored apart. Nothing of the graph is on the heap until there are more of those than
+ * {@link #maxMappedTail}: then {@link #maintain} loads the mapped lists into Lucene's builder, as a graph built
+ * here would be, unmaps the file and inserts them. A file that does not match (under 90 % of its nodes still
+ * records, other settings, damaged) is ignored and the graph is built afresh. Measured at 300,000 (version 1,
+ * loading into the heap): save 0.5 s, re-add + load 1.2 s, against 197 s to build; mapped: face README, "Tenth
+ * round".
+ *
+ * <p>No request waits for a build. A graph built afresh (a file that did not match, a compaction's
+ * {@link #rebuild}) and a loaded file's missing records are inserted by {@link #maintain}, which the shard's worker
+ * runs in slices of ~10 ms between requests (the core's {@code ShardIndex.maintain}); ~14 minutes of inserts at
+ * 1,000,000 faces used to block the shard inside one search. Meanwhile an {@code hnsw} search stays correct: with a
+ * quarter or more of the records not in the graph it is the exact search ({@code mode=exact}), else the walk plus
+ * the records not yet in scored apart (int8 short list, float32 re-rank; reported as scanned). A build cut short by
+ * a restart saves the prefix it holds, and the next start goes on from there.
  *
  * <p>Why Lucene's graph code and not an {@code IndexWriter} with {@code KnnFloatVectorField}: the shard already
  * owns ordinals, live bits and compaction; an index of documents would add doc-id mapping, segment flushes and
@@ -143,8 +151,17 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
     private MappedHnswGraph mapped;
     /** Saved node -> ordinal for {@link #mapped} (-1: record gone), or null when every node is its ordinal. */
     private int[] mappedToOrdinal;
-    /** Ordinals {@link #mapped} does not hold (new since its save, or enrolled since), ascending: scored one by one. */
-    private int[] mappedTail = new int[0];
+    /**
+     * Ordinals in the plane the graph does not hold, {@code unindexed[unindexedFrom .. unindexedTo)}: with a
+     * {@link #mapped} file, records new since its save or enrolled since (never inserted into it); with the heap
+     * graph, the backlog {@link #maintain} inserts between requests (a build after a compaction or a file that did
+     * not match, a loaded file's missing records, enrolments meanwhile), front first. Searches score them apart.
+     */
+    private int[] unindexed = new int[0];
+    private int unindexedFrom;
+    private int unindexedTo;
+    /** Set by {@link #restoring}: adds go to the backlog, not into the graph, until the first {@link #maintain}. */
+    private boolean deferInserts;
 
     // exact mode: short list and its drain buffers, kept between searches (one worker thread)
     private final TopK shortlist = new TopK(Integer::compare);
@@ -206,17 +223,47 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
         if (builder == null || pending) {
             return;
         }
-        if (mapped != null) {
-            if (mappedTail.length < maxMappedTail(mapped.size())) {
-                // a few enrolments keep the graph mapped: scored one by one beside the walk, inserted later
-                mappedTail = java.util.Arrays.copyOf(mappedTail, mappedTail.length + 1);
-                mappedTail[mappedTail.length - 1] = ordinal;
-                return;
-            }
-            materialize();
+        if (mapped != null || unindexedCount() > 0 || deferInserts) {
+            // mapped: scored apart beside the walk until there are too many, then maintain() loads the file;
+            // behind on a build, or restoring: queued after the backlog, so that no request (and not the
+            // engine's start) waits for inserts
+            markUnindexed(ordinal);
+            return;
         }
         insert(ordinal);
         refreshReverseLinks();
+    }
+
+    private int unindexedCount() {
+        return unindexedTo - unindexedFrom;
+    }
+
+    private void markUnindexed(int ordinal) {
+        if (unindexedTo == unindexed.length) {
+            int live = unindexedCount();
+            int[] grown = new int[Math.max(16, 2 * live + 1)];
+            System.arraycopy(unindexed, unindexedFrom, grown, 0, live);
+            unindexed = grown;
+            unindexedFrom = 0;
+            unindexedTo = live;
+        }
+        unindexed[unindexedTo++] = ordinal;
+    }
+
+    /** The graph holds none of {@code [from, to)}: a build in {@link #maintain}'s slices starts over them. */
+    private void unindexedRange(int from, int to) {
+        unindexed = new int[to - from];
+        for (int i = 0; i < unindexed.length; i++) {
+            unindexed[i] = from + i;
+        }
+        unindexedFrom = 0;
+        unindexedTo = unindexed.length;
+    }
+
+    private void unindexedOrdinals(int[] ascending) {
+        unindexed = ascending;
+        unindexedFrom = 0;
+        unindexedTo = ascending.length;
     }
 
     /** Quantises the slot's float32 vector into the plane (and hashes it for a saved graph). */
@@ -266,16 +313,16 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
         for (int o = 0; o < count; o++) {
             append(slots, (long) o * slotBytes);
         }
+        unindexedRange(0, 0);
         if (builder == null) {
             return;
         }
+        // the graph is built in maintain()'s slices between requests (minutes at 1,000,000 faces); searches are
+        // answered exactly meanwhile, then by the graph plus the records it does not hold yet
         origin = "built";
         buildNanos = 0;
         newBuilder();
-        for (int o = 0; o < count; o++) {
-            insert(o);
-        }
-        refreshReverseLinks();
+        unindexedRange(0, count);
     }
 
     @Override
@@ -388,6 +435,11 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
         if (allowedCount < Math.max(4L * ef, size / 10)) {
             return false; // a restrictive filter: the exact scan over the few allowed slots is cheap and exact
         }
+        if (4L * unindexedCount() >= size) {
+            // a graph still being built (after a compaction, or a saved file that did not match): the exact
+            // search, rather than a walk over a part and a pass over most of the rest
+            return exact(probe, slots, slotBytes, allowed, top, control);
+        }
         control.check();
         // after a restart the walk is over the mapped file, whose node ids are translated to ordinals (null: equal)
         HnswGraph graph = mapped != null ? mapped : searchGraph();
@@ -419,13 +471,39 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
                 top.offer(f32(probe.unit, slots, (long) o * slotBytes), o);
             }
         }
-        // records a mapped file does not hold (none otherwise), scored apart
-        for (int o : mappedTail) {
-            if (Bits.get(allowed, o)) {
-                top.offer(f32(probe.unit, slots, (long) o * slotBytes), o);
-            }
-        }
+        scoreUnindexed(probe, slots, slotBytes, allowed, top, control);
         return true;
+    }
+
+    /**
+     * The allowed records the graph does not hold ({@link #unindexed}), scored apart as {@link #exact} scores all:
+     * int8 into a short list of max(4k, 64), re-ranked in float32 from the slots. Reported as scanned.
+     */
+    private void scoreUnindexed(FaceProbe probe, MemorySegment slots, int slotBytes, long[] allowed, TopK top,
+                                SearchControl control) {
+        int m = Math.max(4 * top.capacity(), 64);
+        shortlist.reset(m, Float.NEGATIVE_INFINITY);
+        int scored = 0;
+        for (int from = unindexedFrom; from < unindexedTo; from += EXACT_BLOCK) {
+            control.check();
+            int to = Math.min(unindexedTo, from + EXACT_BLOCK);
+            if (codeOrds.length < to - from) {
+                codeOrds = new int[Math.max(to - from, 64)];
+            }
+            int n = 0;
+            for (int i = from; i < to; i++) {
+                int o = unindexed[i];
+                if (Bits.get(allowed, o)) {
+                    codeOrds[n++] = o;
+                }
+            }
+            plane.scoreEach(probe.q, probe.qScale, codeOrds, n, shortlist, simd, scratchDot, prefetch);
+            scored += n;
+        }
+        if (scored > 0) {
+            rerank(probe, slots, slotBytes, top, m);
+        }
+        lastScored = scored;
     }
 
     /**
@@ -450,10 +528,10 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
     }
 
     /**
-     * Most records a mapped graph may lack and still be walked (each search scores them one by one in float32,
-     * 2 KB read each at 512-d; at 500,000 saved nodes 488 of them, ~1 MB, against a walk that scores ~10,000 int8
-     * rows at random): 256, or one per 1,024 saved nodes. One more, at start or by an enrolment, and the graph is
-     * loaded into the heap and they are inserted.
+     * Most records a mapped graph may lack and stay mapped (each search scores them apart, 512 bytes of int8 each
+     * at 512-d; at 500,000 saved nodes 488 of them, against a walk that scores ~10,000 int8 rows at random): 256,
+     * or one per 1,024 saved nodes. One more, at start or by an enrolment, and {@link #maintain} loads the graph
+     * into the heap and inserts them.
      */
     static int maxMappedTail(int savedNodes) {
         return Math.max(256, savedNodes / 1024);
@@ -475,7 +553,7 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
             return 0;
         }
         return builder.getGraph().ramBytesUsed() + (reverse == null ? 0 : reverse.ramBytesUsed())
-                + (mapped == null ? 0 : 4L * mappedTail.length + (mappedToOrdinal == null ? 0 : 4L * mappedToOrdinal.length));
+                + 4L * unindexed.length + (mappedToOrdinal == null ? 0 : 4L * mappedToOrdinal.length);
     }
 
     /** Time spent inserting nodes since the last rebuild (or creation). */
@@ -492,8 +570,9 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
 
     /**
      * Maps the saved graph when it matches the vectors added since start (relabelled to their new ordinals: the
-     * store may restore records in another order), else builds the graph over them. With more new records than
-     * {@link #maxMappedTail} the mapped graph is loaded at once and they are inserted.
+     * store may restore records in another order), else starts a build over them in {@link #maintain}'s slices.
+     * The records the file lacks are scored apart; with more than {@link #maxMappedTail}, {@link #maintain} loads
+     * the graph into the heap and inserts them.
      */
     private void resolvePending() {
         if (!pending) {
@@ -512,55 +591,113 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
                 identity = to[i] == i;
             }
             mappedToOrdinal = identity ? null : to;
-            mappedTail = HnswGraphFile.unmatchedOrdinals(to, size);
+            unindexedOrdinals(HnswGraphFile.unmatchedOrdinals(to, size));
             origin = "mapped";
             buildNanos += System.nanoTime() - t0;
-            if (mappedTail.length > maxMappedTail(g.size())) {
-                materialize();
-                refreshReverseLinks();
-            }
             return;
         }
         if (g != null) {
             g.close();
-            why[0] = "it covers under " + HnswGraphFile.MIN_MATCH_PERCENT + " % of the records";
+            why[0] = "under " + HnswGraphFile.MIN_MATCH_PERCENT + " % of its nodes are still records, or its entry"
+                    + " node is gone";
         }
         System.getLogger(FaceHnswIndex.class.getName()).log(System.Logger.Level.INFO,
                 "face hnsw: saved graph " + file + " not used (" + why[0] + "); building the graph over " + size
-                        + " faces");
+                        + " faces between requests (hnsw searches are exact until most are in)");
         origin = "built";
         newBuilder();
-        for (int o = 0; o < size; o++) {
-            insert(o);
-        }
-        refreshReverseLinks();
+        unindexedRange(0, size);
     }
 
     /**
-     * Loads the mapped graph's lists into Lucene's builder (too many records are missing from the file), inserts
-     * the records it lacked and unmaps the file. The caller takes the reverse-link snapshot once the plane's faces
-     * are all inserted.
+     * One slice of the graph work deferred so that no request waits for it, on the shard's worker between
+     * requests ({@link ShardIndex#maintain}): a saved graph still pending is matched (and mapped) or its build
+     * started; a mapped graph lacking more than {@link #maxMappedTail} records is loaded into the heap (one step:
+     * ~2-3 s per 500,000 faces); then backlog records are inserted until {@code budgetNanos} is spent (one insert
+     * past it at most, ~1.6 ms at 500,000 faces and M=64), and the reverse-link snapshot is taken when the backlog
+     * is empty. Returns whether work remains.
+     */
+    @Override
+    public boolean maintain(long budgetNanos) {
+        if (closed || builder == null) {
+            return false;
+        }
+        if (deferInserts) {
+            deferInserts = false;
+            if (unindexedCount() > 0) {
+                origin = "built"; // restored records, no saved graph: built from them in these slices
+                System.getLogger(FaceHnswIndex.class.getName()).log(System.Logger.Level.INFO,
+                        "face hnsw: no saved graph; building it over " + unindexedCount()
+                                + " faces between requests (hnsw searches are exact until most are in)");
+            }
+        }
+        if (pending) {
+            resolvePending();
+            return unindexedCount() > 0;
+        }
+        if (mapped != null) {
+            if (unindexedCount() <= maxMappedTail(mapped.size())) {
+                return false;
+            }
+            materialize();
+            return unindexedCount() > 0;
+        }
+        if (unindexedCount() == 0) {
+            return false;
+        }
+        long t0 = System.nanoTime();
+        do {
+            insert(unindexed[unindexedFrom++]);
+        } while (unindexedFrom < unindexedTo && System.nanoTime() - t0 < budgetNanos);
+        if (unindexedCount() > 0) {
+            return true;
+        }
+        unindexedRange(0, 0);
+        refreshReverseLinks();
+        System.getLogger(FaceHnswIndex.class.getName()).log(System.Logger.Level.INFO,
+                "face hnsw: graph holds all " + plane.size() + " faces (" + origin + ")");
+        return false;
+    }
+
+    /**
+     * The core's start-up restore follows: adds only fill the plane and queue for {@link #maintain}, so that the
+     * engine's start does not wait for a graph build when no saved graph is there (a first start with graphs on, or
+     * after a crash before any save).
+     */
+    @Override
+    public void restoring() {
+        deferInserts = builder != null;
+    }
+
+    /** Runs {@link #maintain} to the end: the graph then holds every face (benchmarks and tests). */
+    public void catchUp() {
+        while (maintain(Long.MAX_VALUE)) {
+            // each call does all it can; a load is followed by the inserts
+        }
+    }
+
+    /** Records the graph does not hold yet (mapped file: scored apart; heap graph: waiting for {@link #maintain}). */
+    public int unindexedRecords() {
+        return unindexedCount();
+    }
+
+    /**
+     * Loads the mapped graph's lists into Lucene's builder (too many records are missing from the file) and unmaps
+     * the file; the records it lacked stay {@link #unindexed}, the backlog {@link #maintain} inserts.
      */
     private void materialize() {
         long t0 = System.nanoTime();
         newBuilder();
         boolean ok = mapped.loadInto(builder.getGraph(), mappedToOrdinal);
-        int[] tail = mappedTail;
         closeMapped();
         buildNanos += System.nanoTime() - t0;
-        int size = plane.size();
         if (!ok) {
             // not expected of a checked file whose entry node matched; a fresh build rather than a broken graph
             origin = "built";
             newBuilder();
-            for (int o = 0; o < size; o++) {
-                insert(o);
-            }
+            unindexedRange(0, plane.size());
         } else {
             origin = "loaded";
-            for (int o : tail) {
-                insert(o);
-            }
         }
     }
 
@@ -569,7 +706,6 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
             mapped.close();
             mapped = null;
             mappedToOrdinal = null;
-            mappedTail = new int[0];
         }
     }
 
@@ -583,9 +719,10 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
     }
 
     /**
-     * Saves the graph for the next start (write to a temporary file, then an atomic rename). A graph still
-     * pending is resolved first when its file matched (cheap: load, then insert the new records); a file that
-     * does not match is deleted rather than paying a full build at close.
+     * Saves the graph for the next start (write to a temporary file, then an atomic rename). A file still pending
+     * (no hnsw search or maintenance since start) stays when it matches and is deleted when not; a mapped file
+     * stays as it is; a build cut short saves the prefix it holds (the next start inserts the rest), and a loaded
+     * file whose backlog is not in yet stays on disk instead.
      */
     private void save() {
         if (file == null || closed) {
@@ -609,14 +746,24 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
             if (mapped != null) {
                 return; // the file is the graph being walked: nothing was inserted since it was mapped
             }
-            if (size == 0) {
+            OnHeapHnswGraph graph = builder.getGraph();
+            int count = size;
+            if (unindexedCount() > 0) {
+                int first = unindexed[unindexedFrom];
+                if (graph.size() != first) {
+                    // a loaded file's backlog (not a prefix): that file, still on disk, is the better start
+                    return;
+                }
+                // a build in ordinal order, cut short: its prefix is saved, and the next start goes on from there
+                count = first;
+            }
+            if (count == 0) {
                 Files.deleteIfExists(file);
                 return;
             }
-            OnHeapHnswGraph graph = builder.getGraph();
-            ReverseEdgeGraph links = reverse != null && reverse.isOf(graph) && reverse.covered() == size ? reverse
-                    : ReverseEdgeGraph.of(graph, size);
-            HnswGraphFile.write(file, dim, settings, hashes, size, graph, links);
+            ReverseEdgeGraph links = reverse != null && reverse.isOf(graph) && reverse.covered() == count ? reverse
+                    : ReverseEdgeGraph.of(graph, count);
+            HnswGraphFile.write(file, dim, settings, hashes, count, graph, links);
         } catch (IOException | RuntimeException e) {
             // The graph is a cache of the records: losing it costs a rebuild, never data.
             System.getLogger(FaceHnswIndex.class.getName()).log(System.Logger.Level.WARNING,
@@ -659,8 +806,8 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
      * inserted after a snapshot have Lucene's links only until the next.
      */
     private void refreshReverseLinks() {
-        if (!reverseLinks || builder == null || pending || mapped != null) {
-            return;
+        if (!reverseLinks || builder == null || pending || mapped != null || unindexedCount() > 0) {
+            return; // a snapshot covers ordinals 0..size-1, all in the graph: not while a backlog is left
         }
         int size = plane.size();
         if (reverse == null || !reverse.isOf(builder.getGraph())
@@ -680,7 +827,7 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
         if (reverse == null || !reverse.isOf(lucene)) {
             refreshReverseLinks(); // switched on by reverseLinks(true) since the last insert
         }
-        return reverse;
+        return reverse != null && reverse.isOf(lucene) ? reverse : lucene; // Lucene's alone while a backlog is left
     }
 
     /**
@@ -708,16 +855,13 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
         resolvePending();
         if (mapped != null) {
             materialize();
-            refreshReverseLinks();
         }
+        catchUp();
     }
 
-    /** Lucene's graph as built (tests). */
+    /** Lucene's graph holding every face (tests). */
     OnHeapHnswGraph luceneGraph() {
-        resolvePending();
-        if (mapped != null) {
-            materialize();
-        }
+        loadIntoHeap();
         return builder.getGraph();
     }
 

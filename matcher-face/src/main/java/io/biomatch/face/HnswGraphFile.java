@@ -42,7 +42,7 @@ import org.apache.lucene.util.hnsw.OnHeapHnswGraph;
  * the order they were first enrolled in, so ordinals change across a restart. A saved node is matched to the
  * new ordinal of the record with the same vector hash ({@link #match}); nodes of records deleted since (no match)
  * are never offered and score 0 as stepping stones; records not in the file are searched apart or inserted. The
- * file is reused only when at least {@value #MIN_MATCH_PERCENT} % of both sides match and the entry node is among
+ * file is reused only when at least {@value #MIN_MATCH_PERCENT} % of its nodes match and the entry node is among
  * them; any damage (CRC, header, an offset or node id out of bounds) means a fresh build, never wrong answers:
  * scores are always recomputed from the vectors. Version 1 files (big-endian, no reverse links) are not read: the
  * graph is built afresh once.
@@ -385,9 +385,10 @@ final class HnswGraphFile {
     }
 
     /**
-     * Saved node -> current ordinal (-1: no record with its vector any more), or null when the file does not
-     * cover the records well enough to be reused: under {@value #MIN_MATCH_PERCENT} % in common on either side, or
-     * the entry node gone. Equal vectors are matched in ascending order on both sides.
+     * Saved node -> current ordinal (-1: no record with its vector any more), or null when too much of the file is
+     * gone to reuse it: under {@value #MIN_MATCH_PERCENT} % of its nodes still among the records, or the entry node
+     * gone. Records it lacks (however many) are the caller's to score apart or insert. Equal vectors are matched
+     * in ascending order on both sides.
      */
     static int[] match(MappedHnswGraph g, long[] hashes, int size) {
         Map<Long, Integer> head = new HashMap<>(size * 2);
@@ -410,9 +411,9 @@ final class HnswGraphFile {
             head.put(h, next[o]);
             matched++;
         }
-        boolean ok = to[g.entryNode()] >= 0
-                && matched * 100L >= (long) MIN_MATCH_PERCENT * count
-                && matched * 100L >= (long) MIN_MATCH_PERCENT * size;
+        // only the file's side: records it lacks are inserted between requests, so a file that covers part of the
+        // records (a build cut short by a restart) is still the better start
+        boolean ok = to[g.entryNode()] >= 0 && matched * 100L >= (long) MIN_MATCH_PERCENT * count;
         return ok ? to : null;
     }
 

@@ -3,6 +3,7 @@ package io.biomatch.face;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.biomatch.core.Candidate;
@@ -198,6 +199,7 @@ class FaceHnswIndexTest {
             int[] order = inOrder(k.length);
             index.rebuild(writeSlots(k, order, arena), face.slotBytes(), all(kept.size()), kept.size());
             assertEquals(k.length, index.size());
+            index.catchUp(); // the shard's worker does this in slices between requests
             assertEquals(k.length, index.reverseCovered(), "a rebuilt graph gets reverse links for every face");
             assertTrue(recall(index, k, all(k.length), queries(k, 44, 100), 100) >= 0.95);
         }
@@ -636,7 +638,14 @@ class FaceHnswIndexTest {
                 assertEquals(n + i, hnswResults(index, List.of(extra[i]), all(n + t))[0][0], "enrolled while mapped " + i);
             }
             index.add(n + t, s2.asSlice((long) (n + t) * face.slotBytes(), face.slotBytes()));
+            assertEquals("mapped", index.origin(), "no request waits for the load");
+            assertEquals(n + t, hnswResults(index, List.of(extra[t]), all(n + t + 1))[0][0], "scored apart");
+            assertEquals(t + 1, index.lastSearchScored(), "the records the file lacks, reported as scanned");
+            assertTrue(index.maintain(Long.MAX_VALUE), "the worker's next slice loads the file: inserts remain");
             assertEquals("loaded", index.origin());
+            assertEquals(t + 1, index.unindexedRecords());
+            index.catchUp();
+            assertEquals(0, index.unindexedRecords());
             double loadedRecall = recall(index, grown, all(n + t + 1), qs, 100);
             assertTrue(loadedRecall >= 0.95, "recall@10 through the loaded graph " + loadedRecall);
             index.reverseLinks(true);
@@ -660,6 +669,7 @@ class FaceHnswIndexTest {
         }
         try (Arena arena = Arena.ofConfined()) {
             FaceHnswIndex index = reopened(g2, id2, arena);
+            index.catchUp();
             double r = recall(index, g2, all(g2.length), queries(g2, 74, 60), 100);
             assertEquals("built", index.origin());
             assertTrue(r >= 0.95, "recall@10 " + r);
@@ -699,9 +709,120 @@ class FaceHnswIndexTest {
         java.nio.file.Files.write(file, bytes);
         try (Arena arena = Arena.ofConfined()) {
             FaceHnswIndex index = reopened(g3, id3, arena);
+            index.catchUp();
             double r = recall(index, g3, all(g3.length), queries(g3, 77, 60), 100);
             assertEquals("built", index.origin());
             assertTrue(r >= 0.95, "recall@10 " + r);
+            index.close();
+        }
+    }
+
+    /** Ordinals and scores of a search in {@code mode}, best first, and what it reported as scanned. */
+    private record Found(int[] ordinals, float[] scores, long scanned) {
+    }
+
+    private Found search(FaceHnswIndex index, float[] q, FaceProbe.Mode mode, long[] allowed) {
+        TopK top = new TopK(Integer::compare);
+        top.reset(K, Float.NEGATIVE_INFINITY);
+        assertTrue(index.search(face.probe(q, mode, 100), slots, face.slotBytes(), allowed, top, SearchControl.NONE));
+        float[] sc = new float[top.size()];
+        int[] o = new int[top.size()];
+        top.drainBestFirst(sc, o);
+        return new Found(o, sc, index.lastSearchScored());
+    }
+
+    @Test
+    void graphBuildRunsInSlicesBetweenRequestsAndSearchesStayCorrect() throws Exception {
+        int n = 2000;
+        float[][] g = clustered(81, n, face.dim());
+        List<float[]> qs = queries(g, 82, 40);
+        try (Arena arena = Arena.ofConfined()) {
+            FaceHnswIndex index = index(g, arena);
+            assertEquals(0, index.unindexedRecords(), "enrolments into a current graph are inserted at once");
+            // a compaction: the plane is rebuilt at once, the graph is left to the worker's slices
+            index.rebuild(writeSlots(g, inOrder(n), arena), face.slotBytes(), all(n), n);
+            assertEquals(n, index.unindexedRecords());
+            assertEquals("built", index.origin());
+            for (float[] q : qs.subList(0, 10)) {
+                Found h = search(index, q, FaceProbe.Mode.HNSW, all(n));
+                Found x = search(index, q, FaceProbe.Mode.EXACT, all(n));
+                assertArrayEquals(x.ordinals(), h.ordinals(), "no graph yet: the exact search");
+                assertArrayEquals(x.scores(), h.scores());
+                assertEquals(n, h.scanned(), "an exact search reports every allowed record scanned");
+            }
+            // a slice of a nanosecond inserts one record; enrolments meanwhile queue behind the backlog
+            assertTrue(index.maintain(1));
+            assertEquals(n - 1, index.unindexedRecords());
+            while (4 * index.unindexedRecords() >= n) {
+                assertTrue(index.maintain(1_000_000));
+            }
+            int left = index.unindexedRecords();
+            assertTrue(left > 0, "a slice of 1 ms inserts a few records, not all");
+            // part in the graph, the rest scored apart: both found, and the rest is what is reported as scanned
+            for (int o : new int[] {0, n / 2, n - left - 1, n - left, n - 1}) {
+                Found h = search(index, g[o], FaceProbe.Mode.HNSW, all(n));
+                assertEquals(o, h.ordinals()[0], "record " + o + (o >= n - left ? " (not in the graph yet)" : ""));
+                assertEquals(left, h.scanned());
+            }
+            long[] even = new long[Bits.words(n)];
+            for (int o = 0; o < n; o += 2) {
+                Bits.set(even, o);
+            }
+            for (float[] q : qs.subList(0, 10)) {
+                for (int o : search(index, q, FaceProbe.Mode.HNSW, even).ordinals()) {
+                    assertEquals(0, o % 2, "only allowed ordinals, from the graph or from the rest");
+                }
+            }
+            double partial = recall(index, g, all(n), qs, 100);
+            assertTrue(partial >= 0.95, "recall@10 with a quarter of the graph missing " + partial);
+            // cut short by a restart: the prefix in the graph is saved and the next start goes on from it
+            int inGraph = n - index.unindexedRecords();
+            index.close();
+            MappedHnswGraph saved = HnswGraphFile.open(dir.resolve("face-hnsw/shard-0").resolve(FaceHnswIndex.GRAPH_FILE),
+                    face.dim(), FaceHnswSettings.defaults(), null);
+            assertNotNull(saved, "the prefix was saved");
+            assertEquals(inGraph, saved.size());
+            saved.close();
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            FaceHnswIndex index = reopened(g, inOrder(n), arena);
+            Found first = search(index, g[n - 1], FaceProbe.Mode.HNSW, all(n));
+            assertEquals(n - 1, first.ordinals()[0]);
+            assertEquals("mapped", index.origin(), "the saved prefix is reused");
+            assertTrue(index.unindexedRecords() > 0 && index.unindexedRecords() < n / 4 + 1,
+                    "only the rest is left: " + index.unindexedRecords());
+            index.catchUp();
+            assertEquals("loaded", index.origin());
+            assertEquals(0, index.unindexedRecords());
+            assertEquals(n, index.reverseCovered());
+            assertEquals(0, search(index, g[7], FaceProbe.Mode.HNSW, all(n)).scanned(), "the walk alone");
+            double r = recall(index, g, all(n), qs, 100);
+            assertTrue(r >= 0.95, "recall@10 once caught up " + r);
+            // an enrolment into a current graph goes straight in again
+            float[][] grown = java.util.Arrays.copyOf(g, n + 1);
+            grown[n] = clustered(83, 1, face.dim())[0];
+            MemorySegment s2 = writeSlots(grown, inOrder(n + 1), arena);
+            index.add(n, s2.asSlice((long) n * face.slotBytes(), face.slotBytes()));
+            assertEquals(0, index.unindexedRecords());
+            assertEquals(n, search(index, grown[n], FaceProbe.Mode.HNSW, all(n + 1)).ordinals()[0]);
+            assertFalse(index.maintain(Long.MAX_VALUE), "nothing left to do");
+            index.close();
+        }
+        // a start-up restore with no saved graph: the adds only fill the plane, the worker builds afterwards
+        java.nio.file.Files.delete(dir.resolve("face-hnsw/shard-0").resolve(FaceHnswIndex.GRAPH_FILE));
+        try (Arena arena = Arena.ofConfined()) {
+            FaceHnswIndex index = face.newShardIndex(0, dir);
+            index.restoring();
+            MemorySegment s = writeSlots(g, inOrder(n), arena);
+            for (int o = 0; o < n; o++) {
+                index.add(o, s.asSlice((long) o * face.slotBytes(), face.slotBytes()));
+            }
+            assertEquals(n, index.unindexedRecords(), "nothing inserted while restoring");
+            assertEquals(n, search(index, g[5], FaceProbe.Mode.HNSW, all(n)).scanned(), "exact meanwhile");
+            index.catchUp();
+            assertEquals("built", index.origin());
+            assertEquals(0, search(index, g[5], FaceProbe.Mode.HNSW, all(n)).scanned());
+            assertTrue(recall(index, g, all(n), qs, 100) >= 0.95);
             index.close();
         }
     }
@@ -749,7 +870,7 @@ class FaceHnswIndexTest {
     }
 
     @Test
-    void engineHnswFollowsDeletesCompactionAndRestart() {
+    void engineHnswFollowsDeletesCompactionAndRestart() throws Exception {
         float[][] g = clustered(61, 2400, face.dim());
         Map<String, float[]> live = new HashMap<>();
         EngineConfig config = EngineConfig.defaults(dir).withShards(2).withCapacity(10_000, 2_400);
@@ -762,41 +883,83 @@ class FaceHnswIndexTest {
                 e.delete("f" + i).join();
                 live.remove("f" + i);
             }
-            assertRanksLikeExact(e, live, g, "after deletes");
+            assertRanksLikeExact(e, live, g, "after deletes", true);
             e.compact().join();
-            assertRanksLikeExact(e, live, g, "after compaction");
+            // the graph is rebuilt between requests: searches are answered at once, exactly until it is in
+            assertRanksLikeExact(e, live, g, "right after compaction", false);
+            awaitGraph(e, g[1], "after compaction");
+            assertRanksLikeExact(e, live, g, "after compaction", true);
         }
         assertTrue(java.nio.file.Files.isRegularFile(dir.resolve("face-hnsw/shard-0/graph.bin")), "graph saved");
         try (Engine e = Engine.open(config, List.of(new FaceModality(FaceConfig.defaults())))) {
-            assertRanksLikeExact(e, live, g, "after restart (saved graph)");
+            assertRanksLikeExact(e, live, g, "after restart (saved graph)", true);
         }
         try (Engine e = Engine.open(config, List.of(new FaceModality(FaceConfig.defaults())))) {
-            assertRanksLikeExact(e, live, g, "after a second restart");
+            assertRanksLikeExact(e, live, g, "after a second restart", true);
             // deleted while the graph is walked in the mapped file: never returned
             e.delete("f1").join();
             live.remove("f1");
             assertTrue(identify(e, g[1], Map.of("mode", "hnsw")).candidates().stream().noneMatch(c -> c.id().equals("f1")),
                     "deleted while mapped");
-            // an enrolment loads the mapped graph into the builder and is inserted
+            // an enrolment while mapped: scored apart beside the walk (the file stays as it is)
             e.enrol(new EnrolRequest("new", "face", "", Map.of(), List.of(FaceModalityTest.emb(g[0])), false)).join();
-            assertEquals("new", identify(e, g[0], Map.of("mode", "hnsw")).candidates().getFirst().id());
+            IdentifyResult h = identify(e, g[0], Map.of("mode", "hnsw"));
+            assertEquals("new", h.candidates().getFirst().id());
+            assertEquals(1, h.slotsScanned(), "the one record the mapped file lacks");
         }
         try (Engine e = Engine.open(config, List.of(new FaceModality(FaceConfig.defaults())))) {
             IdentifyResult h = identify(e, g[0], Map.of("mode", "hnsw"));
-            assertEquals(0, h.slotsScanned(), "answered by the graph saved after the enrolment");
+            assertEquals(1, h.slotsScanned(), "the file saved before the enrolment, walked; the enrolment apart");
             assertEquals("new", h.candidates().getFirst().id());
             assertTrue(h.candidates().stream().noneMatch(c -> c.id().equals("f1")), "deleted before the restart");
+        }
+        // no graph files (a crash before any save): the start does not build them, searches are right at once
+        for (int shard = 0; shard < 2; shard++) {
+            java.nio.file.Files.delete(dir.resolve("face-hnsw/shard-" + shard + "/graph.bin"));
+        }
+        live.put("new", g[0]);
+        try (Engine e = Engine.open(config, List.of(new FaceModality(FaceConfig.defaults())))) {
+            assertEquals("new", identify(e, g[0], Map.of("mode", "hnsw")).candidates().getFirst().id());
+            awaitGraph(e, g[3], "after lost graph files");
+            assertRanksLikeExact(e, live, g, "after lost graph files", true);
+        }
+        // damaged graph files: the engine opens at once, searches are right at once, the graphs come back
+        for (int shard = 0; shard < 2; shard++) {
+            Path file = dir.resolve("face-hnsw/shard-" + shard + "/graph.bin");
+            byte[] bytes = java.nio.file.Files.readAllBytes(file);
+            bytes[bytes.length / 3] ^= 0x01;
+            java.nio.file.Files.write(file, bytes);
+        }
+        try (Engine e = Engine.open(config, List.of(new FaceModality(FaceConfig.defaults())))) {
+            IdentifyResult h = identify(e, g[0], Map.of("mode", "hnsw"));
+            assertEquals("new", h.candidates().getFirst().id());
+            awaitGraph(e, g[3], "after damaged files");
+            assertRanksLikeExact(e, live, g, "after damaged files", true);
+        }
+    }
+
+    /** Waits (up to 2 minutes) until hnsw searches are answered by the graphs alone (nothing scanned). */
+    private static void awaitGraph(Engine e, float[] v, String when) throws InterruptedException {
+        long deadline = System.nanoTime() + 120_000_000_000L;
+        while (identify(e, v, Map.of("mode", "hnsw")).slotsScanned() > 0) {
+            assertTrue(System.nanoTime() < deadline, when + ": the graph never caught up");
+            Thread.sleep(20);
         }
     }
 
     /** Every live vector finds itself first through the graph, deleted ones never come back; recall vs fp32 scan. */
-    private void assertRanksLikeExact(Engine e, Map<String, float[]> live, float[][] g, String when) {
+    private void assertRanksLikeExact(Engine e, Map<String, float[]> live, float[][] g, String when, boolean graph) {
         int same = 0;
         int total = 0;
         for (int i = 1; i < g.length; i += 40) {
             String id = "f" + i;
+            if (!live.containsKey(id)) {
+                continue; // f1, deleted while mapped
+            }
             IdentifyResult h = identify(e, g[i], Map.of("mode", "hnsw"));
-            assertEquals(0, h.slotsScanned(), when + ": answered by the graph");
+            if (graph) {
+                assertEquals(0, h.slotsScanned(), when + ": answered by the graph");
+            }
             assertEquals(id, h.candidates().getFirst().id(), when);
             assertEquals(1f, h.candidates().getFirst().score(), 1e-5f, when);
             IdentifyResult x = identify(e, g[i], Map.of("mode", "fp32"));

@@ -144,6 +144,9 @@ public final class Engine implements AutoCloseable {
         for (Shard s : shards) {
             s.barrier().join();
         }
+        for (Shard s : shards) {
+            s.startMaintenance(); // every record is back: indexes may now match saved graphs and build in slices
+        }
         LOG.info("loaded {} stored records into {} shards in {} ms ({} skipped)", loaded.get(), shards.length,
                 (System.nanoTime() - start) / 1_000_000, skipped.get());
         return skipped.get();

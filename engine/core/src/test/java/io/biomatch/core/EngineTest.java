@@ -271,6 +271,41 @@ class EngineTest {
     }
 
     @Test
+    void deferredIndexWorkRunsAfterTheRestoreAndItsFailureKeepsTheShardServing() throws Exception {
+        Random rnd = new Random(23);
+        Map<String, byte[]> live = new HashMap<>();
+        try (Engine e = open(2)) {
+            for (int i = 0; i < 3000; i++) {
+                byte[] v = VectorTestModality.vector(rnd);
+                e.enrol(enrolReq("m" + i, v)).join();
+                live.put("m" + i, v);
+            }
+        }
+        VectorTestModality m = new VectorTestModality();
+        m.failMaintenance = true;
+        try (Engine e = open(2, m)) {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (m.firstMaintainSaw.size() < 2) {
+                assertTrue(System.nanoTime() < deadline, "the idle workers never ran the deferred work");
+                Thread.sleep(10);
+            }
+            // not before every stored record was back: an index must never act on part of them
+            assertEquals(3000, m.firstMaintainSaw.stream().mapToInt(Integer::intValue).sum());
+            long calls = m.maintainCalls.get();
+            for (int q = 0; q < 5; q++) {
+                byte[] probe = VectorTestModality.vector(rnd);
+                IdentifyResult r = e.identify(new IdentifyRequest("vec", List.of(VectorTestModality.payload(probe)),
+                        Map.of("mode", "index"), 10, Float.NEGATIVE_INFINITY, SearchFilter.NONE, Long.MAX_VALUE),
+                        SearchControl.NONE).join();
+                assertSameRanking(reference(live, probe, 10), r.candidates(), "after the deferred work threw");
+            }
+            e.enrol(enrolReq("m-new", new byte[8])).join();
+            Thread.sleep(300); // idle polls: a failed index is not asked again
+            assertEquals(calls, m.maintainCalls.get(), "deferred work that threw is not retried");
+        }
+    }
+
+    @Test
     void multiSlotRecordsSurviveDeleteCompactionAndRestart() {
         Random rnd = new Random(31);
         Map<String, byte[]> live = new HashMap<>();

@@ -47,7 +47,9 @@ final class ModalitySegment implements AutoCloseable {
     @SuppressWarnings("rawtypes")
     private final ShardIndex index; // optional
 
-    ModalitySegment(Modality<?> modality, AgencyCodes agencies, int shard, java.nio.file.Path dataDir) {
+    /** {@code restoring}: created for the start-up restore ({@link ShardIndex#restoring}). */
+    ModalitySegment(Modality<?> modality, AgencyCodes agencies, int shard, java.nio.file.Path dataDir,
+                    boolean restoring) {
         this.modality = modality;
         this.slotBytes = modality.slotBytes();
         if (slotBytes <= 0) {
@@ -59,6 +61,9 @@ final class ModalitySegment implements AutoCloseable {
         this.slots = arena.allocate((long) capacity * slotBytes, 64);
         this.top = new TopK(ids::compareIds);
         this.index = modality.newShardIndex(shard, dataDir);
+        if (index != null && restoring) {
+            index.restoring();
+        }
     }
 
     int liveCount() {
@@ -305,6 +310,11 @@ final class ModalitySegment implements AutoCloseable {
         arena = na;
         slots = ns;
         capacity = n;
+    }
+
+    /** A slice of the index's deferred work ({@link ShardIndex#maintain}); true while work remains. */
+    boolean maintain(long budgetNanos) {
+        return index != null && index.maintain(budgetNanos);
     }
 
     long offHeapBytes() {

@@ -11,6 +11,8 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One shard: a worker thread that alone owns this shard's segments (one per modality), fed by a bounded
@@ -23,10 +25,23 @@ public final class Shard implements AutoCloseable {
     private final LinkedBlockingQueue<Runnable> queue;
     private final Thread thread;
     private final AgencyCodes agencies;
+    private static final Logger LOG = LoggerFactory.getLogger(Shard.class);
+
     private final Map<String, ModalitySegment> segments = new HashMap<>(); // worker thread only
+    /** Modalities whose deferred index work threw: not retried (worker thread only). */
+    private final java.util.Set<String> failedMaintenance = new java.util.HashSet<>();
     /** Live records per modality, published by the worker after each mutation (read by stats). */
     private volatile Map<String, long[]> published = Map.of();
     private volatile boolean closed;
+    /** Set once the start-up restore is done: deferred index work may run between requests. */
+    private volatile boolean maintaining;
+    /**
+     * Budget of one slice of deferred index work (a request waits at most about this long behind one; a graph
+     * insert at 1,000,000 faces takes ~1.6 ms, so a slice is a handful of them).
+     */
+    static final long SLICE_NANOS = 10_000_000L;
+    /** A busy shard still runs a slice at least this often (so at most ~1/6 of its time goes to deferred work). */
+    static final long MAX_NANOS_BETWEEN_SLICES = 50_000_000L;
 
     private final java.nio.file.Path dataDir;
 
@@ -43,19 +58,58 @@ public final class Shard implements AutoCloseable {
     }
 
     private void loop() {
+        boolean due = false; // deferred index work may be waiting: look again without blocking
+        long lastSlice = System.nanoTime();
         while (true) {
             Runnable r;
             try {
-                r = queue.poll(100, TimeUnit.MILLISECONDS);
+                r = due ? queue.poll() : queue.poll(100, TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
                 return;
             }
             if (r != null) {
                 r.run();
+                due = maintaining;
+                // a shard that is never idle still gets a slice now and then, or its backlog would never shrink
+                if (due && System.nanoTime() - lastSlice > MAX_NANOS_BETWEEN_SLICES) {
+                    due = maintainSegments();
+                    lastSlice = System.nanoTime();
+                }
             } else if (closed) {
                 return;
+            } else if (maintaining) {
+                due = maintainSegments();
+                lastSlice = System.nanoTime();
             }
         }
+    }
+
+    /** One slice of every segment's deferred index work; true while any remains. Worker thread only. */
+    private boolean maintainSegments() {
+        boolean more = false;
+        for (var e : segments.entrySet()) {
+            if (failedMaintenance.contains(e.getKey())) {
+                continue;
+            }
+            try {
+                more |= e.getValue().maintain(SLICE_NANOS);
+            } catch (RuntimeException | Error t) {
+                // the worker must survive it: searches stay correct without the deferred work, only slower
+                failedMaintenance.add(e.getKey());
+                LOG.error("shard {}: deferred index work of modality {} failed; not retried until restart", index,
+                        e.getKey(), t);
+            }
+        }
+        return more;
+    }
+
+    /**
+     * Lets the worker run the segments' deferred index work ({@link io.biomatch.core.spi.ShardIndex#maintain})
+     * between requests. Called once the start-up restore is queued: until then an index must not act on a
+     * partial set of records (a saved graph would be matched against half of them).
+     */
+    public void startMaintenance() {
+        maintaining = true; // an idle worker notices within its 100 ms poll
     }
 
     /** Queues a task; fails at once with OVERLOADED when the queue is full. */
@@ -99,7 +153,8 @@ public final class Shard implements AutoCloseable {
 
     /** The segment of a modality; worker thread only. */
     ModalitySegment segment(Modality<?> modality) {
-        return segments.computeIfAbsent(modality.name(), n -> new ModalitySegment(modality, agencies, index, dataDir));
+        return segments.computeIfAbsent(modality.name(),
+                n -> new ModalitySegment(modality, agencies, index, dataDir, !maintaining));
     }
 
     /** The segment if it exists; worker thread only. */

@@ -43,6 +43,24 @@ public interface ShardIndex<P> extends AutoCloseable {
         return 0;
     }
 
+    /**
+     * Work the index deferred so that no request waits for it (e.g. inserting into a graph the records it does not
+     * hold yet after a restart or a compaction): the worker calls this between requests, once the start-up restore
+     * is done, and the index does a slice of at most about {@code budgetNanos} (one step past it at most) and
+     * returns whether work remains. Searches must stay correct at every point between slices. Default: none.
+     */
+    default boolean maintain(long budgetNanos) {
+        return false;
+    }
+
+    /**
+     * Called right after creation when the index is created for the start-up restore: the {@link #add} calls that
+     * follow bring back stored records, none searched before the engine opens, so work that can wait for
+     * {@link #maintain} should (a graph build would hold the engine's start for minutes). Default: nothing.
+     */
+    default void restoring() {
+    }
+
     /** Bytes held off the Java heap (or memory-mapped). */
     long offHeapBytes();
 

@@ -44,6 +44,13 @@ public final class VectorTestModality implements Modality<VectorTestModality.Pro
     public static final java.util.concurrent.atomic.AtomicLong SLOW_SCORED = new java.util.concurrent.atomic.AtomicLong();
 
     private final boolean rescore;
+    /** Per shard index created: the records it held at its first {@link ShardIndex#maintain} call. */
+    public final java.util.concurrent.ConcurrentLinkedQueue<Integer> firstMaintainSaw =
+            new java.util.concurrent.ConcurrentLinkedQueue<>();
+    /** {@link ShardIndex#maintain} calls of this modality's indexes. */
+    public final java.util.concurrent.atomic.AtomicLong maintainCalls = new java.util.concurrent.atomic.AtomicLong();
+    /** When set, {@link ShardIndex#maintain} throws. */
+    public volatile boolean failMaintenance;
 
     public VectorTestModality() {
         this(false);
@@ -227,6 +234,20 @@ public final class VectorTestModality implements Modality<VectorTestModality.Pro
         return new ShardIndex<>() {
             /** Live ordinals as the hooks reported them; scores are read from the shard's slots at search time. */
             final java.util.Set<Integer> ordinals = new java.util.HashSet<>();
+            boolean maintained;
+
+            @Override
+            public boolean maintain(long budgetNanos) {
+                maintainCalls.incrementAndGet();
+                if (!maintained) {
+                    maintained = true;
+                    firstMaintainSaw.add(ordinals.size());
+                }
+                if (failMaintenance) {
+                    throw new IllegalStateException("test: deferred work fails");
+                }
+                return false;
+            }
 
             @Override
             public void add(int ordinal, MemorySegment slot) {
