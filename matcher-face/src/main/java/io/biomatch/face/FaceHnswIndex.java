@@ -677,7 +677,8 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
     }
 
     /** Records the graph does not hold yet (mapped file: scored apart; heap graph: waiting for {@link #maintain}). */
-    public int unindexedRecords() {
+    @Override
+    public long unindexedRecords() {
         return unindexedCount();
     }
 

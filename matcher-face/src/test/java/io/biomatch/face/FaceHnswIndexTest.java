@@ -756,7 +756,7 @@ class FaceHnswIndexTest {
             while (4 * index.unindexedRecords() >= n) {
                 assertTrue(index.maintain(1_000_000));
             }
-            int left = index.unindexedRecords();
+            int left = (int) index.unindexedRecords();
             assertTrue(left > 0, "a slice of 1 ms inserts a few records, not all");
             // part in the graph, the rest scored apart: both found, and the rest is what is reported as scanned
             for (int o : new int[] {0, n / 2, n - left - 1, n - left, n - 1}) {
@@ -776,7 +776,7 @@ class FaceHnswIndexTest {
             double partial = recall(index, g, all(n), qs, 100);
             assertTrue(partial >= 0.95, "recall@10 with a quarter of the graph missing " + partial);
             // cut short by a restart: the prefix in the graph is saved and the next start goes on from it
-            int inGraph = n - index.unindexedRecords();
+            int inGraph = n - (int) index.unindexedRecords();
             index.close();
             MappedHnswGraph saved = HnswGraphFile.open(dir.resolve("face-hnsw/shard-0").resolve(FaceHnswIndex.GRAPH_FILE),
                     face.dim(), FaceHnswSettings.defaults(), null);
@@ -944,6 +944,10 @@ class FaceHnswIndexTest {
         while (identify(e, v, Map.of("mode", "hnsw")).slotsScanned() > 0) {
             assertTrue(System.nanoTime() < deadline, when + ": the graph never caught up");
             Thread.sleep(20);
+        }
+        // the slice that finished the build published it before that search ran
+        for (var shard : e.stats().shards()) {
+            assertEquals(Map.of(), shard.unindexedByModality(), when + ": stats of shard " + shard.index());
         }
     }
 

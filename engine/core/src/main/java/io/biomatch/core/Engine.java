@@ -509,17 +509,21 @@ public final class Engine implements AutoCloseable {
         for (Shard s : shards) {
             Map<String, Long> l = new TreeMap<>();
             Map<String, Long> d = new TreeMap<>();
+            Map<String, Long> u = new TreeMap<>();
             long off = 0;
             for (var e : s.counts().entrySet()) {
                 long[] c = e.getValue();
                 l.put(e.getKey(), c[0]);
                 d.put(e.getKey(), c[1]);
+                if (c[4] > 0) {
+                    u.put(e.getKey(), c[4]);
+                }
                 off += c[2];
                 segHeap += c[3];
                 live.merge(e.getKey(), c[0], Long::sum);
             }
             offHeap += off;
-            per.add(new EngineStats.ShardStats(s.index(), l, d, off, s.queued()));
+            per.add(new EngineStats.ShardStats(s.index(), l, d, off, s.queued(), u));
         }
         for (String m : modalities.keySet()) {
             live.putIfAbsent(m, 0L);

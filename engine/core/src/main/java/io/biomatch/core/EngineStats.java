@@ -20,8 +20,11 @@ import java.util.Map;
 public record EngineStats(long storedRecords, Map<String, Long> liveByModality, List<ShardStats> shards,
                           long offHeapBytes, long storeOffHeapBytes, long heapUsedBytes, long segmentHeapBytes,
                           long skippedAtStart) {
-    /** One shard: live and dead (deleted, not yet compacted) slots per modality, and its queue length. */
+    /**
+     * One shard: live and dead (deleted, not yet compacted) slots per modality, its queue length, and per modality
+     * the records its index does not hold yet (a graph being built between requests; absent when none).
+     */
     public record ShardStats(int index, Map<String, Long> liveByModality, Map<String, Long> deadByModality,
-                             long offHeapBytes, int queuedTasks) {
+                             long offHeapBytes, int queuedTasks, Map<String, Long> unindexedByModality) {
     }
 }

@@ -312,6 +312,11 @@ final class ModalitySegment implements AutoCloseable {
         capacity = n;
     }
 
+    /** Records the index does not hold yet ({@link ShardIndex#unindexedRecords}); 0 without an index. */
+    long unindexedRecords() {
+        return index == null ? 0 : index.unindexedRecords();
+    }
+
     /** A slice of the index's deferred work ({@link ShardIndex#maintain}); true while work remains. */
     boolean maintain(long budgetNanos) {
         return index != null && index.maintain(budgetNanos);

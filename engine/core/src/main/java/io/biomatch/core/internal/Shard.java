@@ -28,6 +28,8 @@ public final class Shard implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Shard.class);
 
     private final Map<String, ModalitySegment> segments = new HashMap<>(); // worker thread only
+    /** Whether the last maintenance slice left work (worker thread only): its end is published once. */
+    private boolean lastSliceHadWork;
     /** Modalities whose deferred index work threw: not retried (worker thread only). */
     private final java.util.Set<String> failedMaintenance = new java.util.HashSet<>();
     /** Live records per modality, published by the worker after each mutation (read by stats). */
@@ -87,12 +89,15 @@ public final class Shard implements AutoCloseable {
     /** One slice of every segment's deferred index work; true while any remains. Worker thread only. */
     private boolean maintainSegments() {
         boolean more = false;
+        boolean any = false;
         for (var e : segments.entrySet()) {
             if (failedMaintenance.contains(e.getKey())) {
                 continue;
             }
             try {
-                more |= e.getValue().maintain(SLICE_NANOS);
+                boolean left = e.getValue().maintain(SLICE_NANOS);
+                more |= left;
+                any |= left;
             } catch (RuntimeException | Error t) {
                 // the worker must survive it: searches stay correct without the deferred work, only slower
                 failedMaintenance.add(e.getKey());
@@ -100,6 +105,10 @@ public final class Shard implements AutoCloseable {
                         e.getKey(), t);
             }
         }
+        if (any || more != lastSliceHadWork) {
+            publish(); // stats follow a build in progress, and its end
+        }
+        lastSliceHadWork = more;
         return more;
     }
 
@@ -167,12 +176,13 @@ public final class Shard implements AutoCloseable {
         Map<String, long[]> m = new HashMap<>();
         for (var e : segments.entrySet()) {
             ModalitySegment s = e.getValue();
-            m.put(e.getKey(), new long[] {s.liveCount(), s.deadCount(), s.offHeapBytes(), s.heapBytes()});
+            m.put(e.getKey(), new long[] {s.liveCount(), s.deadCount(), s.offHeapBytes(), s.heapBytes(),
+                    s.unindexedRecords()});
         }
         published = Map.copyOf(m);
     }
 
-    /** Per modality: {live, dead, offHeapBytes, heapBytes}, as of the last mutation. */
+    /** Per modality: {live, dead, offHeapBytes, heapBytes, unindexed}, as of the last mutation or index slice. */
     public Map<String, long[]> counts() {
         return published;
     }

@@ -61,6 +61,14 @@ public interface ShardIndex<P> extends AutoCloseable {
     default void restoring() {
     }
 
+    /**
+     * Records the index does not hold yet (deferred work left, e.g. a graph build in progress): searches are still
+     * correct but cost more. Published in the engine's stats. Default 0.
+     */
+    default long unindexedRecords() {
+        return 0;
+    }
+
     /** Bytes held off the Java heap (or memory-mapped). */
     long offHeapBytes();
 

@@ -27,6 +27,10 @@ final class StatsCommand implements Callable<Integer> {
                     System.out.printf("  shard %d: live %s, deleted-not-compacted %s, off-heap %,d bytes, queued %d%n",
                             s.getIndex(), s.getLiveByModalityMap(), s.getDeadByModalityMap(), s.getOffHeapBytes(),
                             s.getQueuedTasks());
+                    if (s.getUnindexedByModalityCount() > 0) {
+                        System.out.printf("    not yet in the shard's index (being built between requests): %s%n",
+                                s.getUnindexedByModalityMap());
+                    }
                 }
                 System.out.printf("off-heap: segments %,d bytes, record store %,d bytes; heap used %,d bytes%n",
                         r.getOffHeapBytes(), r.getStoreOffHeapBytes(), r.getHeapUsedBytes());

@@ -82,7 +82,7 @@ public final class ProtoMapping {
         for (EngineStats.ShardStats sh : s.shards()) {
             b.addShards(ShardStats.newBuilder().setIndex(sh.index()).putAllLiveByModality(sh.liveByModality())
                     .putAllDeadByModality(sh.deadByModality()).setOffHeapBytes(sh.offHeapBytes())
-                    .setQueuedTasks(sh.queuedTasks()));
+                    .setQueuedTasks(sh.queuedTasks()).putAllUnindexedByModality(sh.unindexedByModality()));
         }
         return b.build();
     }
