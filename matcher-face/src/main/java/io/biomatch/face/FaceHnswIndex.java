@@ -614,8 +614,8 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
      * requests ({@link ShardIndex#maintain}): a saved graph still pending is matched (and mapped) or its build
      * started; a mapped graph lacking more than {@link #maxMappedTail} records is loaded into the heap (one step:
      * ~2-3 s per 500,000 faces); then backlog records are inserted until {@code budgetNanos} is spent (one insert
-     * past it at most, ~1.6 ms at 500,000 faces and M=64), and the reverse-link snapshot is taken when the backlog
-     * is empty. Returns whether work remains.
+     * past it at most, ~1.6 ms at 500,000 faces and M=64), with a reverse-link snapshot of a build's prefix every
+     * eighth of growth and one at the end. Returns whether work remains.
      */
     @Override
     public boolean maintain(long budgetNanos) {
@@ -650,6 +650,7 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
             insert(unindexed[unindexedFrom++]);
         } while (unindexedFrom < unindexedTo && System.nanoTime() - t0 < budgetNanos);
         if (unindexedCount() > 0) {
+            refreshReverseLinks(); // a build's prefix gets them every eighth of growth, as inserts on add do
             return true;
         }
         unindexedRange(0, 0);
@@ -748,15 +749,10 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
                 return; // the file is the graph being walked: nothing was inserted since it was mapped
             }
             OnHeapHnswGraph graph = builder.getGraph();
-            int count = size;
-            if (unindexedCount() > 0) {
-                int first = unindexed[unindexedFrom];
-                if (graph.size() != first) {
-                    // a loaded file's backlog (not a prefix): that file, still on disk, is the better start
-                    return;
-                }
-                // a build in ordinal order, cut short: its prefix is saved, and the next start goes on from there
-                count = first;
+            // all, or a build in ordinal order cut short: its prefix is saved, and the next start goes on from there
+            int count = heapPrefix();
+            if (count < 0) {
+                return; // a loaded file's backlog (not a prefix): that file, still on disk, is the better start
             }
             if (count == 0) {
                 Files.deleteIfExists(file);
@@ -807,16 +803,32 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
      * inserted after a snapshot have Lucene's links only until the next.
      */
     private void refreshReverseLinks() {
-        if (!reverseLinks || builder == null || pending || mapped != null || unindexedCount() > 0) {
-            return; // a snapshot covers ordinals 0..size-1, all in the graph: not while a backlog is left
+        if (!reverseLinks || builder == null || pending || mapped != null) {
+            return;
         }
-        int size = plane.size();
+        // a snapshot covers ordinals 0..covered-1, all in the graph: the whole plane, or a build's prefix so far
+        int covered = heapPrefix();
+        if (covered <= 0) {
+            return; // nothing yet, or a loaded file's backlog (not a prefix): Lucene's links alone until it is in
+        }
         if (reverse == null || !reverse.isOf(builder.getGraph())
-                || size - reverse.covered() >= Math.max(reverse.covered() / 8, 1)) {
+                || covered - reverse.covered() >= Math.max(reverse.covered() / 8, 1)) {
             long t0 = System.nanoTime();
-            reverse = ReverseEdgeGraph.of(builder.getGraph(), size);
+            reverse = ReverseEdgeGraph.of(builder.getGraph(), covered);
             buildNanos += System.nanoTime() - t0;
         }
+    }
+
+    /**
+     * k when the heap graph holds exactly ordinals 0..k-1 (every face, or a build in ordinal order so far: the
+     * backlog is then k..size-1), else -1 (a loaded file's backlog is spread over the ordinals).
+     */
+    private int heapPrefix() {
+        if (unindexedCount() == 0) {
+            return plane.size();
+        }
+        int first = unindexed[unindexedFrom];
+        return builder.getGraph().size() == first ? first : -1;
     }
 
     /** The graph a search walks: Lucene's, or Lucene's with the reverse links of the last snapshot. */

@@ -758,6 +758,8 @@ class FaceHnswIndexTest {
             }
             int left = (int) index.unindexedRecords();
             assertTrue(left > 0, "a slice of 1 ms inserts a few records, not all");
+            assertTrue(index.reverseCovered() >= (n - left) * 8 / 9 && index.reverseCovered() <= n - left,
+                    "the prefix built so far gets reverse links every eighth: " + index.reverseCovered());
             // part in the graph, the rest scored apart: both found, and the rest is what is reported as scanned
             for (int o : new int[] {0, n / 2, n - left - 1, n - left, n - 1}) {
                 Found h = search(index, g[o], FaceProbe.Mode.HNSW, all(n));

@@ -21,14 +21,14 @@ import org.slf4j.LoggerFactory;
  * orders concurrent enrol and delete of one id.
  */
 public final class Shard implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Shard.class);
+
     private final int index;
     private final LinkedBlockingQueue<Runnable> queue;
     private final Thread thread;
     private final AgencyCodes agencies;
-    private static final Logger LOG = LoggerFactory.getLogger(Shard.class);
-
     private final Map<String, ModalitySegment> segments = new HashMap<>(); // worker thread only
-    /** Whether the last maintenance slice left work (worker thread only): its end is published once. */
+    /** Whether the last maintenance slice left work (worker thread only): the slice that ends it publishes too. */
     private boolean lastSliceHadWork;
     /** Modalities whose deferred index work threw: not retried (worker thread only). */
     private final java.util.Set<String> failedMaintenance = new java.util.HashSet<>();
@@ -89,15 +89,12 @@ public final class Shard implements AutoCloseable {
     /** One slice of every segment's deferred index work; true while any remains. Worker thread only. */
     private boolean maintainSegments() {
         boolean more = false;
-        boolean any = false;
         for (var e : segments.entrySet()) {
             if (failedMaintenance.contains(e.getKey())) {
                 continue;
             }
             try {
-                boolean left = e.getValue().maintain(SLICE_NANOS);
-                more |= left;
-                any |= left;
+                more |= e.getValue().maintain(SLICE_NANOS);
             } catch (RuntimeException | Error t) {
                 // the worker must survive it: searches stay correct without the deferred work, only slower
                 failedMaintenance.add(e.getKey());
@@ -105,7 +102,7 @@ public final class Shard implements AutoCloseable {
                         e.getKey(), t);
             }
         }
-        if (any || more != lastSliceHadWork) {
+        if (more || lastSliceHadWork) {
             publish(); // stats follow a build in progress, and its end
         }
         lastSliceHadWork = more;
@@ -114,8 +111,8 @@ public final class Shard implements AutoCloseable {
 
     /**
      * Lets the worker run the segments' deferred index work ({@link io.biomatch.core.spi.ShardIndex#maintain})
-     * between requests. Called once the start-up restore is queued: until then an index must not act on a
-     * partial set of records (a saved graph would be matched against half of them).
+     * between requests. Called once the start-up restore is done: until then an index must not act on a partial set
+     * of records (a saved graph would be matched against half of them).
      */
     public void startMaintenance() {
         maintaining = true; // an idle worker notices within its 100 ms poll
