@@ -162,6 +162,13 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
     private int unindexedTo;
     /** Set by {@link #restoring}: adds go to the backlog, not into the graph, until the first {@link #maintain}. */
     private boolean deferInserts;
+    /** While {@link #maintain} loads the {@link #mapped} lists into the heap in steps: the builder being filled. */
+    private HnswGraphBuilder loading;
+    private MappedHnswGraph.Loader loader;
+    /** Nodes (or lists) a load copies between two looks at the slice's clock (~0.5M links at M=64). */
+    static final int LOAD_STEP_NODES = 4096;
+    /** {@link #LOAD_STEP_NODES}, smaller in tests to see a load span slices. */
+    int loadStepNodes = LOAD_STEP_NODES;
 
     // exact mode: short list and its drain buffers, kept between searches (one worker thread)
     private final TopK shortlist = new TopK(Integer::compare);
@@ -201,8 +208,12 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
 
     private void newBuilder() {
         reverse = null;
+        builder = createBuilder();
+    }
+
+    private HnswGraphBuilder createBuilder() {
         try {
-            builder = HnswGraphBuilder.create(new Supplier(), settings.maxConn(), settings.beamWidth(), SEED);
+            return HnswGraphBuilder.create(new Supplier(), settings.maxConn(), settings.beamWidth(), SEED);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -612,8 +623,9 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
     /**
      * One slice of the graph work deferred so that no request waits for it, on the shard's worker between
      * requests ({@link ShardIndex#maintain}): a saved graph still pending is matched (and mapped) or its build
-     * started; a mapped graph lacking more than {@link #maxMappedTail} records is loaded into the heap (one step:
-     * ~2-3 s per 500,000 faces); then backlog records are inserted until {@code budgetNanos} is spent (one insert
+     * started; a mapped graph lacking more than {@link #maxMappedTail} records is loaded into the heap in steps of
+     * {@value #LOAD_STEP_NODES} nodes (searches walk the mapping until the load is complete: ~2-3 s of steps per
+     * 500,000 faces); then backlog records are inserted until {@code budgetNanos} is spent (one insert
      * past it at most, ~1.6 ms at 500,000 faces and M=64), with a reverse-link snapshot of a build's prefix every
      * eighth of growth and one at the end. Returns whether work remains.
      */
@@ -635,17 +647,20 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
             resolvePending();
             return unindexedCount() > 0;
         }
+        long t0 = System.nanoTime();
         if (mapped != null) {
-            if (unindexedCount() <= maxMappedTail(mapped.size())) {
+            if (loader == null && unindexedCount() <= maxMappedTail(mapped.size())) {
                 return false;
             }
-            materialize();
+            // loaded in steps while searches keep walking the mapping; swapped in when complete
+            if (!loadStep(t0, budgetNanos)) {
+                return true;
+            }
             return unindexedCount() > 0;
         }
         if (unindexedCount() == 0) {
             return false;
         }
-        long t0 = System.nanoTime();
         do {
             insert(unindexed[unindexedFrom++]);
         } while (unindexedFrom < unindexedTo && System.nanoTime() - t0 < budgetNanos);
@@ -684,15 +699,35 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
     }
 
     /**
-     * Loads the mapped graph's lists into Lucene's builder (too many records are missing from the file) and unmaps
+     * Loads the mapped graph's lists into Lucene's builder at once (what {@link #maintain} does in steps) and unmaps
      * the file; the records it lacked stay {@link #unindexed}, the backlog {@link #maintain} inserts.
      */
     private void materialize() {
-        long t0 = System.nanoTime();
-        newBuilder();
-        boolean ok = mapped.loadInto(builder.getGraph(), mappedToOrdinal);
-        closeMapped();
+        loadStep(System.nanoTime(), Long.MAX_VALUE);
+    }
+
+    /**
+     * Copies the mapped lists into a new builder's graph until {@code budgetNanos} after {@code t0} (a step past it
+     * at most); when all are in, swaps that graph in for the mapping. Returns whether the load is complete.
+     */
+    private boolean loadStep(long t0, long budgetNanos) {
+        if (loader == null) {
+            loading = createBuilder();
+            loader = mapped.loader(loading.getGraph(), mappedToOrdinal);
+        }
+        boolean done;
+        do {
+            done = loader.step(loadStepNodes);
+        } while (!done && System.nanoTime() - t0 < budgetNanos);
         buildNanos += System.nanoTime() - t0;
+        if (!done) {
+            return false;
+        }
+        boolean ok = loader.finish();
+        HnswGraphBuilder loaded = loading;
+        closeMapped();
+        reverse = null;
+        builder = loaded;
         if (!ok) {
             // not expected of a checked file whose entry node matched; a fresh build rather than a broken graph
             origin = "built";
@@ -701,9 +736,12 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
         } else {
             origin = "loaded";
         }
+        return true;
     }
 
     private void closeMapped() {
+        loader = null;
+        loading = null;
         if (mapped != null) {
             mapped.close();
             mapped = null;

@@ -171,35 +171,91 @@ final class MappedHnswGraph extends HnswGraph implements AutoCloseable {
      * are dropped. Returns false when the entry node could not be set.
      */
     boolean loadInto(OnHeapHnswGraph graph, int[] toOrdinal) {
-        for (int i = 0; i < count; i++) {
-            int o = toOrdinal == null ? i : toOrdinal[i];
-            if (o >= 0) {
-                for (int l = file.get(ValueLayout.JAVA_BYTE, levelsAt + i); l >= 0; l--) {
-                    graph.addNode(l, o); // top level first: it sizes the node's levels
-                }
-            }
+        Loader loader = loader(graph, toOrdinal);
+        while (!loader.step(Integer.MAX_VALUE)) {
+            // one call does it all
         }
-        for (int l = 0; l < levelSize.length; l++) {
-            for (int j = 0; j < levelSize[l]; j++) {
-                int i = l == 0 ? j : file.get(I32, nodesAt[l] + 4L * j);
-                int o = toOrdinal == null ? i : toOrdinal[i];
-                if (o < 0) {
-                    continue;
-                }
-                NeighborArray na = graph.getNeighbors(l, o);
-                long from = file.get(I64, offsetsAt[l] + 8L * j);
-                int n = file.get(I32, lucCountAt[l] + 4L * j);
-                for (long k = from; k < from + n; k++) {
-                    int y = file.get(I32, linksAt[l] + 4 * k);
-                    int m = toOrdinal == null ? y : toOrdinal[y];
-                    if (m >= 0) {
-                        na.addOutOfOrder(m, file.get(F32, scoresAt[l] + 4 * k));
+        return loader.finish();
+    }
+
+    /** A {@link #loadInto} done in steps, so that a worker can serve requests in between (walking this mapping). */
+    Loader loader(OnHeapHnswGraph graph, int[] toOrdinal) {
+        return new Loader(graph, toOrdinal);
+    }
+
+    /**
+     * Resumable copy into a builder's graph: first every live node on its levels (top level first: it sizes the
+     * node's levels), then each level's lists, then the entry node ({@link #finish}).
+     */
+    final class Loader {
+        private final OnHeapHnswGraph graph;
+        private final int[] toOrdinal;
+        /** -1: adding nodes; else the level whose lists are being copied. */
+        private int level = -1;
+        /** Next node (adding) or next list of {@link #level}. */
+        private int next;
+
+        private Loader(OnHeapHnswGraph graph, int[] toOrdinal) {
+            this.graph = graph;
+            this.toOrdinal = toOrdinal;
+        }
+
+        /** Copies up to about {@code nodes} nodes or lists; true when everything is copied. */
+        boolean step(int nodes) {
+            int budget = nodes;
+            if (level < 0) {
+                int end = (int) Math.min(count, (long) next + budget);
+                for (int i = next; i < end; i++) {
+                    int o = toOrdinal == null ? i : toOrdinal[i];
+                    if (o >= 0) {
+                        for (int l = file.get(ValueLayout.JAVA_BYTE, levelsAt + i); l >= 0; l--) {
+                            graph.addNode(l, o);
+                        }
                     }
                 }
+                budget -= end - next;
+                next = end;
+                if (next < count) {
+                    return false;
+                }
+                level = 0;
+                next = 0;
             }
+            while (level < levelSize.length && budget > 0) {
+                int l = level;
+                int end = (int) Math.min(levelSize[l], (long) next + budget);
+                for (int j = next; j < end; j++) {
+                    int i = l == 0 ? j : file.get(I32, nodesAt[l] + 4L * j);
+                    int o = toOrdinal == null ? i : toOrdinal[i];
+                    if (o < 0) {
+                        continue;
+                    }
+                    NeighborArray na = graph.getNeighbors(l, o);
+                    long from = file.get(I64, offsetsAt[l] + 8L * j);
+                    int n = file.get(I32, lucCountAt[l] + 4L * j);
+                    for (long k = from; k < from + n; k++) {
+                        int y = file.get(I32, linksAt[l] + 4 * k);
+                        int m = toOrdinal == null ? y : toOrdinal[y];
+                        if (m >= 0) {
+                            na.addOutOfOrder(m, file.get(F32, scoresAt[l] + 4 * k));
+                        }
+                    }
+                }
+                budget -= end - next;
+                next = end;
+                if (next == levelSize[l]) {
+                    level++;
+                    next = 0;
+                }
+            }
+            return level >= levelSize.length;
         }
-        int entry = toOrdinal == null ? entryNode : toOrdinal[entryNode];
-        return entry >= 0 && graph.trySetNewEntryNode(entry, levelSize.length - 1);
+
+        /** After the last {@link #step}: sets the entry node; false when it could not be set. */
+        boolean finish() {
+            int entry = toOrdinal == null ? entryNode : toOrdinal[entryNode];
+            return entry >= 0 && graph.trySetNewEntryNode(entry, levelSize.length - 1);
+        }
     }
 
     /** Unmaps the file; the graph must not be walked after. */

@@ -454,6 +454,7 @@ class FaceHnswIndexTest {
         try (Arena arena = Arena.ofConfined(); FaceHnswIndex index = filled(small, dir, g, order, arena)) {
             hnswResults(index, List.of(g[0]), all(n));
             assertEquals("mapped", index.origin());
+            index.loadStepNodes = 7; // resumed after every 7 nodes or lists, across level boundaries
             org.apache.lucene.util.hnsw.OnHeapHnswGraph back = index.luceneGraph();
             assertEquals("loaded", index.origin());
             for (int l = 0; l < lucene.size(); l++) {
@@ -641,7 +642,15 @@ class FaceHnswIndexTest {
             assertEquals("mapped", index.origin(), "no request waits for the load");
             assertEquals(n + t, hnswResults(index, List.of(extra[t]), all(n + t + 1))[0][0], "scored apart");
             assertEquals(t + 1, index.lastSearchScored(), "the records the file lacks, reported as scanned");
-            assertTrue(index.maintain(Long.MAX_VALUE), "the worker's next slice loads the file: inserts remain");
+            // the worker loads the file in steps (small ones here), searches walking the mapping until it is in
+            index.loadStepNodes = 100;
+            int slices = 0;
+            while ("mapped".equals(index.origin())) {
+                assertTrue(index.maintain(1), "inserts remain after the load");
+                slices++;
+                assertEquals(n + t, hnswResults(index, List.of(extra[t]), all(n + t + 1))[0][0], "while loading");
+            }
+            assertTrue(slices > 10, "a load of " + n + " nodes in steps of 100 spans slices: " + slices);
             assertEquals("loaded", index.origin());
             assertEquals(t + 1, index.unindexedRecords());
             index.catchUp();
