@@ -67,16 +67,7 @@ public class FaceEngineBenchmark {
         engine = Engine.open(EngineConfig.defaults(dir).withShards(shards).withCapacity(records + 1000, 2300),
                 List.of(face));
         ClusteredFaces gen = new ClusteredFaces(11, face.dim(), records, 100);
-        List<CompletableFuture<?>> pending = new ArrayList<>();
-        for (int i = 0; i < records; i++) {
-            pending.add(engine.enrol(new EnrolRequest(id(i), "face", "", Map.of(),
-                    List.of(FaceScanBenchmark.emb(gen.gallery(i))), false)));
-            if (pending.size() >= 256) {
-                CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).join();
-                pending.clear();
-            }
-        }
-        CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).join();
+        enrolGallery(engine, gen, records);
         int q = 16;
         fp32 = new IdentifyRequest[q];
         exact = new IdentifyRequest[q];
@@ -96,6 +87,20 @@ public class FaceEngineBenchmark {
 
     private static String id(int i) {
         return "f" + i;
+    }
+
+    /** Enrols gallery faces 0..n-1 of {@code gen} as ids f0, f1, ..., 256 requests in flight at a time. */
+    static void enrolGallery(Engine engine, ClusteredFaces gen, int n) {
+        List<CompletableFuture<?>> pending = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            pending.add(engine.enrol(new EnrolRequest(id(i), "face", "", Map.of(),
+                    List.of(FaceScanBenchmark.emb(gen.gallery(i))), false)));
+            if (pending.size() >= 256) {
+                CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).join();
+                pending.clear();
+            }
+        }
+        CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).join();
     }
 
     @TearDown(Level.Trial)

@@ -3,7 +3,6 @@ package io.biomatch.bench.face;
 import io.biomatch.core.Candidate;
 import io.biomatch.core.Engine;
 import io.biomatch.core.EngineConfig;
-import io.biomatch.core.EnrolRequest;
 import io.biomatch.core.IdentifyRequest;
 import io.biomatch.core.IdentifyResult;
 import io.biomatch.core.SearchControl;
@@ -14,7 +13,6 @@ import io.biomatch.face.FaceModality;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
@@ -22,7 +20,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.stream.Stream;
 
 /**
@@ -68,16 +65,7 @@ public final class FaceGraphCatchUpBenchmark {
                 shards, m, beam, Runtime.getRuntime().availableProcessors());
         long t0 = System.nanoTime();
         try (Engine e = Engine.open(config, List.of(new FaceModality(FaceConfig.defaults(), FaceHnswSettings.off())))) {
-            List<CompletableFuture<?>> pending = new ArrayList<>();
-            for (int i = 0; i < n; i++) {
-                pending.add(e.enrol(new EnrolRequest(id(i), "face", "", Map.of(),
-                        List.of(FaceScanBenchmark.emb(gen.gallery(i))), false)));
-                if (pending.size() >= 256) {
-                    CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).join();
-                    pending.clear();
-                }
-            }
-            CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).join();
+            FaceEngineBenchmark.enrolGallery(e, gen, n);
         }
         System.out.printf(Locale.ROOT, "enrol with graphs off + close: %.1f s%n", seconds(t0));
 
