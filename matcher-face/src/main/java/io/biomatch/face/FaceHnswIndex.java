@@ -656,7 +656,7 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
             if (!loadStep(t0, budgetNanos)) {
                 return true;
             }
-            return unindexedCount() > 0;
+            return unindexedCount() > 0; // a load starts only with records missing: their last insert snapshots
         }
         if (unindexedCount() == 0) {
             return false;
@@ -908,6 +908,7 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
             materialize();
         }
         catchUp();
+        refreshReverseLinks(); // taken here, not by the first search after
     }
 
     /** Lucene's graph holding every face (tests). */
