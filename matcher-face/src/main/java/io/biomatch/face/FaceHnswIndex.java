@@ -261,11 +261,11 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
         unindexed[unindexedTo++] = ordinal;
     }
 
-    /** The graph holds none of {@code [from, to)}: a build in {@link #maintain}'s slices starts over them. */
-    private void unindexedRange(int from, int to) {
-        unindexed = new int[to - from];
-        for (int i = 0; i < unindexed.length; i++) {
-            unindexed[i] = from + i;
+    /** The graph holds none of ordinals {@code [0, size)}: a build in {@link #maintain}'s slices starts over them. */
+    private void unindexedBelow(int size) {
+        unindexed = new int[size];
+        for (int i = 0; i < size; i++) {
+            unindexed[i] = i;
         }
         unindexedFrom = 0;
         unindexedTo = unindexed.length;
@@ -324,7 +324,7 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
         for (int o = 0; o < count; o++) {
             append(slots, (long) o * slotBytes);
         }
-        unindexedRange(0, 0);
+        unindexedBelow(0);
         if (builder == null) {
             return;
         }
@@ -333,7 +333,7 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
         origin = "built";
         buildNanos = 0;
         newBuilder();
-        unindexedRange(0, count);
+        unindexedBelow(count);
     }
 
     @Override
@@ -492,6 +492,9 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
      */
     private void scoreUnindexed(FaceProbe probe, MemorySegment slots, int slotBytes, long[] allowed, TopK top,
                                 SearchControl control) {
+        if (unindexedCount() == 0) {
+            return; // the graph holds every face: the walk alone
+        }
         int m = Math.max(4 * top.capacity(), 64);
         shortlist.reset(m, Float.NEGATIVE_INFINITY);
         int scored = 0;
@@ -564,7 +567,8 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
             return 0;
         }
         return builder.getGraph().ramBytesUsed() + (reverse == null ? 0 : reverse.ramBytesUsed())
-                + 4L * unindexed.length + (mappedToOrdinal == null ? 0 : 4L * mappedToOrdinal.length);
+                + 4L * unindexed.length + (mappedToOrdinal == null ? 0 : 4L * mappedToOrdinal.length)
+                + (loading == null ? 0 : loading.getGraph().ramBytesUsed()); // a load in progress
     }
 
     /** Time spent inserting nodes since the last rebuild (or creation). */
@@ -617,7 +621,7 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
                         + " faces between requests (hnsw searches are exact until most are in)");
         origin = "built";
         newBuilder();
-        unindexedRange(0, size);
+        unindexedBelow(size);
     }
 
     /**
@@ -668,7 +672,7 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
             refreshReverseLinks(); // a build's prefix gets them every eighth of growth, as inserts on add do
             return true;
         }
-        unindexedRange(0, 0);
+        unindexedBelow(0);
         refreshReverseLinks();
         System.getLogger(FaceHnswIndex.class.getName()).log(System.Logger.Level.INFO,
                 "face hnsw: graph holds all " + plane.size() + " faces (" + origin + ")");
@@ -732,7 +736,7 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
             // not expected of a checked file whose entry node matched; a fresh build rather than a broken graph
             origin = "built";
             newBuilder();
-            unindexedRange(0, plane.size());
+            unindexedBelow(plane.size());
         } else {
             origin = "loaded";
         }
