@@ -59,9 +59,9 @@ import org.apache.lucene.util.hnsw.UpdateableRandomVectorScorer;
  * ({@link PanamaDot#i8(short[], MemorySegment, long, int)}).
  *
  * <p>Searches walk Lucene's links plus each bottom-level link's reverse ({@link ReverseEdgeGraph}, a snapshot
- * taken on the insert path after a build, load or compaction, and after each eighth more inserts): Lucene prunes a
- * node's list to keep it diverse and bounded, which leaves many links one-way, and a face whose incoming links
- * were pruned is hard to reach. The graph file holds both: the reverse links of a snapshot taken at save.
+ * taken in {@link #maintain}'s slices after a build, load or compaction, and after each eighth more inserts):
+ * Lucene prunes a node's list to keep it diverse and bounded, which leaves many links one-way, and a face whose
+ * incoming links were pruned is hard to reach. The graph file holds both: the reverse links of a snapshot taken at save.
  *
  * <p>Restarts: {@link #close} saves the graph with its reverse links ({@link HnswGraphFile},
  * {@code dataDir/face-hnsw/shard-N/graph.bin}); at start, while a saved file exists, {@link #add} only fills the
@@ -76,10 +76,12 @@ import org.apache.lucene.util.hnsw.UpdateableRandomVectorScorer;
  * loading into the heap): save 0.5 s, re-add + load 1.2 s, against 197 s to build; mapped: face README, "Tenth
  * round".
  *
- * <p>No request waits for a build. A graph built afresh (a file that did not match, a compaction's
- * {@link #rebuild}) and a loaded file's missing records are inserted by {@link #maintain}, which the shard's worker
- * runs in slices of ~10 ms between requests (the core's {@code ShardIndex.maintain}); ~14 minutes of inserts at
- * 1,000,000 faces used to block the shard inside one search. Meanwhile an {@code hnsw} search stays correct: with a
+ * <p>No request waits for graph work. Every graph insert (an enrolment's, a graph built afresh after a file that
+ * did not match or a compaction's {@link #rebuild}, a loaded file's missing records) and every reverse-link
+ * snapshot runs in {@link #maintain}, which the shard's worker runs in slices of ~10 ms between requests (the
+ * core's {@code ShardIndex.maintain}); {@link #add} only fills the plane and queues the record. ~14 minutes of
+ * inserts at 1,000,000 faces used to block the shard inside one search, and an enrolment batch held the shard's
+ * searches for ~1.6 ms per record. Meanwhile an {@code hnsw} search stays correct: with a
  * quarter or more of the records not in the graph it is the exact search ({@code mode=exact}), else the walk plus
  * the records not yet in scored apart (int8 short list, float32 re-rank; reported as scanned). A build cut short by
  * a restart saves the prefix it holds, and the next start goes on from there.
@@ -160,8 +162,16 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
     private int[] unindexed = new int[0];
     private int unindexedFrom;
     private int unindexedTo;
-    /** Set by {@link #restoring}: adds go to the backlog, not into the graph, until the first {@link #maintain}. */
-    private boolean deferInserts;
+    /** Set by {@link #restoring}: the first {@link #maintain} says whether a whole graph is built from the records. */
+    private boolean restored;
+    /** A reverse-link snapshot being taken in {@link #maintain}'s slices (inserts wait for it), or null. */
+    private ReverseEdgeGraph.Snapshot snapshot;
+    /** {@link ReverseEdgeGraph.Snapshot#NODES_PER_CHECK}, smaller in tests to see a snapshot span many slices. */
+    int snapshotNodesPerCheck = ReverseEdgeGraph.Snapshot.NODES_PER_CHECK;
+    /** Largest backlog {@link #maintain} met since the graph last held every face (for the log line only). */
+    private int backlogPeak;
+    /** A backlog at least this large is a build worth a log line when it is in (not each enrolment batch). */
+    private static final int LOG_BUILD_AT_LEAST = 10_000;
     /** While {@link #maintain} loads the {@link #mapped} lists into the heap in steps: the builder being filled. */
     private HnswGraphBuilder loading;
     private MappedHnswGraph.Loader loader;
@@ -234,15 +244,11 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
         if (builder == null || pending) {
             return;
         }
-        if (mapped != null || unindexedCount() > 0 || deferInserts) {
-            // mapped: scored apart beside the walk until there are too many, then maintain() loads the file;
-            // behind on a build, or restoring: queued after the backlog, so that no request (and not the
-            // engine's start) waits for inserts
-            markUnindexed(ordinal);
-            return;
-        }
-        insert(ordinal);
-        refreshReverseLinks();
+        // Queued, never inserted here: an enrolment (or the engine's start) does not wait for graph inserts (~1.6 ms
+        // each at 1,000,000 faces and M=64, so a batch of 1,000 held the shard's searches for 0.8 s), and searches
+        // score the queue apart until maintain() has inserted it between requests. With a mapped file, the records
+        // it lacks are scored apart beside the walk until there are too many; then maintain() loads the file.
+        markUnindexed(ordinal);
     }
 
     private int unindexedCount() {
@@ -568,7 +574,8 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
         }
         return builder.getGraph().ramBytesUsed() + (reverse == null ? 0 : reverse.ramBytesUsed())
                 + 4L * unindexed.length + (mappedToOrdinal == null ? 0 : 4L * mappedToOrdinal.length)
-                + (loading == null ? 0 : loading.getGraph().ramBytesUsed()); // a load in progress
+                + (loading == null ? 0 : loading.getGraph().ramBytesUsed()) // a load in progress
+                + (snapshot == null ? 0 : snapshot.ramBytesUsed()); // a reverse-link snapshot in progress
     }
 
     /** Time spent inserting nodes since the last rebuild (or creation). */
@@ -630,17 +637,18 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
      * started; a mapped graph lacking more than {@link #maxMappedTail} records is loaded into the heap in steps of
      * {@value #LOAD_STEP_NODES} nodes (searches walk the mapping until the load is complete: ~2-3 s of steps per
      * 500,000 faces); then backlog records are inserted until {@code budgetNanos} is spent (one insert
-     * past it at most, ~1.6 ms at 500,000 faces and M=64), with a reverse-link snapshot of a build's prefix every
-     * eighth of growth and one at the end. Returns whether work remains.
+     * past it at most, ~1.6 ms at 500,000 faces and M=64). A reverse-link snapshot is due after each eighth of growth
+     * ({@link #snapshotStep}); it is taken in steps over the next slices, with no insert until it is complete.
+     * Returns whether work remains.
      */
     @Override
     public boolean maintain(long budgetNanos) {
         if (closed || builder == null) {
             return false;
         }
-        if (deferInserts) {
-            deferInserts = false;
-            if (unindexedCount() > 0) {
+        if (restored) {
+            restored = false;
+            if (unindexedCount() > 0 && builder.getGraph().size() == 0) {
                 origin = "built"; // restored records, no saved graph: built from them in these slices
                 System.getLogger(FaceHnswIndex.class.getName()).log(System.Logger.Level.INFO,
                         "face hnsw: no saved graph; building it over " + unindexedCount()
@@ -662,21 +670,30 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
             }
             return unindexedCount() > 0; // a load starts only with records missing: their last insert snapshots
         }
+        if (snapshotStep(t0, budgetNanos)) {
+            return true; // the graph holds still until the reverse-link snapshot in progress is complete
+        }
         if (unindexedCount() == 0) {
             return false;
         }
+        int before = unindexedCount();
+        backlogPeak = Math.max(backlogPeak, before);
         do {
             insert(unindexed[unindexedFrom++]);
         } while (unindexedFrom < unindexedTo && System.nanoTime() - t0 < budgetNanos);
         if (unindexedCount() > 0) {
-            refreshReverseLinks(); // a build's prefix gets them every eighth of growth, as inserts on add do
+            snapshotStep(t0, budgetNanos); // a build's prefix gets reverse links every eighth of growth
             return true;
         }
         unindexedBelow(0);
-        refreshReverseLinks();
-        System.getLogger(FaceHnswIndex.class.getName()).log(System.Logger.Level.INFO,
-                "face hnsw: graph holds all " + plane.size() + " faces (" + origin + ")");
-        return false;
+        int peak = backlogPeak;
+        backlogPeak = 0;
+        if (Math.max(before, peak) >= LOG_BUILD_AT_LEAST) {
+            System.getLogger(FaceHnswIndex.class.getName()).log(System.Logger.Level.INFO,
+                    "face hnsw: graph holds all " + plane.size() + " faces (" + origin + ")");
+        }
+        snapshotStep(t0, budgetNanos);
+        return true; // one more call: the snapshot just begun (or the one to begin) is finished by the next slices
     }
 
     /**
@@ -686,7 +703,7 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
      */
     @Override
     public void restoring() {
-        deferInserts = builder != null;
+        restored = builder != null;
     }
 
     /** Runs {@link #maintain} to the end: the graph then holds every face (benchmarks and tests). */
@@ -838,27 +855,49 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
 
     /**
      * Takes a new reverse-link snapshot ({@link ReverseEdgeGraph}) when there is none of the current graph (built,
-     * loaded or compacted since) or when an eighth more faces were inserted since the last. Called on the insert
-     * path (add, build, load, compaction), so that no search waits for it. A snapshot reads every bottom-level list
-     * once (~1 s per 500,000 faces at M=64 here); taken every eighth of growth, the snapshots together cost about
-     * nine times the last one, a few percent of the inserts' own time (counted in {@link #buildNanos()}). Faces
-     * inserted after a snapshot have Lucene's links only until the next.
+     * loaded or compacted since) or when an eighth more faces were inserted since the last, in steps until
+     * {@code budgetNanos} after {@code t0}; returns true while it is unfinished. Called from {@link #maintain}, so
+     * that no request waits for it: a snapshot reads every bottom-level list three times (~1 s per 500,000 faces
+     * at M=64 here, which in one slice held the shard's requests that long), so it is taken in steps of a few
+     * milliseconds while the graph holds still (the next slices finish it before any insert). Searches meanwhile
+     * walk the last snapshot, whose nodes are all still in the graph. Taken every eighth of growth, the snapshots
+     * together cost about nine times the last one, a few percent of the inserts' own time (counted in
+     * {@link #buildNanos()}). Faces inserted after a snapshot have Lucene's links only until the next.
      */
+    private boolean snapshotStep(long t0, long budgetNanos) {
+        OnHeapHnswGraph graph = builder == null ? null : builder.getGraph();
+        if (snapshot != null && !snapshot.isOf(graph)) {
+            snapshot = null; // the graph was replaced (load, compaction) or grew: start over
+        }
+        if (snapshot == null) {
+            if (!reverseLinks || builder == null || pending || mapped != null) {
+                return false;
+            }
+            // a snapshot covers ordinals 0..covered-1, all in the graph: the whole plane, or a build's prefix so far
+            int covered = heapPrefix();
+            if (covered <= 0) {
+                return false; // nothing yet, or a loaded file's backlog (not a prefix): Lucene's links until it is in
+            }
+            if (reverse != null && reverse.isOf(graph)
+                    && covered - reverse.covered() < Math.max(reverse.covered() / 8, 1)) {
+                return false;
+            }
+            snapshot = new ReverseEdgeGraph.Snapshot(graph, covered, snapshotNodesPerCheck);
+        }
+        long s0 = System.nanoTime();
+        boolean done = snapshot.step(budgetNanos == Long.MAX_VALUE ? Long.MAX_VALUE : t0 + budgetNanos);
+        buildNanos += System.nanoTime() - s0;
+        if (!done) {
+            return true;
+        }
+        reverse = snapshot.result();
+        snapshot = null;
+        return false;
+    }
+
+    /** {@link #snapshotStep} to the end at once (benchmarks' switches, {@link #loadIntoHeap}). */
     private void refreshReverseLinks() {
-        if (!reverseLinks || builder == null || pending || mapped != null) {
-            return;
-        }
-        // a snapshot covers ordinals 0..covered-1, all in the graph: the whole plane, or a build's prefix so far
-        int covered = heapPrefix();
-        if (covered <= 0) {
-            return; // nothing yet, or a loaded file's backlog (not a prefix): Lucene's links alone until it is in
-        }
-        if (reverse == null || !reverse.isOf(builder.getGraph())
-                || covered - reverse.covered() >= Math.max(reverse.covered() / 8, 1)) {
-            long t0 = System.nanoTime();
-            reverse = ReverseEdgeGraph.of(builder.getGraph(), covered);
-            buildNanos += System.nanoTime() - t0;
-        }
+        snapshotStep(System.nanoTime(), Long.MAX_VALUE);
     }
 
     /**
@@ -879,10 +918,8 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
         if (!reverseLinks) {
             return lucene;
         }
-        if (reverse == null || !reverse.isOf(lucene)) {
-            refreshReverseLinks(); // switched on by reverseLinks(true) since the last insert
-        }
-        return reverse != null && reverse.isOf(lucene) ? reverse : lucene; // Lucene's alone while a backlog is left
+        // Lucene's alone until maintain() has taken the first snapshot of this graph (never here: no search waits)
+        return reverse != null && reverse.isOf(lucene) ? reverse : lucene;
     }
 
     /**
@@ -892,6 +929,14 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
      */
     public void reverseLinks(boolean on) {
         this.reverseLinks = on;
+        if (on && !closed) {
+            refreshReverseLinks(); // none were taken while off
+        }
+    }
+
+    /** Whether a reverse-link snapshot is being taken in {@link #maintain}'s slices (tests). */
+    boolean snapshotInProgress() {
+        return snapshot != null;
     }
 
     /** Faces the last reverse-link snapshot covers (tests). */

@@ -3,7 +3,7 @@ package io.biomatch.face;
 /**
  * Settings of the per-shard HNSW graph ({@code mode=hnsw}).
  *
- * @param enabled   build the graph at all (every enrol pays one graph insertion when on; the int8 plane of {@code mode=exact} is kept either way)
+ * @param enabled   build the graph at all (each enrolled face is then inserted by the shard's worker between requests; the int8 plane of {@code mode=exact} is kept either way)
  * @param maxConn   Lucene's {@code M}: neighbours kept per node on the upper levels, twice that on level 0
  * @param beamWidth candidates examined when a node is inserted (Lucene's {@code beamWidth}, build-time ef)
  * @param defaultEf candidates kept while searching when the request has no {@code hnsw_ef} option (at least top_k is used)

@@ -40,60 +40,166 @@ final class ReverseEdgeGraph extends HnswGraph {
         this.maxConn = maxConn;
     }
 
-    /** The view over {@code graph}'s first {@code size} nodes as they are now. */
+    /** The view over {@code graph}'s first {@code size} nodes as they are now, taken in one go. */
     static ReverseEdgeGraph of(OnHeapHnswGraph graph, int size) {
-        // in-lists of level 0 as CSR: in[inStart[y] ..] = every x with y in x's list
-        int[] inStart = new int[size + 1];
-        for (int x = 0; x < size; x++) {
-            NeighborArray out = graph.getNeighbors(0, x);
-            int[] nodes = out.nodes();
-            for (int i = 0; i < out.size(); i++) {
-                if (nodes[i] < size) {
-                    inStart[nodes[i] + 1]++;
+        Snapshot s = new Snapshot(graph, size);
+        while (!s.step(Long.MAX_VALUE)) {
+            // one call does it all
+        }
+        return s.result();
+    }
+
+    /**
+     * A snapshot taken in steps, so that the shard's worker can answer requests between them (~1 s per 500,000
+     * faces at M=64 in all, each step a few milliseconds). The graph must not change between the steps: the three
+     * passes (count the in-links, list them, keep those missing from the out-list) must see the same lists.
+     */
+    static final class Snapshot {
+        /** Nodes per unit of work between clock checks (~1-2 ms of one pass at M=64). */
+        static final int NODES_PER_CHECK = 2048;
+        private final OnHeapHnswGraph graph;
+        private final int nodesPerCheck;
+        private final int size;
+        private final int graphSize;
+        private final int[] inStart;
+        private int[] in;
+        private int[] fill;
+        private int[] start;
+        /** 0: count in-links, 1: list them, 2: keep the missing reverses, 3: done. */
+        private int pass;
+        private int next;
+        private int kept;
+        private int most;
+        private ReverseEdgeGraph result;
+
+        Snapshot(OnHeapHnswGraph graph, int size) {
+            this(graph, size, NODES_PER_CHECK);
+        }
+
+        /** With {@code nodesPerCheck} nodes per unit of work (tests: a snapshot of a small graph in many steps). */
+        Snapshot(OnHeapHnswGraph graph, int size, int nodesPerCheck) {
+            this.graph = graph;
+            this.nodesPerCheck = nodesPerCheck;
+            this.size = size;
+            this.graphSize = graph.size();
+            this.inStart = new int[size + 1];
+        }
+
+        /** True when this is a snapshot of {@code g} as it still stands (no node added since it began). */
+        boolean isOf(OnHeapHnswGraph g) {
+            return graph == g && g.size() == graphSize;
+        }
+
+        /** Works until {@code deadlineNanos} ({@link System#nanoTime}; one unit past it at most); true when done. */
+        boolean step(long deadlineNanos) {
+            do {
+                int to = Math.min(size, next + nodesPerCheck);
+                switch (pass) {
+                    case 0 -> countIn(next, to);
+                    case 1 -> listIn(next, to);
+                    case 2 -> keepMissing(next, to);
+                    default -> {
+                        return true;
+                    }
+                }
+                next = to;
+                if (next == size) {
+                    endPass();
+                }
+            } while (pass < 3 && (deadlineNanos == Long.MAX_VALUE || System.nanoTime() - deadlineNanos < 0));
+            return pass == 3;
+        }
+
+        /** Heap bytes of the arrays held so far. */
+        long ramBytesUsed() {
+            return 4L * (inStart.length + (in == null ? 0 : in.length) + (fill == null ? 0 : fill.length)
+                    + (start == null ? 0 : start.length)) + 64;
+        }
+
+        /** The finished view (after {@link #step} returned true). */
+        ReverseEdgeGraph result() {
+            if (result == null) {
+                throw new IllegalStateException("reverse-link snapshot not finished");
+            }
+            return result;
+        }
+
+        private void endPass() {
+            next = 0;
+            switch (pass) {
+                case 0 -> {
+                    // in-lists of level 0 as CSR: in[inStart[y] ..] = every x with y in x's list
+                    for (int y = 0; y < size; y++) {
+                        inStart[y + 1] += inStart[y];
+                    }
+                    in = new int[inStart[size]];
+                    fill = Arrays.copyOf(inStart, size);
+                }
+                case 1 -> {
+                    fill = null;
+                    start = new int[size + 1];
+                }
+                case 2 -> {
+                    start[size] = kept;
+                    // Lucene sizes its per-search scratch by maxConn (2 * maxConn on level 0): room for the longest
+                    result = new ReverseEdgeGraph(graph, size, start, Arrays.copyOf(in, kept),
+                            graph.maxConn() + (most + 1) / 2);
+                    in = null;
+                }
+                default -> throw new IllegalStateException();
+            }
+            pass++;
+        }
+
+        private void countIn(int from, int to) {
+            for (int x = from; x < to; x++) {
+                NeighborArray out = graph.getNeighbors(0, x);
+                int[] nodes = out.nodes();
+                for (int i = 0; i < out.size(); i++) {
+                    if (nodes[i] < size) {
+                        inStart[nodes[i] + 1]++;
+                    }
                 }
             }
         }
-        for (int y = 0; y < size; y++) {
-            inStart[y + 1] += inStart[y];
-        }
-        int[] in = new int[inStart[size]];
-        int[] fill = Arrays.copyOf(inStart, size);
-        for (int x = 0; x < size; x++) {
-            NeighborArray out = graph.getNeighbors(0, x);
-            int[] nodes = out.nodes();
-            for (int i = 0; i < out.size(); i++) {
-                if (nodes[i] < size) {
-                    in[fill[nodes[i]]++] = x;
+
+        private void listIn(int from, int to) {
+            for (int x = from; x < to; x++) {
+                NeighborArray out = graph.getNeighbors(0, x);
+                int[] nodes = out.nodes();
+                for (int i = 0; i < out.size(); i++) {
+                    if (nodes[i] < size) {
+                        in[fill[nodes[i]]++] = x;
+                    }
                 }
             }
         }
-        // extra(y) = in(y) minus out(y); out lists are short (<= 2M), so a scan per candidate is cheap enough, and
-        // y's list stays in cache across its in-links (a pass per link instead, in link order, measured 6-15x slower).
-        // Written over the in-lists themselves (n <= j), so the only transient copy of the links is `in`.
-        int[] start = new int[size + 1];
-        int[] extra = in;
-        int n = 0;
-        int most = 0;
-        for (int y = 0; y < size; y++) {
-            start[y] = n;
-            NeighborArray out = graph.getNeighbors(0, y);
-            int[] nodes = out.nodes();
-            int outSize = out.size();
-            for (int j = inStart[y]; j < inStart[y + 1]; j++) {
-                int x = in[j];
-                boolean listed = false;
-                for (int i = 0; i < outSize && !listed; i++) {
-                    listed = nodes[i] == x;
+
+        /**
+         * extra(y) = in(y) minus out(y); out lists are short (<= 2M), so a scan per candidate is cheap enough, and
+         * y's list stays in cache across its in-links (a pass per link instead, in link order, measured 6-15x
+         * slower). Written over the in-lists themselves (kept <= j), so the only transient copy of the links is
+         * {@code in}.
+         */
+        private void keepMissing(int from, int to) {
+            for (int y = from; y < to; y++) {
+                start[y] = kept;
+                NeighborArray out = graph.getNeighbors(0, y);
+                int[] nodes = out.nodes();
+                int outSize = out.size();
+                for (int j = inStart[y]; j < inStart[y + 1]; j++) {
+                    int x = in[j];
+                    boolean listed = false;
+                    for (int i = 0; i < outSize && !listed; i++) {
+                        listed = nodes[i] == x;
+                    }
+                    if (!listed) {
+                        in[kept++] = x;
+                    }
                 }
-                if (!listed) {
-                    extra[n++] = x;
-                }
+                most = Math.max(most, kept - start[y]);
             }
-            most = Math.max(most, n - start[y]);
         }
-        start[size] = n;
-        // Lucene sizes its per-search scratch by maxConn (2 * maxConn on level 0): leave room for the longest list
-        return new ReverseEdgeGraph(graph, size, start, Arrays.copyOf(extra, n), graph.maxConn() + (most + 1) / 2);
     }
 
     /** True when this is a view of {@code g} (not of a graph since replaced by a build, load or compaction). */

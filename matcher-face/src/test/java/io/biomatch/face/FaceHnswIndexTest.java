@@ -92,7 +92,9 @@ class FaceHnswIndexTest {
 
     /** An index over the vectors, fed through the slot layout like the core does. */
     private FaceHnswIndex index(float[][] g, Arena arena) {
-        return reopened(g, inOrder(g.length), arena);
+        FaceHnswIndex index = reopened(g, inOrder(g.length), arena);
+        index.catchUp(); // enrolments queue for the graph; the shard's worker inserts them between requests
+        return index;
     }
 
     /** 0, 1, ..., n - 1. */
@@ -320,7 +322,9 @@ class FaceHnswIndexTest {
 
     private FaceHnswIndex smallDegreeIndex(float[][] g, Arena arena) {
         FaceModality small = new FaceModality(FaceConfig.defaults(), SMALL_DEGREE);
-        return filled(small, null, g, inOrder(g.length), arena);
+        FaceHnswIndex index = filled(small, null, g, inOrder(g.length), arena);
+        index.catchUp();
+        return index;
     }
 
     @Test
@@ -343,8 +347,19 @@ class FaceHnswIndexTest {
                     in.get(y).add(x);
                 }
             }
-            ReverseEdgeGraph view = ReverseEdgeGraph.of(lucene, n);
+            // taken in steps, as the shard's worker takes it between requests: one unit of 7 nodes per step here
+            ReverseEdgeGraph.Snapshot stepped = new ReverseEdgeGraph.Snapshot(lucene, n, 7);
+            int steps = 1;
+            while (!stepped.step(System.nanoTime())) {
+                steps++;
+            }
+            assertTrue(steps >= 3 * (n / 7), "three passes of 7 nodes per step: " + steps + " steps");
+            ReverseEdgeGraph view = stepped.result();
             assertTrue(view.isOf(lucene));
+            ReverseEdgeGraph oneGo = ReverseEdgeGraph.of(lucene, n);
+            for (int y = 0; y < n; y++) {
+                assertEquals(neighbours(oneGo, 0, y), neighbours(view, 0, y), "in steps as in one go, node " + y);
+            }
             long extra = 0;
             int longest = 0;
             for (int y = 0; y < n; y++) {
@@ -741,13 +756,65 @@ class FaceHnswIndexTest {
     }
 
     @Test
+    void reverseLinkSnapshotIsTakenInSlicesWhileSearchesWalkTheLastOne() throws Exception {
+        int n = 3000;
+        int first = 2000;
+        float[][] g = clustered(91, n, face.dim());
+        List<float[]> qs = queries(g, 92, 40);
+        try (Arena arena = Arena.ofConfined(); FaceHnswIndex index = face.newShardIndex(0, null)) {
+            index.snapshotNodesPerCheck = 64;
+            MemorySegment s = writeSlots(g, inOrder(n), arena);
+            for (int o = 0; o < first; o++) {
+                index.add(o, s.asSlice((long) o * face.slotBytes(), face.slotBytes()));
+            }
+            index.catchUp();
+            assertEquals(first, index.reverseCovered());
+            // half as many again: past the eighth of growth that calls for a new snapshot, more than once
+            for (int o = first; o < n; o++) {
+                index.add(o, s.asSlice((long) o * face.slotBytes(), face.slotBytes()));
+            }
+            assertEquals(n - first, index.unindexedRecords(), "enrolments queue for the graph");
+            int snapshots = 0;
+            while (index.maintain(1)) {
+                if (!index.snapshotInProgress()) {
+                    continue;
+                }
+                snapshots++;
+                long left = index.unindexedRecords();
+                int covered = index.reverseCovered();
+                int steps = 0;
+                while (index.snapshotInProgress()) {
+                    // between two steps: searches walk the last complete snapshot, and find what exact finds
+                    int o = (steps * 97) % n;
+                    assertEquals(o, search(index, g[o], FaceProbe.Mode.HNSW, all(n)).ordinals()[0], "record " + o);
+                    assertEquals(covered, index.reverseCovered(), "the last complete snapshot until the next is");
+                    assertTrue(index.maintain(1));
+                    if (index.snapshotInProgress()) {
+                        assertEquals(left, index.unindexedRecords(), "no insert while a snapshot is taken");
+                    }
+                    steps++;
+                }
+                int now = index.reverseCovered();
+                assertTrue(now > covered, "a newer snapshot: " + covered + " -> " + now);
+                // three passes over its nodes at 64 per step, one step per slice of a nanosecond
+                assertTrue(steps >= 3 * (now / 64) - 1, steps + " slices for a snapshot of " + now);
+            }
+            assertTrue(snapshots >= 3, "a snapshot at each eighth of growth: " + snapshots);
+            assertEquals(0, index.unindexedRecords());
+            assertTrue(9L * index.reverseCovered() >= 8L * n, "the newest ninth at most has Lucene's links only: "
+                    + index.reverseCovered());
+            assertTrue(recall(index, g, all(n), qs, 100) >= 0.95);
+        }
+    }
+
+    @Test
     void graphBuildRunsInSlicesBetweenRequestsAndSearchesStayCorrect() throws Exception {
         int n = 2000;
         float[][] g = clustered(81, n, face.dim());
         List<float[]> qs = queries(g, 82, 40);
         try (Arena arena = Arena.ofConfined()) {
             FaceHnswIndex index = index(g, arena);
-            assertEquals(0, index.unindexedRecords(), "enrolments into a current graph are inserted at once");
+            assertEquals(0, index.unindexedRecords(), "the worker's slices have inserted every enrolment");
             // a compaction: the plane is rebuilt at once, the graph is left to the worker's slices
             index.rebuild(writeSlots(g, inOrder(n), arena), face.slotBytes(), all(n), n);
             assertEquals(n, index.unindexedRecords());
@@ -762,7 +829,7 @@ class FaceHnswIndexTest {
             // a slice of a nanosecond inserts one record; enrolments meanwhile queue behind the backlog
             assertTrue(index.maintain(1));
             assertEquals(n - 1, index.unindexedRecords());
-            while (4 * index.unindexedRecords() >= n) {
+            while (4 * index.unindexedRecords() >= n || index.snapshotInProgress()) {
                 assertTrue(index.maintain(1_000_000));
             }
             int left = (int) index.unindexedRecords();
@@ -809,13 +876,20 @@ class FaceHnswIndexTest {
             assertEquals(0, search(index, g[7], FaceProbe.Mode.HNSW, all(n)).scanned(), "the walk alone");
             double r = recall(index, g, all(n), qs, 100);
             assertTrue(r >= 0.95, "recall@10 once caught up " + r);
-            // an enrolment into a current graph goes straight in again
+            // an enrolment into a current graph queues too: found at once (scored apart), inserted by the next slice
             float[][] grown = java.util.Arrays.copyOf(g, n + 1);
             grown[n] = clustered(83, 1, face.dim())[0];
             MemorySegment s2 = writeSlots(grown, inOrder(n + 1), arena);
             index.add(n, s2.asSlice((long) n * face.slotBytes(), face.slotBytes()));
+            assertEquals(1, index.unindexedRecords(), "the enrolment did not wait for its graph insert");
+            Found queued = search(index, grown[n], FaceProbe.Mode.HNSW, all(n + 1));
+            assertEquals(n, queued.ordinals()[0]);
+            assertEquals(1, queued.scanned(), "the walk plus the one record not in the graph yet");
+            index.catchUp();
             assertEquals(0, index.unindexedRecords());
-            assertEquals(n, search(index, grown[n], FaceProbe.Mode.HNSW, all(n + 1)).ordinals()[0]);
+            Found inserted = search(index, grown[n], FaceProbe.Mode.HNSW, all(n + 1));
+            assertEquals(n, inserted.ordinals()[0]);
+            assertEquals(0, inserted.scanned(), "found by the walk alone");
             assertFalse(index.maintain(Long.MAX_VALUE), "nothing left to do");
             index.close();
         }

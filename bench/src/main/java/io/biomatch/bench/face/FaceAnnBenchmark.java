@@ -129,6 +129,7 @@ public final class FaceAnnBenchmark {
                         System.out.printf(Locale.ROOT, "  shard 0: %,d added, %.0f s%n", local + 1, (System.nanoTime() - t0) / 1e9);
                     }
                 }
+                idx.catchUp(); // the graph inserts, which an engine's shard worker runs between requests
             }));
         }
         for (Thread t : builders) {
