@@ -89,7 +89,7 @@ public final class LoadCommand implements Callable<Integer> {
             }
             ManagedChannel ch = ManagedChannelBuilder.forTarget(target).usePlaintext().maxInboundMessageSize(64 << 20).build();
             try {
-                LoadReport.Enrolment enrolment = noEnrol ? new LoadReport.Enrolment(0, 0, 0, Map.of())
+                LoadReport.Enrolment enrolment = noEnrol ? new LoadReport.Enrolment(0, 0, 0, Map.of(), 0)
                         : enrol(ch, w);
                 LoadReport.Identify identify = identify(ch, w);
                 StatsResponse stats = BiomatchGrpc.newBlockingStub(ch).withDeadlineAfter(30, TimeUnit.SECONDS)
@@ -203,7 +203,31 @@ public final class LoadCommand implements Callable<Integer> {
         double secs = (System.nanoTime() - start) / 1e9;
         Map<String, Long> f = new TreeMap<>();
         failures.forEach((k, v) -> f.put(k, v.get()));
-        return new LoadReport.Enrolment(stored.get(), secs, stored.get() / secs, f);
+        // The shards index enrolled records between requests (face graph inserts): identify measures the steady
+        // state only once they hold every record, and the wait is reported.
+        long indexed0 = System.nanoTime();
+        awaitIndexed(ch);
+        return new LoadReport.Enrolment(stored.get(), secs, stored.get() / secs, f,
+                (System.nanoTime() - indexed0) / 1e9);
+    }
+
+    /** Polls Stats until no shard reports records its index does not hold yet (at most an hour). */
+    private static void awaitIndexed(ManagedChannel ch) throws InterruptedException {
+        long until = System.nanoTime() + TimeUnit.HOURS.toNanos(1);
+        while (true) {
+            StatsResponse stats = BiomatchGrpc.newBlockingStub(ch).withDeadlineAfter(30, TimeUnit.SECONDS)
+                    .stats(StatsRequest.getDefaultInstance());
+            long left = stats.getShardsList().stream()
+                    .mapToLong(s -> s.getUnindexedByModalityMap().values().stream().mapToLong(Long::longValue).sum())
+                    .sum();
+            if (left == 0) {
+                return;
+            }
+            if (System.nanoTime() > until) {
+                throw new IllegalStateException(left + " records still not indexed an hour after the enrolment");
+            }
+            Thread.sleep(100);
+        }
     }
 
     static String id(long i) {
