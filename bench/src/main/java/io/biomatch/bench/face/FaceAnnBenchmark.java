@@ -283,7 +283,7 @@ public final class FaceAnnBenchmark {
     }
 
     /** The run's saved graphs (0.67 GB at 1,000,000 faces) are not left behind in the temporary folder. */
-    private static void deleteTree(Path dir) throws IOException {
+    static void deleteTree(Path dir) throws IOException {
         try (var files = Files.walk(dir)) {
             for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
                 Files.delete(p);

@@ -13,14 +13,12 @@ import io.biomatch.face.FaceModality;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.stream.Stream;
 
 /**
  * What enrolling into a face gallery with HNSW graphs costs the searches that run meanwhile (a DVI team enrols a
@@ -51,9 +49,7 @@ public final class FaceEnrolUnderLoadBenchmark {
         try {
             run(dir, n, added, batch, shards, m, beam);
         } finally {
-            try (Stream<Path> files = Files.walk(dir)) {
-                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+            FaceAnnBenchmark.deleteTree(dir);
         }
     }
 

@@ -13,14 +13,12 @@ import io.biomatch.face.FaceModality;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
-import java.util.stream.Stream;
 
 /**
  * What a face gallery's HNSW graph costs the engine's availability when it has to be built: a start with graphs
@@ -50,9 +48,7 @@ public final class FaceGraphCatchUpBenchmark {
         try {
             run(dir, n, probes, shards, m, beam);
         } finally {
-            try (Stream<Path> files = Files.walk(dir)) {
-                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+            FaceAnnBenchmark.deleteTree(dir);
         }
     }
 
