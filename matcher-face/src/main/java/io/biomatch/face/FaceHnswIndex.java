@@ -218,6 +218,7 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
 
     private void newBuilder() {
         reverse = null;
+        snapshot = null; // of the graph replaced
         builder = createBuilder();
     }
 
@@ -748,6 +749,7 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
         HnswGraphBuilder loaded = loading;
         closeMapped();
         reverse = null;
+        snapshot = null; // none runs while a file is mapped, so this only states it
         builder = loaded;
         if (!ok) {
             // not expected of a checked file whose entry node matched; a fresh build rather than a broken graph

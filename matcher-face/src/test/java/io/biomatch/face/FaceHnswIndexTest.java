@@ -804,6 +804,19 @@ class FaceHnswIndexTest {
             assertTrue(9L * index.reverseCovered() >= 8L * n, "the newest ninth at most has Lucene's links only: "
                     + index.reverseCovered());
             assertTrue(recall(index, g, all(n), qs, 100) >= 0.95);
+            // a compaction while a snapshot of the rebuilt graph is being taken: that snapshot is dropped, the
+            // graph rebuilt from the start, and the next snapshots cover it
+            index.rebuild(s, face.slotBytes(), all(n), n);
+            while (!index.snapshotInProgress() || index.unindexedRecords() > n / 2) {
+                assertTrue(index.maintain(1));
+            }
+            index.rebuild(s, face.slotBytes(), all(n), n);
+            assertFalse(index.snapshotInProgress(), "the graph it was of is gone");
+            assertEquals(n, index.unindexedRecords());
+            index.catchUp();
+            assertEquals(0, index.unindexedRecords());
+            assertTrue(9L * index.reverseCovered() >= 8L * n, "covered " + index.reverseCovered());
+            assertTrue(recall(index, g, all(n), qs, 100) >= 0.95);
         }
     }
 
