@@ -100,7 +100,8 @@ public final class Engine implements AutoCloseable {
         AgencyCodes agencies = new AgencyCodes();
         Shard[] shards = new Shard[config.shards()];
         for (int i = 0; i < shards.length; i++) {
-            shards[i] = new Shard(i, config.shardQueueCapacity(), agencies, config.dataDir());
+            shards[i] = new Shard(i, config.shardQueueCapacity(), agencies, config.dataDir(),
+                    config.indexSliceMicros() * 1_000L);
         }
         long skipped = rebuild(store, shards, modalities);
         AtomicInteger n = new AtomicInteger();

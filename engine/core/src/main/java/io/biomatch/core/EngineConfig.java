@@ -13,10 +13,19 @@ import java.nio.file.Path;
  * @param workThreads          threads for template extraction, probe preparation, merging and re-scoring
  * @param workQueueCapacity    tasks queued for those threads before requests are refused as overloaded
  * @param maxPayloadBytes      largest accepted payload total of one request, in bytes
+ * @param indexSliceMicros     budget of one slice of a shard's deferred index work (graph inserts, snapshots), run
+ *                             between requests; a request waits at most about this long behind one, and a shard that
+ *                             is never idle still runs one slice per five of these. Smaller: lower latency while an
+ *                             index catches up, slower catch-up under load. Default {@value #DEFAULT_INDEX_SLICE_MICROS}
  */
 public record EngineConfig(Path dataDir, int shards, long maxRecords, int averageRecordBytes, int shardQueueCapacity,
-                           int workThreads, int workQueueCapacity, int maxPayloadBytes) {
+                           int workThreads, int workQueueCapacity, int maxPayloadBytes, int indexSliceMicros) {
     public static final int DEFAULT_MAX_PAYLOAD_BYTES = 16 * 1024 * 1024;
+    /** 10 ms: a handful of face graph inserts at 1,000,000 faces (~1.6 ms each). */
+    public static final int DEFAULT_INDEX_SLICE_MICROS = 10_000;
+    /** Index slices from 100 us (under that, the clock checks would dominate) to 1 s. */
+    public static final int MIN_INDEX_SLICE_MICROS = 100;
+    public static final int MAX_INDEX_SLICE_MICROS = 1_000_000;
 
     public EngineConfig {
         if (dataDir == null) {
@@ -29,37 +38,46 @@ public record EngineConfig(Path dataDir, int shards, long maxRecords, int averag
                 || workQueueCapacity < 1 || maxPayloadBytes < 1) {
             throw new IllegalArgumentException("sizes and capacities must be positive");
         }
+        if (indexSliceMicros < MIN_INDEX_SLICE_MICROS || indexSliceMicros > MAX_INDEX_SLICE_MICROS) {
+            throw new IllegalArgumentException("index slice must be " + MIN_INDEX_SLICE_MICROS + ".."
+                    + MAX_INDEX_SLICE_MICROS + " us: " + indexSliceMicros);
+        }
     }
 
     /** Defaults: one shard per processor, room for 1,000,000 records of about 4 KiB. */
     public static EngineConfig defaults(Path dataDir) {
         int cpus = Runtime.getRuntime().availableProcessors();
         return new EngineConfig(dataDir, cpus, 1_000_000, 4096, 4096, Math.max(2, cpus), 4096,
-                DEFAULT_MAX_PAYLOAD_BYTES);
+                DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_INDEX_SLICE_MICROS);
     }
 
     public EngineConfig withShards(int n) {
         return new EngineConfig(dataDir, n, maxRecords, averageRecordBytes, shardQueueCapacity, workThreads,
-                workQueueCapacity, maxPayloadBytes);
+                workQueueCapacity, maxPayloadBytes, indexSliceMicros);
     }
 
     public EngineConfig withCapacity(long records, int avgBytes) {
         return new EngineConfig(dataDir, shards, records, avgBytes, shardQueueCapacity, workThreads,
-                workQueueCapacity, maxPayloadBytes);
+                workQueueCapacity, maxPayloadBytes, indexSliceMicros);
     }
 
     public EngineConfig withQueues(int shardQueue, int workQueue) {
         return new EngineConfig(dataDir, shards, maxRecords, averageRecordBytes, shardQueue, workThreads, workQueue,
-                maxPayloadBytes);
+                maxPayloadBytes, indexSliceMicros);
     }
 
     public EngineConfig withWorkThreads(int n) {
         return new EngineConfig(dataDir, shards, maxRecords, averageRecordBytes, shardQueueCapacity, n,
-                workQueueCapacity, maxPayloadBytes);
+                workQueueCapacity, maxPayloadBytes, indexSliceMicros);
     }
 
     public EngineConfig withMaxPayloadBytes(int bytes) {
         return new EngineConfig(dataDir, shards, maxRecords, averageRecordBytes, shardQueueCapacity, workThreads,
-                workQueueCapacity, bytes);
+                workQueueCapacity, bytes, indexSliceMicros);
+    }
+
+    public EngineConfig withIndexSliceMicros(int micros) {
+        return new EngineConfig(dataDir, shards, maxRecords, averageRecordBytes, shardQueueCapacity, workThreads,
+                workQueueCapacity, maxPayloadBytes, micros);
     }
 }

@@ -283,7 +283,9 @@ class EngineTest {
         }
         VectorTestModality m = new VectorTestModality();
         m.failMaintenance = true;
-        try (Engine e = open(2, m)) {
+        // a configured slice: the budget every maintain call gets
+        try (Engine e = Engine.open(EngineConfig.defaults(dir).withShards(2).withCapacity(20_000, 128)
+                .withIndexSliceMicros(2_500), List.of(m))) {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             while (m.firstMaintainSaw.size() < 2) {
                 assertTrue(System.nanoTime() < deadline, "the idle workers never ran the deferred work");
@@ -291,6 +293,7 @@ class EngineTest {
             }
             // not before every stored record was back: an index must never act on part of them
             assertEquals(3000, m.firstMaintainSaw.stream().mapToInt(Integer::intValue).sum());
+            assertEquals(java.util.Set.of(2_500_000L), m.maintainBudgets, "the configured slice, in ns");
             long calls = m.maintainCalls.get();
             for (int q = 0; q < 5; q++) {
                 byte[] probe = VectorTestModality.vector(rnd);

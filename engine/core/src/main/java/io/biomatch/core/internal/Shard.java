@@ -39,16 +39,19 @@ public final class Shard implements AutoCloseable {
     private volatile boolean maintaining;
     /**
      * Budget of one slice of deferred index work (a request waits at most about this long behind one; a graph
-     * insert at 1,000,000 faces takes ~1.6 ms, so a slice is a handful of them).
+     * insert at 1,000,000 faces takes ~1.6 ms, so the default 10 ms slice is a handful of them).
      */
-    static final long SLICE_NANOS = 10_000_000L;
-    /** A busy shard still runs a slice at least this often (so at most ~1/6 of its time goes to deferred work). */
-    static final long MAX_NANOS_BETWEEN_SLICES = 50_000_000L;
+    private final long sliceNanos;
+    /** A busy shard still runs a slice at least this often, five slices' time (at most ~1/6 of its time then). */
+    private final long maxNanosBetweenSlices;
 
     private final java.nio.file.Path dataDir;
 
-    public Shard(int index, int queueCapacity, AgencyCodes agencies, java.nio.file.Path dataDir) {
+    public Shard(int index, int queueCapacity, AgencyCodes agencies, java.nio.file.Path dataDir,
+                 long indexSliceNanos) {
         this.index = index;
+        this.sliceNanos = indexSliceNanos;
+        this.maxNanosBetweenSlices = 5 * indexSliceNanos;
         this.dataDir = dataDir;
         this.queue = new LinkedBlockingQueue<>(queueCapacity);
         this.agencies = agencies;
@@ -73,7 +76,7 @@ public final class Shard implements AutoCloseable {
                 r.run();
                 due = maintaining;
                 // a shard that is never idle still gets a slice now and then, or its backlog would never shrink
-                if (due && System.nanoTime() - lastSlice > MAX_NANOS_BETWEEN_SLICES) {
+                if (due && System.nanoTime() - lastSlice > maxNanosBetweenSlices) {
                     due = maintainSegments();
                     lastSlice = System.nanoTime();
                 }
@@ -94,7 +97,7 @@ public final class Shard implements AutoCloseable {
                 continue;
             }
             try {
-                more |= e.getValue().maintain(SLICE_NANOS);
+                more |= e.getValue().maintain(sliceNanos);
             } catch (RuntimeException | Error t) {
                 // the worker must survive it: searches stay correct without the deferred work, only slower
                 failedMaintenance.add(e.getKey());

@@ -49,6 +49,8 @@ public final class VectorTestModality implements Modality<VectorTestModality.Pro
             new java.util.concurrent.ConcurrentLinkedQueue<>();
     /** {@link ShardIndex#maintain} calls of this modality's indexes. */
     public final java.util.concurrent.atomic.AtomicLong maintainCalls = new java.util.concurrent.atomic.AtomicLong();
+    /** The budgets {@link ShardIndex#maintain} was called with (the engine's index slice). */
+    public final java.util.Set<Long> maintainBudgets = java.util.concurrent.ConcurrentHashMap.newKeySet();
     /** When set, {@link ShardIndex#maintain} throws. */
     public volatile boolean failMaintenance;
 
@@ -239,6 +241,7 @@ public final class VectorTestModality implements Modality<VectorTestModality.Pro
             @Override
             public boolean maintain(long budgetNanos) {
                 maintainCalls.incrementAndGet();
+                maintainBudgets.add(budgetNanos);
                 if (!maintained) {
                     maintained = true;
                     firstMaintainSaw.add(ordinals.size());

@@ -49,6 +49,12 @@ public final class BiomatchCli implements Runnable {
                 err.flush();
                 return c.exitCode;
             }
+            if (ex instanceof IllegalArgumentException) {
+                // a setting out of range (EngineConfig, modality settings): the message says which
+                err.println("error: " + ex.getMessage());
+                err.flush();
+                return 2;
+            }
             err.println("error: " + ex);
             err.flush();
             return 1;

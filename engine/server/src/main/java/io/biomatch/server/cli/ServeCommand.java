@@ -38,10 +38,17 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--max-payload-bytes", defaultValue = "16777216", description = "largest accepted payload (default: ${DEFAULT-VALUE})")
     int maxPayloadBytes;
 
+    @Option(names = "--index-slice-us", defaultValue = "" + EngineConfig.DEFAULT_INDEX_SLICE_MICROS,
+            description = "budget of one slice of a shard's deferred index work (face graph inserts), run between"
+                    + " requests, in microseconds, " + EngineConfig.MIN_INDEX_SLICE_MICROS + ".."
+                    + EngineConfig.MAX_INDEX_SLICE_MICROS + ": smaller gives lower latency while a graph catches up"
+                    + " and a slower catch-up under load (default: ${DEFAULT-VALUE})")
+    int indexSliceMicros;
+
     @Override
     public Integer call() throws Exception {
         EngineConfig cfg = EngineConfig.defaults(data).withCapacity(maxRecords, avgRecordBytes)
-                .withMaxPayloadBytes(maxPayloadBytes);
+                .withMaxPayloadBytes(maxPayloadBytes).withIndexSliceMicros(indexSliceMicros);
         if (shards != null) {
             cfg = cfg.withShards(shards);
         }

@@ -57,6 +57,14 @@ class CliTest {
     }
 
     @Test
+    void serveRefusesSettingsOutOfRangeBeforeTouchingTheDataFolder() {
+        Path data = tmp.resolve("never-created");
+        assertEquals(2, run("serve", "--data", data.toString(), "--port", "0", "--index-slice-us", "5").exit());
+        assertEquals(2, run("serve", "--data", data.toString(), "--port", "0", "--shards", "0").exit());
+        assertTrue(!Files.exists(data), "no data folder for a refused configuration");
+    }
+
+    @Test
     void everyCommandAnswersHelpWithItsOwnUsage() {
         for (String[] cmd : new String[][] {{"serve"}, {"enrol"}, {"identify"}, {"eval", "fingerprint"}, {"dvi"}}) {
             String[] args = java.util.Arrays.copyOf(cmd, cmd.length + 1);
