@@ -30,9 +30,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * a test:
  * <pre>
  * java @engine/server/target/jvm.args -Xmx6g -cp bench/target/benchmarks.jar \
- *      io.biomatch.bench.face.FaceEnrolUnderLoadBenchmark [records=200000] [added=20000] [batch=500] [shards=2] [M=64] [beamWidth=300]
+ *      io.biomatch.bench.face.FaceEnrolUnderLoadBenchmark [records=200000] [added=20000] [batch=500] [shards=2] [M=64] [beamWidth=300] [indexSliceUs=10000]
  * </pre>
- * Uses only the engine's public API, so the same class runs against an older build for a before/after.
+ * Uses only the engine's public API, so the same class runs against an older build for a before/after (builds
+ * before {@code EngineConfig.indexSliceMicros}: drop that line).
  */
 public final class FaceEnrolUnderLoadBenchmark {
     private FaceEnrolUnderLoadBenchmark() {
@@ -45,21 +46,24 @@ public final class FaceEnrolUnderLoadBenchmark {
         int shards = args.length > 3 ? Integer.parseInt(args[3]) : 2;
         int m = args.length > 4 ? Integer.parseInt(args[4]) : FaceHnswSettings.defaults().maxConn();
         int beam = args.length > 5 ? Integer.parseInt(args[5]) : FaceHnswSettings.defaults().beamWidth();
+        int sliceUs = args.length > 6 ? Integer.parseInt(args[6]) : EngineConfig.DEFAULT_INDEX_SLICE_MICROS;
         Path dir = Files.createTempDirectory("bm-face-enrol-load-");
         try {
-            run(dir, n, added, batch, shards, m, beam);
+            run(dir, n, added, batch, shards, m, beam, sliceUs);
         } finally {
             FaceAnnBenchmark.deleteTree(dir);
         }
     }
 
-    private static void run(Path dir, int n, int added, int batch, int shards, int m, int beam) throws Exception {
+    private static void run(Path dir, int n, int added, int batch, int shards, int m, int beam, int sliceUs)
+            throws Exception {
         int total = n + added;
-        EngineConfig config = EngineConfig.defaults(dir).withShards(shards).withCapacity(total + 1000L, 2300);
+        EngineConfig config = EngineConfig.defaults(dir).withShards(shards).withCapacity(total + 1000L, 2300)
+                .withIndexSliceMicros(sliceUs);
         ClusteredFaces gen = new ClusteredFaces(2026, FaceConfig.defaults().embedder().dim(), total, 100,
                 ClusteredFaces.Spectrum.parse("fitted"), ClusteredFaces.Spectrum.parse("fitted"));
-        System.out.printf(Locale.ROOT, "records=%,d added=%,d batch=%d shards=%d M=%d beamWidth=%d cpus=%d%n", n,
-                added, batch, shards, m, beam, Runtime.getRuntime().availableProcessors());
+        System.out.printf(Locale.ROOT, "records=%,d added=%,d batch=%d shards=%d M=%d beamWidth=%d index slice %d us"
+                + " cpus=%d%n", n, added, batch, shards, m, beam, sliceUs, Runtime.getRuntime().availableProcessors());
         try (Engine e = Engine.open(config, List.of(new FaceModality(FaceConfig.defaults(),
                 new FaceHnswSettings(true, m, beam, 100))))) {
             long t0 = System.nanoTime();
