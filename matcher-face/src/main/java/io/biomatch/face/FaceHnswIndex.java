@@ -606,8 +606,13 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
         long t0 = System.nanoTime();
         String[] why = new String[1];
         MappedHnswGraph g = HnswGraphFile.open(file, dim, settings, why);
+        long t1 = System.nanoTime();
         int[] to = g == null ? null : HnswGraphFile.match(g, hashes, size);
         if (to != null) {
+            System.getLogger(FaceHnswIndex.class.getName()).log(System.Logger.Level.INFO, String.format(
+                    java.util.Locale.ROOT, "face hnsw: saved graph of %,d faces mapped (%,d records now): opened and"
+                            + " checked in %d ms, matched in %d ms", g.size(), size, (t1 - t0) / 1_000_000,
+                    (System.nanoTime() - t1) / 1_000_000));
             mapped = g;
             boolean identity = true; // every saved node is its ordinal: no translation
             for (int i = 0; i < to.length && identity; i++) {
