@@ -101,7 +101,7 @@ public final class Engine implements AutoCloseable {
         Shard[] shards = new Shard[config.shards()];
         for (int i = 0; i < shards.length; i++) {
             shards[i] = new Shard(i, config.shardQueueCapacity(), agencies, config.dataDir(),
-                    config.indexSliceMicros() * 1_000L);
+                    config.indexSliceMicros() * 1_000L, (config.maxRecords() + config.shards() - 1) / config.shards());
         }
         long skipped = rebuild(store, shards, modalities);
         AtomicInteger n = new AtomicInteger();

@@ -7,7 +7,8 @@ import java.nio.file.Path;
  *
  * @param dataDir              directory of the durable record store (created if missing)
  * @param shards               number of shards, each owned by one worker thread (default: available processors)
- * @param maxRecords           planned number of records, sizes the record store
+ * @param maxRecords           planned number of records, sizes the record store and the address space each shard's
+ *                             segments reserve to grow in place (twice its share; memory is committed only as used)
  * @param averageRecordBytes   planned average stored record size in bytes, sizes the record store
  * @param shardQueueCapacity   tasks queued per shard before requests are refused as overloaded
  * @param workThreads          threads for template extraction, probe preparation, merging and re-scoring

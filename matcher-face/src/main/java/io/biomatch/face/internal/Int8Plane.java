@@ -2,8 +2,8 @@ package io.biomatch.face.internal;
 
 import io.biomatch.core.spi.Bits;
 import io.biomatch.core.spi.CachePrefetch;
+import io.biomatch.core.spi.GrowableMemory;
 import io.biomatch.core.spi.TopK;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
@@ -20,12 +20,15 @@ import java.nio.ByteOrder;
  * (512 at 512-d), a quarter of the float32 slot, with no bytes of other data in between for the prefetcher to
  * drag in; and the float32 slots in turn hold nothing the float32 scan skips.
  *
- * <p>Grows like the core's segments (capacity doubled, contents copied, old memory freed). One writer and reader:
- * the shard's worker thread.
+ * <p>Grows like the core's segments: capacity doubled, in place within a reservation of {@value #RESERVE_FACES}
+ * faces of address space ({@link GrowableMemory}: nothing copied, pages committed when first written), by copying
+ * past it. One writer and reader: the shard's worker thread.
  */
 public final class Int8Plane implements AutoCloseable {
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final int INITIAL_CAPACITY = 1024;
+    /** Faces of address space reserved per shard (2 GiB at 512-d; memory is committed only as faces come). */
+    public static final int RESERVE_FACES = 1 << 22;
     /** Prefetch stubs ({@link #prefetch}): 512 bytes of a row, and one line. */
     private static final MethodHandle PREFETCH_512 = CachePrefetch.lines(0, 64, 128, 192, 256, 320, 384, 448);
     private static final MethodHandle PREFETCH_64 = CachePrefetch.lines(0);
@@ -34,7 +37,8 @@ public final class Int8Plane implements AutoCloseable {
 
     private final int dim;
     private final byte[] scratchQ;
-    private Arena arena;
+    private final GrowableMemory vectorMemory;
+    private final GrowableMemory scaleMemory;
     private MemorySegment vectors;
     private MemorySegment scales;
     private int capacity;
@@ -43,21 +47,16 @@ public final class Int8Plane implements AutoCloseable {
     public Int8Plane(int dim) {
         this.dim = dim;
         this.scratchQ = new byte[dim];
-        allocate(INITIAL_CAPACITY);
+        this.vectorMemory = GrowableMemory.reserve((long) INITIAL_CAPACITY * dim, (long) RESERVE_FACES * dim, 64);
+        this.scaleMemory = GrowableMemory.reserve(4L * INITIAL_CAPACITY, 4L * RESERVE_FACES, 64);
+        this.vectors = vectorMemory.segment();
+        this.scales = scaleMemory.segment();
+        this.capacity = INITIAL_CAPACITY;
     }
 
-    private void allocate(int newCapacity) {
-        Arena na = Arena.ofShared();
-        MemorySegment nv = na.allocate((long) newCapacity * dim, 64);
-        MemorySegment ns = na.allocate(4L * newCapacity, 64);
-        if (arena != null) {
-            MemorySegment.copy(vectors, 0, nv, 0, (long) size * dim);
-            MemorySegment.copy(scales, 0, ns, 0, 4L * size);
-            arena.close();
-        }
-        arena = na;
-        vectors = nv;
-        scales = ns;
+    private void grow(int newCapacity) {
+        vectors = vectorMemory.ensure((long) newCapacity * dim, (long) size * dim);
+        scales = scaleMemory.ensure(4L * newCapacity, 4L * size);
         capacity = newCapacity;
     }
 
@@ -78,7 +77,7 @@ public final class Int8Plane implements AutoCloseable {
     /** Quantises a unit vector into the next ordinal; returns that ordinal. */
     public int append(float[] unit) {
         if (size == capacity) {
-            allocate((int) Math.min(Integer.MAX_VALUE - 8, 2L * capacity));
+            grow((int) Math.min(Integer.MAX_VALUE - 8, 2L * capacity));
         }
         float scale = FaceSlotLayout.quantise(unit, scratchQ);
         MemorySegment.copy(scratchQ, 0, vectors, ValueLayout.JAVA_BYTE, (long) size * dim, dim);
@@ -234,12 +233,10 @@ public final class Int8Plane implements AutoCloseable {
 
     @Override
     public void close() {
-        if (arena != null) {
-            arena.close();
-            arena = null;
-            vectors = null;
-            scales = null;
-            size = 0;
-        }
+        vectorMemory.close(); // idempotent, as this is
+        scaleMemory.close();
+        vectors = null;
+        scales = null;
+        size = 0;
     }
 }

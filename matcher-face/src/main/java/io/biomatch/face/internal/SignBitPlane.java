@@ -1,7 +1,7 @@
 package io.biomatch.face.internal;
 
 import io.biomatch.core.spi.Bits;
-import java.lang.foreign.Arena;
+import io.biomatch.core.spi.GrowableMemory;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
@@ -23,7 +23,8 @@ public final class SignBitPlane implements AutoCloseable {
 
     private final int dim;
     private final int words;
-    private Arena arena;
+    private final GrowableMemory codeMemory;
+    private final GrowableMemory distanceMemory;
     private MemorySegment codes;
     /** Scratch of {@link #hammingPass}: the last pass's distance per ordinal (u16; {@link #EXCLUDED} = not allowed). */
     private MemorySegment distances;
@@ -37,7 +38,13 @@ public final class SignBitPlane implements AutoCloseable {
         }
         this.dim = dim;
         this.words = dim / 64;
-        allocate(INITIAL_CAPACITY);
+        // grows in place within Int8Plane.RESERVE_FACES faces of address space, as the int8 plane does
+        this.codeMemory = GrowableMemory.reserve((long) INITIAL_CAPACITY * words * 8,
+                (long) Int8Plane.RESERVE_FACES * words * 8, 64);
+        this.distanceMemory = GrowableMemory.reserve(2L * INITIAL_CAPACITY, 2L * Int8Plane.RESERVE_FACES, 64);
+        this.codes = codeMemory.segment();
+        this.distances = distanceMemory.segment();
+        this.capacity = INITIAL_CAPACITY;
     }
 
     /** Whether a model of this dimension can have sign-bit codes. */
@@ -45,17 +52,9 @@ public final class SignBitPlane implements AutoCloseable {
         return dim > 0 && dim % 64 == 0;
     }
 
-    private void allocate(int newCapacity) {
-        Arena na = Arena.ofShared();
-        MemorySegment nc = na.allocate((long) newCapacity * words * 8, 64);
-        MemorySegment nd = na.allocate(2L * newCapacity, 64);
-        if (arena != null) {
-            MemorySegment.copy(codes, 0, nc, 0, (long) size * words * 8);
-            arena.close();
-        }
-        arena = na;
-        codes = nc;
-        distances = nd;
+    private void grow(int newCapacity) {
+        codes = codeMemory.ensure((long) newCapacity * words * 8, (long) size * words * 8);
+        distances = distanceMemory.ensure(2L * newCapacity, 0); // scratch of the next pass
         capacity = newCapacity;
     }
 
@@ -70,7 +69,7 @@ public final class SignBitPlane implements AutoCloseable {
     /** Appends the sign code of a vector as the next ordinal; returns it. */
     public int append(float[] v) {
         if (size == capacity) {
-            allocate((int) Math.min(Integer.MAX_VALUE - 8, 2L * capacity));
+            grow((int) Math.min(Integer.MAX_VALUE - 8, 2L * capacity));
         }
         long base = (long) size * words * 8;
         for (int w = 0; w < words; w++) {
@@ -219,9 +218,7 @@ public final class SignBitPlane implements AutoCloseable {
 
     @Override
     public void close() {
-        if (arena != null) {
-            arena.close();
-            arena = null;
-        }
+        codeMemory.close(); // idempotent
+        distanceMemory.close();
     }
 }

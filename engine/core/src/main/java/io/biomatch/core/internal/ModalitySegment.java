@@ -7,7 +7,7 @@ import io.biomatch.core.spi.Modality;
 import io.biomatch.core.spi.ScanKernel;
 import io.biomatch.core.spi.ShardIndex;
 import io.biomatch.core.spi.TopK;
-import java.lang.foreign.Arena;
+import io.biomatch.core.spi.GrowableMemory;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -24,12 +24,19 @@ import java.util.Map;
  * </pre>
  * A record takes {@link Modality#slotsFor} consecutive slots (usually one). Its ordinal is its first
  * slot; only first slots have live bits, so scans skip continuation slots and the kernel reads them.
+ *
+ * <p>The slots' capacity doubles as records come, in place within a reservation of twice the shard's share of
+ * {@code EngineConfig.maxRecords} ({@link GrowableMemory}: address space, committed page by page as written), so
+ * an enrolment never waits for a copy of the slots; past the reservation growth copies, as it always did.
  */
 final class ModalitySegment implements AutoCloseable {
     final Modality<?> modality;
     final int slotBytes;
-    private Arena arena;
+    /** The slots' memory: grows in place within {@link #reserveSlots} slots (no copy, {@link GrowableMemory}). */
+    private GrowableMemory memory;
     private MemorySegment slots;
+    /** Slots of address space reserved per segment: twice this shard's share of the planned records. */
+    private final long reserveSlots;
     private int capacity;
     private int count;      // slot high-water mark
     private int liveCount;  // live records
@@ -49,7 +56,7 @@ final class ModalitySegment implements AutoCloseable {
 
     /** {@code restoring}: created for the start-up restore ({@link ShardIndex#restoring}). */
     ModalitySegment(Modality<?> modality, AgencyCodes agencies, int shard, java.nio.file.Path dataDir,
-                    boolean restoring) {
+                    boolean restoring, long plannedRecords) {
         this.modality = modality;
         this.slotBytes = modality.slotBytes();
         if (slotBytes <= 0) {
@@ -57,8 +64,9 @@ final class ModalitySegment implements AutoCloseable {
         }
         this.agencies = agencies;
         this.capacity = 1024;
-        this.arena = Arena.ofShared();
-        this.slots = arena.allocate((long) capacity * slotBytes, 64);
+        this.reserveSlots = Math.max(capacity, Math.min(2 * plannedRecords, Integer.MAX_VALUE - 8));
+        this.memory = GrowableMemory.reserve((long) capacity * slotBytes, reserveSlots * slotBytes, 64);
+        this.slots = memory.segment();
         this.top = new TopK(ids::compareIds);
         this.index = modality.newShardIndex(shard, dataDir);
         if (index != null && restoring) {
@@ -161,8 +169,9 @@ final class ModalitySegment implements AutoCloseable {
             n += span(o);
         }
         int newCapacity = Math.max(1024, n + n / 2);
-        Arena na = Arena.ofShared();
-        MemorySegment ns = na.allocate((long) newCapacity * slotBytes, 64);
+        GrowableMemory nm = GrowableMemory.reserve((long) newCapacity * slotBytes,
+                Math.max(newCapacity, reserveSlots) * slotBytes, 64);
+        MemorySegment ns = nm.segment();
         int[] nAgency = new int[newCapacity];
         byte[] nSpans = new byte[newCapacity];
         long[] nLive = new long[Bits.words(newCapacity)];
@@ -183,8 +192,8 @@ final class ModalitySegment implements AutoCloseable {
                 it.remove();
             }
         }
-        arena.close();
-        arena = na;
+        memory.close();
+        memory = nm;
         slots = ns;
         capacity = newCapacity;
         agencyCode = nAgency;
@@ -303,12 +312,7 @@ final class ModalitySegment implements AutoCloseable {
             return;
         }
         int n = (int) Math.min(Integer.MAX_VALUE - 8, Math.max(slotsNeeded, (long) capacity * 2));
-        Arena na = Arena.ofShared();
-        MemorySegment ns = na.allocate((long) n * slotBytes, 64);
-        MemorySegment.copy(slots, 0, ns, 0, (long) count * slotBytes);
-        arena.close();
-        arena = na;
-        slots = ns;
+        slots = memory.ensure((long) n * slotBytes, (long) count * slotBytes); // in place within the reservation
         capacity = n;
     }
 
@@ -323,7 +327,7 @@ final class ModalitySegment implements AutoCloseable {
     }
 
     long offHeapBytes() {
-        return slots.byteSize() + ids.offHeapBytes() + (index == null ? 0 : index.offHeapBytes());
+        return memory.byteSize() + ids.offHeapBytes() + (index == null ? 0 : index.offHeapBytes());
     }
 
     long heapBytes() {
@@ -339,7 +343,7 @@ final class ModalitySegment implements AutoCloseable {
         if (index != null) {
             index.close();
         }
-        arena.close();
+        memory.close();
         ids.close();
     }
 

@@ -46,10 +46,13 @@ public final class Shard implements AutoCloseable {
     private final long maxNanosBetweenSlices;
 
     private final java.nio.file.Path dataDir;
+    /** This shard's share of the records the engine is sized for (segments reserve room for twice that). */
+    private final long plannedRecords;
 
     public Shard(int index, int queueCapacity, AgencyCodes agencies, java.nio.file.Path dataDir,
-                 long indexSliceNanos) {
+                 long indexSliceNanos, long plannedRecords) {
         this.index = index;
+        this.plannedRecords = plannedRecords;
         this.sliceNanos = indexSliceNanos;
         this.maxNanosBetweenSlices = 5 * indexSliceNanos;
         this.dataDir = dataDir;
@@ -163,7 +166,7 @@ public final class Shard implements AutoCloseable {
     /** The segment of a modality; worker thread only. */
     ModalitySegment segment(Modality<?> modality) {
         return segments.computeIfAbsent(modality.name(),
-                n -> new ModalitySegment(modality, agencies, index, dataDir, !maintaining));
+                n -> new ModalitySegment(modality, agencies, index, dataDir, !maintaining, plannedRecords));
     }
 
     /** The segment if it exists; worker thread only. */

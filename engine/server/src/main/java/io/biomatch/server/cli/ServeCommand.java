@@ -29,7 +29,7 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--shards", description = "shards, one worker thread each (default: available processors)")
     Integer shards;
 
-    @Option(names = "--max-records", defaultValue = "1000000", description = "planned records, sizes the store (default: ${DEFAULT-VALUE})")
+    @Option(names = "--max-records", defaultValue = "1000000", description = "planned records, sizes the store and the address space the shards reserve to grow without copying (default: ${DEFAULT-VALUE})")
     long maxRecords;
 
     @Option(names = "--avg-record-bytes", defaultValue = "4096", description = "planned average record size (default: ${DEFAULT-VALUE})")
