@@ -682,8 +682,7 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
         if (unindexedCount() == 0) {
             return false;
         }
-        int before = unindexedCount();
-        backlogPeak = Math.max(backlogPeak, before);
+        backlogPeak = Math.max(backlogPeak, unindexedCount());
         do {
             insert(unindexed[unindexedFrom++]);
         } while (unindexedFrom < unindexedTo && System.nanoTime() - t0 < budgetNanos);
@@ -692,14 +691,12 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
             return true;
         }
         unindexedBelow(0);
-        int peak = backlogPeak;
-        backlogPeak = 0;
-        if (Math.max(before, peak) >= LOG_BUILD_AT_LEAST) {
+        if (backlogPeak >= LOG_BUILD_AT_LEAST) {
             System.getLogger(FaceHnswIndex.class.getName()).log(System.Logger.Level.INFO,
                     "face hnsw: graph holds all " + plane.size() + " faces (" + origin + ")");
         }
-        snapshotStep(t0, budgetNanos);
-        return true; // one more call: the snapshot just begun (or the one to begin) is finished by the next slices
+        backlogPeak = 0;
+        return snapshotStep(t0, budgetNanos); // true while the snapshot this growth calls for is being taken
     }
 
     /**
@@ -754,7 +751,6 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
         HnswGraphBuilder loaded = loading;
         closeMapped();
         reverse = null;
-        snapshot = null; // none runs while a file is mapped, so this only states it
         builder = loaded;
         if (!ok) {
             // not expected of a checked file whose entry node matched; a fresh build rather than a broken graph

@@ -34,7 +34,7 @@ import org.apache.lucene.util.hnsw.OnHeapHnswGraph;
  *  long           CRC32C of everything before
  * </pre>
  * The scores are kept so that the graph can be loaded back into Lucene's builder when the shard must insert
- * again ({@link MappedHnswGraph#loadInto}); walks use the links only.
+ * again ({@link MappedHnswGraph#loader}); walks use the links only.
  *
  * <p>Why hashes and not ordinals: at start the core re-adds the stored records in the record store's order, not
  * the order they were first enrolled in, so ordinals change across a restart. A saved node is matched to the

@@ -167,18 +167,9 @@ final class MappedHnswGraph extends HnswGraph implements AutoCloseable {
 
     /**
      * Copies Lucene's part of the lists into the empty {@code graph} (the reverse links are derived again there),
-     * node i as ordinal {@code toOrdinal[i]}; nodes mapped to -1 (records gone since the save) and links to them
-     * are dropped. Returns false when the entry node could not be set.
+     * node i as ordinal {@code toOrdinal[i]}, in steps, so that a worker can serve requests in between (walking
+     * this mapping); nodes mapped to -1 (records gone since the save) and links to them are dropped.
      */
-    boolean loadInto(OnHeapHnswGraph graph, int[] toOrdinal) {
-        Loader loader = loader(graph, toOrdinal);
-        while (!loader.step(Integer.MAX_VALUE)) {
-            // one call does it all
-        }
-        return loader.finish();
-    }
-
-    /** A {@link #loadInto} done in steps, so that a worker can serve requests in between (walking this mapping). */
     Loader loader(OnHeapHnswGraph graph, int[] toOrdinal) {
         return new Loader(graph, toOrdinal);
     }
