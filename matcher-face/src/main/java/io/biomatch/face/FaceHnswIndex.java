@@ -16,6 +16,7 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.function.BooleanSupplier;
 import org.apache.lucene.search.ScoreDoc;
 import org.apache.lucene.search.TopKnnCollector;
 import org.apache.lucene.util.FixedBitSet;
@@ -143,10 +144,21 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
     private final Path file;
     /**
      * True while a saved graph waits to be matched against the records added since start: adds only fill the
-     * plane; the first hnsw search maps the file, or builds the graph when it does not match (close keeps a
-     * matching file as it is and drops one that does not).
+     * plane; {@link #maintain}'s slices check and match the file in steps, then map it, or build the graph when it
+     * does not match; hnsw searches are exact until then (close keeps a matching file as it is and drops one that
+     * does not).
      */
     private boolean pending;
+    /** While {@link #pending}: the saved file's check in {@link #maintain}'s steps (null: not begun, or over). */
+    private HnswGraphFile.Check opening;
+    /** While {@link #pending}: the checked file, being matched by {@link #matching}. */
+    private MappedHnswGraph opened;
+    private HnswGraphFile.Match matching;
+    /** Time spent checking and matching the pending file, in steps (for the log line). */
+    private long openNanos;
+    private long matchNanos;
+    /** Nodes, lists or records per step of that check and match ({@link HnswGraphFile.Check#UNIT}); smaller in tests. */
+    int openStepUnit = HnswGraphFile.Check.UNIT;
     /** How the graph was obtained: "mapped", "loaded", "built", "incremental" (no saved graph), "none". */
     private String origin;
     /** The saved graph, walked where it lies after a restart until too many records are missing from it; else null. */
@@ -327,6 +339,7 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
         }
         deleted = 0;
         pending = false;
+        abandonOpen();
         closeMapped();
         for (int o = 0; o < count; o++) {
             append(slots, (long) o * slotBytes);
@@ -447,15 +460,15 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
         if (size == 0) {
             return true;
         }
-        resolvePending();
         int ef = Math.max(probe.ef(settings.defaultEf()), top.capacity());
         int allowedCount = Bits.cardinality(allowed);
         if (allowedCount < Math.max(4L * ef, size / 10)) {
             return false; // a restrictive filter: the exact scan over the few allowed slots is cheap and exact
         }
-        if (4L * unindexedCount() >= size) {
-            // a graph still being built (after a compaction, or a saved file that did not match): the exact
-            // search, rather than a walk over a part and a pass over most of the rest
+        if (pending || 4L * unindexedCount() >= size) {
+            // a saved graph still being checked and matched in maintain()'s steps, or a graph still being built
+            // (after a compaction, or a saved file that did not match): the exact search, rather than a walk over a
+            // part and a pass over most of the rest
             return exact(probe, slots, slotBytes, allowed, top, control);
         }
         control.check();
@@ -594,25 +607,62 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
     /**
      * Maps the saved graph when it matches the vectors added since start (relabelled to their new ordinals: the
      * store may restore records in another order), else starts a build over them in {@link #maintain}'s slices.
-     * The records the file lacks are scored apart; with more than {@link #maxMappedTail}, {@link #maintain} loads
-     * the graph into the heap and inserts them.
+     * The check ({@link HnswGraphFile.Check}: CRC, every offset and link) and the match ({@link HnswGraphFile.Match})
+     * go in steps of {@link #openStepUnit} until the slice is {@code over}, so that no request waits for them
+     * (~0.2-0.8 s in one go at 500,000 faces per shard); hnsw searches are exact meanwhile. The records the file
+     * lacks, and those enrolled meanwhile, are scored apart; with more than {@link #maxMappedTail},
+     * {@link #maintain} loads the graph into the heap and inserts them. Returns whether nothing is pending any more.
      */
-    private void resolvePending() {
+    private boolean pendingStep(BooleanSupplier over) {
         if (!pending) {
-            return;
+            return true;
         }
+        do {
+            long t0 = System.nanoTime();
+            if (matching == null) {
+                if (opening == null) {
+                    opening = new HnswGraphFile.Check(file, dim, settings, openStepUnit);
+                }
+                boolean done = opening.step();
+                openNanos += System.nanoTime() - t0;
+                if (done) {
+                    opened = opening.result();
+                    String why = opening.why();
+                    opening = null;
+                    if (opened == null) {
+                        pendingResolved(null, why);
+                        return true;
+                    }
+                    // a quarter of the unit: each record and node is a random access into a table of ~12 MB
+                    // at 500,000 faces, against the check's sequential reads
+                    matching = new HnswGraphFile.Match(opened::hash, opened.size(), opened.entryNode(), hashes,
+                            plane.size(), Math.max(1, openStepUnit / 4));
+                }
+            } else {
+                boolean done = matching.step();
+                matchNanos += System.nanoTime() - t0;
+                if (done) {
+                    pendingResolved(matching.result(), null);
+                    return true;
+                }
+            }
+        } while (!over.getAsBoolean());
+        return false;
+    }
+
+    /** The end of {@link #pendingStep}: the file mapped with {@code to} (saved node -> ordinal), or a build begun. */
+    private void pendingResolved(int[] to, String why) {
         pending = false;
-        int size = plane.size();
-        long t0 = System.nanoTime();
-        String[] why = new String[1];
-        MappedHnswGraph g = HnswGraphFile.open(file, dim, settings, why);
-        long t1 = System.nanoTime();
-        int[] to = g == null ? null : HnswGraphFile.match(g, hashes, size);
+        MappedHnswGraph g = opened;
+        opened = null;
+        matching = null;
+        int size = plane.size(); // records enrolled during the steps are past the match: not in the file
+        buildNanos += openNanos + matchNanos;
         if (to != null) {
             System.getLogger(FaceHnswIndex.class.getName()).log(System.Logger.Level.INFO, String.format(
                     java.util.Locale.ROOT, "face hnsw: saved graph of %,d faces mapped (%,d records now): opened and"
-                            + " checked in %d ms, matched in %d ms", g.size(), size, (t1 - t0) / 1_000_000,
-                    (System.nanoTime() - t1) / 1_000_000));
+                            + " checked in %d ms, matched in %d ms, in steps between requests", g.size(), size,
+                    openNanos / 1_000_000, matchNanos / 1_000_000));
             mapped = g;
             boolean identity = true; // every saved node is its ordinal: no translation
             for (int i = 0; i < to.length && identity; i++) {
@@ -621,20 +671,40 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
             mappedToOrdinal = identity ? null : to;
             unindexedOrdinals(HnswGraphFile.unmatchedOrdinals(to, size));
             origin = "mapped";
-            buildNanos += System.nanoTime() - t0;
             return;
         }
         if (g != null) {
             g.close();
-            why[0] = "under " + HnswGraphFile.MIN_MATCH_PERCENT + " % of its nodes are still records, or its entry"
+            why = "under " + HnswGraphFile.MIN_MATCH_PERCENT + " % of its nodes are still records, or its entry"
                     + " node is gone";
         }
         System.getLogger(FaceHnswIndex.class.getName()).log(System.Logger.Level.INFO,
-                "face hnsw: saved graph " + file + " not used (" + why[0] + "); building the graph over " + size
+                "face hnsw: saved graph " + file + " not used (" + why + "); building the graph over " + size
                         + " faces between requests (hnsw searches are exact until most are in)");
         origin = "built";
         newBuilder();
         unindexedBelow(size);
+    }
+
+    /** Drops a check or match of the pending file in progress (compaction, close), releasing its mapping. */
+    private void abandonOpen() {
+        if (opening != null) {
+            opening.abandon();
+            opening = null;
+        }
+        if (opened != null) {
+            opened.close();
+            opened = null;
+        }
+        matching = null;
+    }
+
+    /**
+     * Checks, matches and maps a saved graph still pending now, as {@link #maintain}'s slices would in steps
+     * (benchmarks and tests; a no-op when none is pending). Shard worker thread only.
+     */
+    public void openSavedGraph() {
+        pendingStep(NEVER);
     }
 
     /**
@@ -649,6 +719,29 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
      */
     @Override
     public boolean maintain(long budgetNanos) {
+        return maintain(budgetNanos, NEVER);
+    }
+
+    /** Always false: no request waits, or a slice that is never over. */
+    private static final BooleanSupplier NEVER = () -> false;
+
+    /**
+     * {@link #maintain(long)} on a slice that also ends at the next step (one insert, snapshot unit or load step)
+     * once {@code requestWaiting} says a request is queued, unless a quarter or more of the faces are not in the
+     * graph: searches are then exact (~18 ms each at 200,000 faces here, more at 1M) until the build is that far,
+     * so cutting its slices would slow the build that makes them fast (measured: a build of 200,000 faces under a
+     * client that never paused took 906 s with every idle slice cut, against 527 s with none cut).
+     */
+    @Override
+    public boolean maintain(long budgetNanos, BooleanSupplier requestWaiting) {
+        long t0 = System.nanoTime();
+        BooleanSupplier cut = !pending && 4L * unindexedCount() >= plane.size() ? NEVER : requestWaiting;
+        BooleanSupplier over = budgetNanos == Long.MAX_VALUE ? NEVER
+                : () -> System.nanoTime() - t0 >= budgetNanos || cut.getAsBoolean();
+        return maintainSlice(over);
+    }
+
+    private boolean maintainSlice(BooleanSupplier over) {
         if (closed || builder == null) {
             return false;
         }
@@ -662,21 +755,22 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
             }
         }
         if (pending) {
-            resolvePending();
+            if (!pendingStep(over)) {
+                return true; // the saved file's check or match goes on in the next slices
+            }
             return unindexedCount() > 0;
         }
-        long t0 = System.nanoTime();
         if (mapped != null) {
             if (loader == null && unindexedCount() <= maxMappedTail(mapped.size())) {
                 return false;
             }
             // loaded in steps while searches keep walking the mapping; swapped in when complete
-            if (!loadStep(t0, budgetNanos)) {
+            if (!loadStep(over)) {
                 return true;
             }
             return unindexedCount() > 0; // a load starts only with records missing: their last insert snapshots
         }
-        if (snapshotStep(t0, budgetNanos)) {
+        if (snapshotStep(over)) {
             return true; // the graph holds still until the reverse-link snapshot in progress is complete
         }
         if (unindexedCount() == 0) {
@@ -685,9 +779,9 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
         backlogPeak = Math.max(backlogPeak, unindexedCount());
         do {
             insert(unindexed[unindexedFrom++]);
-        } while (unindexedFrom < unindexedTo && System.nanoTime() - t0 < budgetNanos);
+        } while (unindexedFrom < unindexedTo && !over.getAsBoolean());
         if (unindexedCount() > 0) {
-            snapshotStep(t0, budgetNanos); // a build's prefix gets reverse links every eighth of growth
+            snapshotStep(over); // a build's prefix gets reverse links every eighth of growth
             return true;
         }
         unindexedBelow(0);
@@ -696,7 +790,7 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
                     "face hnsw: graph holds all " + plane.size() + " faces (" + origin + ")");
         }
         backlogPeak = 0;
-        return snapshotStep(t0, budgetNanos); // true while the snapshot this growth calls for is being taken
+        return snapshotStep(over); // true while the snapshot this growth calls for is being taken
     }
 
     /**
@@ -716,10 +810,13 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
         }
     }
 
-    /** Records the graph does not hold yet (mapped file: scored apart; heap graph: waiting for {@link #maintain}). */
+    /**
+     * Records the graph does not hold yet (mapped file: scored apart; heap graph: waiting for {@link #maintain}); all
+     * of them while a saved file is still being checked (searches are exact then).
+     */
     @Override
     public long unindexedRecords() {
-        return unindexedCount();
+        return pending ? plane.size() : unindexedCount();
     }
 
     /**
@@ -727,14 +824,15 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
      * the file; the records it lacked stay {@link #unindexed}, the backlog {@link #maintain} inserts.
      */
     private void materialize() {
-        loadStep(System.nanoTime(), Long.MAX_VALUE);
+        loadStep(NEVER);
     }
 
     /**
-     * Copies the mapped lists into a new builder's graph until {@code budgetNanos} after {@code t0} (a step past it
+     * Copies the mapped lists into a new builder's graph until the slice is {@code over} (a step past it
      * at most); when all are in, swaps that graph in for the mapping. Returns whether the load is complete.
      */
-    private boolean loadStep(long t0, long budgetNanos) {
+    private boolean loadStep(BooleanSupplier over) {
+        long t0 = System.nanoTime();
         if (loader == null) {
             loading = createBuilder();
             loader = mapped.loader(loading.getGraph(), mappedToOrdinal);
@@ -742,7 +840,7 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
         boolean done;
         do {
             done = loader.step(loadStepNodes);
-        } while (!done && System.nanoTime() - t0 < budgetNanos);
+        } while (!done && !over.getAsBoolean());
         buildNanos += System.nanoTime() - t0;
         if (!done) {
             return false;
@@ -775,7 +873,8 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
 
     /**
      * How the current graph was obtained: "mapped" (saved file walked where it lies), "loaded" (saved file loaded
-     * into the heap, at the first insert after a restart), "built" (at the first search or by compaction),
+     * into the heap, when enrolments after a restart exceed {@link #maxMappedTail}), "built" (a file missing or not
+     * matching, or a compaction),
      * "incremental", or "none" (no graph).
      */
     public String origin() {
@@ -795,8 +894,9 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
         int size = plane.size();
         try {
             if (pending) {
-                // no hnsw search since start: a file that still matches stays as it is (records it lacks are
-                // matched as new at the next start), one that does not is dropped rather than paying a build here
+                // not resolved since start: a file that still matches stays as it is (records it lacks are matched
+                // as new at the next start), one that does not is dropped rather than paying a build here
+                abandonOpen(); // a check in steps: done here in one go instead
                 MappedHnswGraph g = HnswGraphFile.open(file, dim, settings, null);
                 boolean keep = g != null && HnswGraphFile.match(g, hashes, size) != null;
                 if (g != null) {
@@ -836,6 +936,7 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
         if (!closed) {
             closed = true;
             reverse = null;
+            abandonOpen();
             closeMapped();
             plane.close();
             if (bits != null) {
@@ -858,8 +959,8 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
 
     /**
      * Takes a new reverse-link snapshot ({@link ReverseEdgeGraph}) when there is none of the current graph (built,
-     * loaded or compacted since) or when an eighth more faces were inserted since the last, in steps until
-     * {@code budgetNanos} after {@code t0}; returns true while it is unfinished. Called from {@link #maintain}, so
+     * loaded or compacted since) or when an eighth more faces were inserted since the last, in steps until the
+     * slice is {@code over}; returns true while it is unfinished. Called from {@link #maintain}, so
      * that no request waits for it: a snapshot reads every bottom-level list three times (~1 s per 500,000 faces
      * at M=64 here, which in one slice held the shard's requests that long), so it is taken in steps of a few
      * milliseconds while the graph holds still (the next slices finish it before any insert). Searches meanwhile
@@ -867,7 +968,7 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
      * together cost about nine times the last one, a few percent of the inserts' own time (counted in
      * {@link #buildNanos()}). Faces inserted after a snapshot have Lucene's links only until the next.
      */
-    private boolean snapshotStep(long t0, long budgetNanos) {
+    private boolean snapshotStep(BooleanSupplier over) {
         OnHeapHnswGraph graph = builder == null ? null : builder.getGraph();
         if (snapshot != null && !snapshot.isOf(graph)) {
             snapshot = null; // the graph was replaced (load, compaction) or grew: start over
@@ -888,7 +989,7 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
             snapshot = new ReverseEdgeGraph.Snapshot(graph, covered, snapshotNodesPerCheck);
         }
         long s0 = System.nanoTime();
-        boolean done = snapshot.step(budgetNanos == Long.MAX_VALUE ? Long.MAX_VALUE : t0 + budgetNanos);
+        boolean done = snapshot.step(over);
         buildNanos += System.nanoTime() - s0;
         if (!done) {
             return true;
@@ -900,7 +1001,7 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
 
     /** {@link #snapshotStep} to the end at once (benchmarks' switches, {@link #loadIntoHeap}). */
     private void refreshReverseLinks() {
-        snapshotStep(System.nanoTime(), Long.MAX_VALUE);
+        snapshotStep(NEVER);
     }
 
     /**
@@ -955,7 +1056,7 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
      * the graph is mapped. For benchmarks comparing walks over the mapping and over the heap; worker thread only.
      */
     public void loadIntoHeap() {
-        resolvePending();
+        openSavedGraph();
         if (mapped != null) {
             materialize();
         }

@@ -267,108 +267,275 @@ final class HnswGraphFile {
     /**
      * Maps the file read-only and checks it: header against {@code dim} and {@code settings}, the CRC, and every
      * section, offset, count and node id, so that walks need no checks. Null when it is missing, damaged, of
-     * another version or made with other settings (the reason goes to {@code why[0]} when given).
+     * another version or made with other settings (the reason goes to {@code why[0]} when given). The whole
+     * {@link Check} at once.
      */
     static MappedHnswGraph open(Path file, int dim, FaceHnswSettings settings, String[] why) {
-        Arena arena = Arena.ofShared();
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            long size = ch.size();
-            need(size >= HEADER_BYTES + 8, "shorter than a header");
-            MemorySegment f = ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
-            var i32 = MappedHnswGraph.I32;
-            var i64 = MappedHnswGraph.I64;
-            need(f.get(i32, 0) == MAGIC, "not a biomatch face graph");
-            need(f.get(i32, 4) == VERSION, "version " + f.get(i32, 4) + ", not " + VERSION);
-            need(f.get(i32, 8) == dim && f.get(i32, 12) == settings.maxConn() && f.get(i32, 16) == settings.beamWidth(),
+        Check check = new Check(file, dim, settings, Integer.MAX_VALUE);
+        while (!check.step()) {
+            // at this unit a step is a whole phase, or 64 MB of the CRC
+        }
+        if (why != null && why.length > 0 && check.why() != null) {
+            why[0] = check.why();
+        }
+        return check.result();
+    }
+
+    /**
+     * The checks of {@link #open} in steps, so that a shard's worker can do them between requests: at 500,000
+     * faces per shard the file is ~0.3 GB, and reading all of it (CRC) and every link took ~0.2-0.8 s in one go.
+     * Each {@link #step} does one unit of one phase: {@code 64 * unit} bytes of the CRC, or {@code unit} nodes or
+     * lists, or {@code 4 * unit} links. Not thread-safe; the mapping belongs to the result, or is released when the
+     * check fails or is {@link #abandon}ed.
+     */
+    static final class Check {
+        /** Nodes per step between two looks at a slice's clock (~1 ms of work here). */
+        static final int UNIT = 65_536;
+        private static final int HEADER = 0, CRC = 1, LEVELS = 2, LEVEL = 3, NODES = 4, LISTS = 5, LINKS = 6, DONE = 7;
+        private static final ValueLayout.OfInt I32 = MappedHnswGraph.I32;
+        private static final ValueLayout.OfLong I64 = MappedHnswGraph.I64;
+
+        private final Path file;
+        private final int dim;
+        private final FaceHnswSettings settings;
+        private final long unit;
+        private int phase = HEADER;
+        private Arena arena;
+        private MemorySegment f;
+        private int count, entry, numLevels, longest;
+        private long end;
+        private CRC32C crc;
+        /** Where the phase in progress is: a byte (CRC), a node or list index, a link index. */
+        private long cursor;
+        /** The next section's offset (the walk through the file that {@link #open} did in one loop). */
+        private long at;
+        private long hashesAt, levelsAt;
+        private int[] perLevel;
+        private int level;
+        private int[] levelSize;
+        private long[] nodesAt, offsetsAt, lucAt, linksAt, scoresAt;
+        private long linksStart, total, prevOffset;
+        private int prevNode;
+        private long reverseLinks;
+        private MappedHnswGraph result;
+        private String why;
+
+        Check(Path file, int dim, FaceHnswSettings settings, int unit) {
+            this.file = file;
+            this.dim = dim;
+            this.settings = settings;
+            this.unit = Math.max(1, unit);
+        }
+
+        /** One unit of work; true when the check is over ({@link #result} or {@link #why}). */
+        boolean step() {
+            if (phase == DONE) {
+                return true;
+            }
+            try {
+                switch (phase) {
+                    case HEADER -> header();
+                    case CRC -> crc();
+                    case LEVELS -> levels();
+                    case LEVEL -> level();
+                    case NODES -> nodes();
+                    case LISTS -> lists();
+                    case LINKS -> links();
+                    default -> throw new IllegalStateException("phase " + phase);
+                }
+            } catch (Bad | IOException | RuntimeException e) {
+                why = e instanceof Bad ? e.getMessage() : e.toString();
+                abandon();
+            }
+            return phase == DONE;
+        }
+
+        /** The checked graph (its mapping now the graph's to close), or null: not over, or refused. */
+        MappedHnswGraph result() {
+            return result;
+        }
+
+        /** Why the file was refused, or null. */
+        String why() {
+            return why;
+        }
+
+        /** Stops the check and releases the mapping (not the result's, once there is one). */
+        void abandon() {
+            if (result == null && arena != null) {
+                arena.close();
+            }
+            arena = null;
+            f = null;
+            phase = DONE;
+        }
+
+        private void header() throws Bad, IOException {
+            arena = Arena.ofShared();
+            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+                long size = ch.size();
+                need(size >= HEADER_BYTES + 8, "shorter than a header");
+                f = ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
+                end = size - 8;
+            }
+            need(f.get(I32, 0) == MAGIC, "not a biomatch face graph");
+            need(f.get(I32, 4) == VERSION, "version " + f.get(I32, 4) + ", not " + VERSION);
+            need(f.get(I32, 8) == dim && f.get(I32, 12) == settings.maxConn() && f.get(I32, 16) == settings.beamWidth(),
                     "made with other dim, M or beamWidth");
-            int count = f.get(i32, 20);
-            int entry = f.get(i32, 24);
-            int numLevels = f.get(i32, 28);
-            int longest = f.get(i32, 32);
+            count = f.get(I32, 20);
+            entry = f.get(I32, 24);
+            numLevels = f.get(I32, 28);
+            longest = f.get(I32, 32);
             need(count >= 1 && entry >= 0 && entry < count && numLevels >= 1 && numLevels <= 64
                     && longest >= 0 && longest <= Math.max(count, 2 * settings.maxConn() + 1), "bad header");
-            long end = size - 8;
-            CRC32C crc = new CRC32C();
-            for (long at = 0; at < end; at += CRC_CHUNK) {
-                crc.update(f.asSlice(at, Math.min(CRC_CHUNK, end - at)).asByteBuffer());
+            crc = new CRC32C();
+            cursor = 0;
+            phase = CRC;
+        }
+
+        private void crc() throws Bad {
+            long len = Math.min(Math.min(64 * unit, CRC_CHUNK), end - cursor);
+            crc.update(f.asSlice(cursor, len).asByteBuffer());
+            cursor += len;
+            if (cursor < end) {
+                return;
             }
-            need(crc.getValue() == f.get(i64, end), "CRC mismatch");
-            long hashesAt = HEADER_BYTES;
-            long levelsAt = hashesAt + 8L * count;
-            long at = align8(levelsAt + count);
+            need(crc.getValue() == f.get(I64, end), "CRC mismatch");
+            hashesAt = HEADER_BYTES;
+            levelsAt = hashesAt + 8L * count;
+            at = align8(levelsAt + count);
             need(at <= end, "truncated");
-            int[] perLevel = new int[numLevels];
-            for (int i = 0; i < count; i++) {
+            perLevel = new int[numLevels];
+            cursor = 0;
+            phase = LEVELS;
+        }
+
+        private void levels() throws Bad {
+            int to = (int) Math.min(count, cursor + unit);
+            for (int i = (int) cursor; i < to; i++) {
                 int top = f.get(ValueLayout.JAVA_BYTE, levelsAt + i);
                 need(top >= 0 && top < numLevels, "node level out of range");
                 for (int l = 0; l <= top; l++) {
                     perLevel[l]++;
                 }
             }
+            cursor = to;
+            if (cursor < count) {
+                return;
+            }
             need(f.get(ValueLayout.JAVA_BYTE, levelsAt + entry) == numLevels - 1 && perLevel[numLevels - 1] >= 1,
                     "entry node not on the top level");
-            int[] levelSize = new int[numLevels];
-            long[] nodesAt = new long[numLevels];
-            long[] offsetsAt = new long[numLevels];
-            long[] lucAt = new long[numLevels];
-            long[] linksAt = new long[numLevels];
-            long[] scoresAt = new long[numLevels];
-            long reverseLinks = 0;
-            for (int l = 0; l < numLevels; l++) {
-                need(at + 8 <= end, "truncated");
-                int n = f.get(i32, at);
-                need(n == perLevel[l], "level " + l + " holds " + n + " nodes, levels say " + perLevel[l]);
-                levelSize[l] = n;
-                at += 8;
-                if (l > 0) {
-                    nodesAt[l] = at;
-                    at = align8(at + 4L * n);
-                    need(at <= end, "truncated");
-                    int prev = -1;
-                    for (int j = 0; j < n; j++) {
-                        int x = f.get(i32, nodesAt[l] + 4L * j);
-                        need(x > prev && x < count && f.get(ValueLayout.JAVA_BYTE, levelsAt + x) >= l,
-                                "level " + l + " node list");
-                        prev = x;
-                    }
-                }
-                offsetsAt[l] = at;
-                lucAt[l] = at + 8L * (n + 1);
-                long linksStart = align8(lucAt[l] + 4L * n);
-                need(linksStart <= end, "truncated");
-                long total = f.get(i64, offsetsAt[l] + 8L * n);
-                need(f.get(i64, offsetsAt[l]) == 0 && total >= 0 && total <= (end - linksStart) / 8, "bad offsets");
-                int lucMax = l == 0 ? 2 * settings.maxConn() + 1 : settings.maxConn() + 1;
-                long prev = 0;
-                for (int j = 0; j < n; j++) {
-                    long next = f.get(i64, offsetsAt[l] + 8L * (j + 1));
-                    int luc = f.get(i32, lucAt[l] + 4L * j);
-                    need(next >= prev && next - prev <= (l == 0 ? longest : lucMax) && luc >= 0 && luc <= next - prev
-                            && luc <= lucMax && (l == 0 || luc == next - prev), "bad list at level " + l);
-                    reverseLinks += next - prev - luc;
-                    prev = next;
-                }
-                need(prev == total, "bad offsets");
-                linksAt[l] = linksStart;
-                scoresAt[l] = align8(linksStart + 4 * total);
-                at = align8(scoresAt[l] + 4 * total);
+            levelSize = new int[numLevels];
+            nodesAt = new long[numLevels];
+            offsetsAt = new long[numLevels];
+            lucAt = new long[numLevels];
+            linksAt = new long[numLevels];
+            scoresAt = new long[numLevels];
+            level = 0;
+            phase = LEVEL;
+        }
+
+        /** The head of level {@link #level}: its node count, then its node list (above 0) or its lists. */
+        private void level() throws Bad {
+            if (level == numLevels) {
+                need(at == end, "trailing bytes");
+                int maxConn = Math.max(settings.maxConn(), (longest + 1) / 2);
+                result = new MappedHnswGraph(arena, f, count, entry, maxConn, hashesAt, levelsAt, levelSize, nodesAt,
+                        offsetsAt, lucAt, linksAt, scoresAt, reverseLinks);
+                arena = null;
+                f = null;
+                phase = DONE;
+                return;
+            }
+            int l = level;
+            need(at + 8 <= end, "truncated");
+            int n = f.get(I32, at);
+            need(n == perLevel[l], "level " + l + " holds " + n + " nodes, levels say " + perLevel[l]);
+            levelSize[l] = n;
+            at += 8;
+            if (l > 0) {
+                nodesAt[l] = at;
+                at = align8(at + 4L * n);
                 need(at <= end, "truncated");
-                for (long k = 0; k < total; k++) {
-                    int y = f.get(i32, linksAt[l] + 4 * k);
-                    need(y >= 0 && y < count && (l == 0 || f.get(ValueLayout.JAVA_BYTE, levelsAt + y) >= l),
-                            "link out of range at level " + l);
-                }
+                prevNode = -1;
+                cursor = 0;
+                phase = NODES;
+                return;
             }
-            need(at == end, "trailing bytes");
-            int maxConn = Math.max(settings.maxConn(), (longest + 1) / 2);
-            return new MappedHnswGraph(arena, f, count, entry, maxConn, hashesAt, levelsAt, levelSize, nodesAt,
-                    offsetsAt, lucAt, linksAt, scoresAt, reverseLinks);
-        } catch (Bad | IOException | RuntimeException e) {
-            arena.close();
-            if (why != null && why.length > 0) {
-                why[0] = e instanceof Bad ? e.getMessage() : e.toString();
+            startLists();
+        }
+
+        private void nodes() throws Bad {
+            int l = level;
+            int n = levelSize[l];
+            int to = (int) Math.min(n, cursor + unit);
+            for (int j = (int) cursor; j < to; j++) {
+                int x = f.get(I32, nodesAt[l] + 4L * j);
+                need(x > prevNode && x < count && f.get(ValueLayout.JAVA_BYTE, levelsAt + x) >= l,
+                        "level " + l + " node list");
+                prevNode = x;
             }
-            return null;
+            cursor = to;
+            if (cursor == n) {
+                startLists();
+            }
+        }
+
+        private void startLists() throws Bad {
+            int l = level;
+            int n = levelSize[l];
+            offsetsAt[l] = at;
+            lucAt[l] = at + 8L * (n + 1);
+            linksStart = align8(lucAt[l] + 4L * n);
+            need(linksStart <= end, "truncated");
+            total = f.get(I64, offsetsAt[l] + 8L * n);
+            need(f.get(I64, offsetsAt[l]) == 0 && total >= 0 && total <= (end - linksStart) / 8, "bad offsets");
+            prevOffset = 0;
+            cursor = 0;
+            phase = LISTS;
+        }
+
+        private void lists() throws Bad {
+            int l = level;
+            int n = levelSize[l];
+            int lucMax = l == 0 ? 2 * settings.maxConn() + 1 : settings.maxConn() + 1;
+            int to = (int) Math.min(n, cursor + unit);
+            long prev = prevOffset;
+            for (int j = (int) cursor; j < to; j++) {
+                long next = f.get(I64, offsetsAt[l] + 8L * (j + 1));
+                int luc = f.get(I32, lucAt[l] + 4L * j);
+                need(next >= prev && next - prev <= (l == 0 ? longest : lucMax) && luc >= 0 && luc <= next - prev
+                        && luc <= lucMax && (l == 0 || luc == next - prev), "bad list at level " + l);
+                reverseLinks += next - prev - luc;
+                prev = next;
+            }
+            prevOffset = prev;
+            cursor = to;
+            if (cursor < n) {
+                return;
+            }
+            need(prev == total, "bad offsets");
+            linksAt[l] = linksStart;
+            scoresAt[l] = align8(linksStart + 4 * total);
+            at = align8(scoresAt[l] + 4 * total);
+            need(at <= end, "truncated");
+            cursor = 0;
+            phase = LINKS;
+        }
+
+        private void links() throws Bad {
+            int l = level;
+            long to = Math.min(total, cursor + 4 * unit);
+            for (long k = cursor; k < to; k++) {
+                int y = f.get(I32, linksAt[l] + 4 * k);
+                need(y >= 0 && y < count && (l == 0 || f.get(ValueLayout.JAVA_BYTE, levelsAt + y) >= l),
+                        "link out of range at level " + l);
+            }
+            cursor = to;
+            if (cursor == total) {
+                level++;
+                phase = LEVEL;
+            }
         }
     }
 
@@ -393,42 +560,117 @@ final class HnswGraphFile {
     }
 
     /**
-     * {@link #match} over saved node hashes {@code fileHash(0 .. count-1)}. A primitive open-addressing table
-     * (hash -> the lowest ordinal not yet taken, chained to the next through {@code next}) instead of a map of boxed
-     * keys: at 500,000 records per shard the boxed map cost ~0.1 s and ~40 MB of garbage at every start.
+     * {@link #match} over saved node hashes {@code fileHash(0 .. count-1)}: the whole {@link Match} at once.
      */
     static int[] match(java.util.function.IntToLongFunction fileHash, int count, int entry, long[] hashes, int size) {
-        int bits = Math.max(2, 64 - Long.numberOfLeadingZeros(2L * Math.max(size, 1) - 1)); // >= 2 * size slots
-        int mask = (1 << bits) - 1;
-        long[] keys = new long[1 << bits];
-        // per slot: 0 empty, -1 every ordinal with this hash taken, else the next ordinal to take + 1
-        int[] heads = new int[1 << bits];
-        int[] next = new int[size];
-        for (int o = size - 1; o >= 0; o--) { // chains keep ordinals ascending for equal hashes
-            int slot = slot(keys, heads, hashes[o], bits, mask);
-            next[o] = heads[slot] - 1; // -1: none after it
-            keys[slot] = hashes[o];
-            heads[slot] = o + 1;
+        Match m = new Match(fileHash, count, entry, hashes, size, Integer.MAX_VALUE);
+        while (!m.step()) {
+            // two steps at this unit: the table, then the lookups
         }
-        int[] to = new int[count];
-        int matched = 0;
-        for (int i = 0; i < count; i++) {
-            int slot = slot(keys, heads, fileHash.applyAsLong(i), bits, mask);
-            int head = heads[slot];
-            if (head <= 0) {
-                to[i] = -1; // no record with this vector, or none left
-                continue;
+        return m.result();
+    }
+
+    /**
+     * {@link #match} in steps of {@code unit} records or nodes, for a shard's worker between requests. A primitive
+     * open-addressing table (hash -> the lowest ordinal not yet taken, chained to the next through {@code next})
+     * instead of a map of boxed keys: at 500,000 records per shard the boxed map cost ~0.1 s and ~40 MB of garbage
+     * at every start. Reads {@code hashes[0 .. size)} as they are at each step (the caller only appends past them).
+     */
+    static final class Match {
+        private final java.util.function.IntToLongFunction fileHash;
+        private final int count;
+        private final int entry;
+        private final long[] hashes;
+        private final int size;
+        private final int unit;
+        private final int bits;
+        private final int mask;
+        private long[] keys;
+        /** Per slot: 0 empty, -1 every ordinal with this hash taken, else the next ordinal to take + 1. */
+        private int[] heads;
+        private int[] next;
+        private int[] to;
+        /** Table: the next ordinal to enter, downwards; then lookups: the next node, upwards. */
+        private int cursor;
+        private boolean lookups;
+        private int matched;
+        private boolean done;
+        private int[] result;
+
+        Match(java.util.function.IntToLongFunction fileHash, int count, int entry, long[] hashes, int size, int unit) {
+            this.fileHash = fileHash;
+            this.count = count;
+            this.entry = entry;
+            this.hashes = hashes;
+            this.size = size;
+            this.unit = Math.max(1, unit);
+            this.bits = Math.max(2, 64 - Long.numberOfLeadingZeros(2L * Math.max(size, 1) - 1)); // >= 2 * size slots
+            this.mask = (1 << bits) - 1;
+            this.keys = new long[1 << bits];
+            this.heads = new int[1 << bits];
+            this.next = new int[size];
+            this.cursor = size - 1;
+        }
+
+        /** One unit of work; true when over ({@link #result}). */
+        boolean step() {
+            if (done) {
+                return true;
             }
-            int o = head - 1;
-            to[i] = o;
-            heads[slot] = next[o] >= 0 ? next[o] + 1 : -1;
-            matched++;
+            if (!lookups) {
+                int stop = Math.max(-1, cursor - unit);
+                for (int o = cursor; o > stop; o--) { // chains keep ordinals ascending for equal hashes
+                    int slot = slot(keys, heads, hashes[o], bits, mask);
+                    next[o] = heads[slot] - 1; // -1: none after it
+                    keys[slot] = hashes[o];
+                    heads[slot] = o + 1;
+                }
+                cursor = stop;
+                if (cursor < 0) {
+                    lookups = true;
+                    cursor = 0;
+                    to = new int[count];
+                }
+                return false;
+            }
+            int stop = (int) Math.min(count, (long) cursor + unit);
+            for (int i = cursor; i < stop; i++) {
+                int slot = slot(keys, heads, fileHash.applyAsLong(i), bits, mask);
+                int head = heads[slot];
+                if (head <= 0) {
+                    to[i] = -1; // no record with this vector, or none left
+                    continue;
+                }
+                int o = head - 1;
+                to[i] = o;
+                heads[slot] = next[o] >= 0 ? next[o] + 1 : -1;
+                matched++;
+            }
+            cursor = stop;
+            if (cursor < count) {
+                return false;
+            }
+            // only the file's side: records it lacks are inserted between requests, so a file that covers part of
+            // the records (a build cut short by a restart) is still the better start
+            boolean ok = entry >= 0 && entry < count && to[entry] >= 0
+                    && matched * 100L >= (long) MIN_MATCH_PERCENT * count;
+            result = ok ? to : null;
+            keys = null;
+            heads = null;
+            next = null;
+            done = true;
+            return true;
         }
-        // only the file's side: records it lacks are inserted between requests, so a file that covers part of the
-        // records (a build cut short by a restart) is still the better start
-        boolean ok = entry >= 0 && entry < count && to[entry] >= 0
-                && matched * 100L >= (long) MIN_MATCH_PERCENT * count;
-        return ok ? to : null;
+
+        /** Saved node -> ordinal, or null: not over, or too little of the file matched ({@link #match}). */
+        int[] result() {
+            return result;
+        }
+
+        /** The records this match covers: ordinals {@code [0, size)}. */
+        int size() {
+            return size;
+        }
     }
 
     /** The slot holding {@code h}, or the empty slot where it would go (linear probing; the table is never full). */

@@ -43,7 +43,7 @@ final class ReverseEdgeGraph extends HnswGraph {
     /** The view over {@code graph}'s first {@code size} nodes as they are now, taken in one go. */
     static ReverseEdgeGraph of(OnHeapHnswGraph graph, int size) {
         Snapshot s = new Snapshot(graph, size);
-        while (!s.step(Long.MAX_VALUE)) {
+        while (!s.step(() -> false)) {
             // one call does it all
         }
         return s.result();
@@ -90,8 +90,8 @@ final class ReverseEdgeGraph extends HnswGraph {
             return graph == g && g.size() == graphSize;
         }
 
-        /** Works until {@code deadlineNanos} ({@link System#nanoTime}; one unit past it at most); true when done. */
-        boolean step(long deadlineNanos) {
+        /** Works until {@code over} says the slice is over (one unit at least, then checked after each); true when done. */
+        boolean step(java.util.function.BooleanSupplier over) {
             do {
                 int to = Math.min(size, next + nodesPerCheck);
                 switch (pass) {
@@ -106,7 +106,7 @@ final class ReverseEdgeGraph extends HnswGraph {
                 if (next == size) {
                     endPass();
                 }
-            } while (pass < 3 && (deadlineNanos == Long.MAX_VALUE || System.nanoTime() - deadlineNanos < 0));
+            } while (pass < 3 && !over.getAsBoolean());
             return pass == 3;
         }
 

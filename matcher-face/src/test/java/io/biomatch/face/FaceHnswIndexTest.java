@@ -350,7 +350,7 @@ class FaceHnswIndexTest {
             // taken in steps, as the shard's worker takes it between requests: one unit of 7 nodes per step here
             ReverseEdgeGraph.Snapshot stepped = new ReverseEdgeGraph.Snapshot(lucene, n, 7);
             int steps = 1;
-            while (!stepped.step(System.nanoTime())) {
+            while (!stepped.step(() -> true)) { // one unit per call
                 steps++;
             }
             assertTrue(steps >= 3 * (n / 7), "three passes of 7 nodes per step: " + steps + " steps");
@@ -583,7 +583,92 @@ class FaceHnswIndexTest {
         for (int o = 0; o < order.length; o++) {
             index.add(o, s.asSlice((long) o * face.slotBytes(), face.slotBytes()));
         }
+        index.openSavedGraph(); // what the worker's first slices do in steps (savedGraphIsCheckedInSteps...)
         return index;
+    }
+
+    @Test
+    void savedGraphIsCheckedAndMatchedInStepsWhileSearchesAreExact() throws Exception {
+        int n = 2000;
+        float[][] g = clustered(91, n + 1, face.dim());
+        float[][] gallery = java.util.Arrays.copyOf(g, n);
+        List<float[]> qs = queries(gallery, 92, 10);
+        try (Arena arena = Arena.ofConfined()) {
+            index(gallery, arena).close(); // built, then saved
+        }
+        int[] reversed = new int[n + 1];
+        for (int o = 0; o < n; o++) {
+            reversed[o] = n - 1 - o;
+        }
+        reversed[n] = n; // a face enrolled while the file is being checked
+        int[][] oneGo;
+        try (Arena arena = Arena.ofConfined()) {
+            FaceHnswIndex index = filled(face, dir, gallery, java.util.Arrays.copyOf(reversed, n), arena);
+            assertEquals("mapped", index.origin());
+            oneGo = hnswResults(index, qs, all(n));
+            index.close();
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            FaceHnswIndex index = face.newShardIndex(0, dir);
+            MemorySegment s = writeSlots(g, reversed, arena);
+            for (int o = 0; o < n; o++) {
+                index.add(o, s.asSlice((long) o * face.slotBytes(), face.slotBytes()));
+            }
+            index.openStepUnit = 64;
+            assertEquals(n, index.unindexedRecords(), "none is in a graph yet");
+            int slices = 0;
+            int size = n;
+            while (index.maintain(1)) { // a slice of a nanosecond: one step
+                slices++;
+                if (!"incremental".equals(index.origin())) {
+                    break; // resolved: mapped
+                }
+                if (slices == 40) {
+                    index.add(n, s.asSlice((long) n * face.slotBytes(), face.slotBytes()));
+                    size = n + 1;
+                }
+                if (slices % 10 == 0) {
+                    float[] q = qs.get(slices / 10 % qs.size());
+                    Found h = search(index, q, FaceProbe.Mode.HNSW, all(size));
+                    Found x = search(index, q, FaceProbe.Mode.EXACT, all(size));
+                    assertArrayEquals(x.ordinals(), h.ordinals(), "while the file is checked: the exact search");
+                    assertEquals(size, h.scanned());
+                }
+            }
+            assertEquals("mapped", index.origin());
+            assertTrue(slices > 100, "the check and the match spanned slices: " + slices);
+            assertEquals(1, index.unindexedRecords(), "only the face enrolled meanwhile is not in the file");
+            Found nw = search(index, g[n], FaceProbe.Mode.HNSW, all(n + 1));
+            assertEquals(n, nw.ordinals()[0], "found beside the walk");
+            assertEquals(1, nw.scanned());
+            int[][] stepped = hnswResults(index, qs, all(n));
+            for (int j = 0; j < qs.size(); j++) {
+                assertArrayEquals(oneGo[j], stepped[j], "the same mapping as in one go, query " + j);
+            }
+            index.close();
+        }
+        // damaged: the stepped check refuses it as the one-go check does, and a build begins
+        Path file = dir.resolve("face-hnsw").resolve("shard-0").resolve(FaceHnswIndex.GRAPH_FILE);
+        byte[] bytes = java.nio.file.Files.readAllBytes(file);
+        bytes[bytes.length - 100] ^= 0x01;
+        java.nio.file.Files.write(file, bytes);
+        try (Arena arena = Arena.ofConfined()) {
+            FaceHnswIndex index = face.newShardIndex(0, dir);
+            MemorySegment s = writeSlots(gallery, java.util.Arrays.copyOf(reversed, n), arena);
+            for (int o = 0; o < n; o++) {
+                index.add(o, s.asSlice((long) o * face.slotBytes(), face.slotBytes()));
+            }
+            index.openStepUnit = 64;
+            int slices = 0;
+            while ("incremental".equals(index.origin())) {
+                assertTrue(index.maintain(1));
+                slices++;
+            }
+            assertEquals("built", index.origin());
+            assertTrue(slices > 10, "refused at the CRC's end, after its steps: " + slices);
+            assertEquals(n, index.unindexedRecords(), "the build starts over every record");
+            index.close();
+        }
     }
 
     @Test
@@ -842,7 +927,32 @@ class FaceHnswIndexTest {
             // a slice of a nanosecond inserts one record; enrolments meanwhile queue behind the backlog
             assertTrue(index.maintain(1));
             assertEquals(n - 1, index.unindexedRecords());
+            // while searches are exact (a quarter or more not in the graph), a waiting request does not cut a slice
+            long before0 = index.unindexedRecords();
+            assertTrue(index.maintain(50_000_000, () -> true));
+            assertTrue(before0 - index.unindexedRecords() > 1, "a whole slice while the build is that far behind");
             while (4 * index.unindexedRecords() >= n || index.snapshotInProgress()) {
+                assertTrue(index.maintain(1_000_000));
+            }
+            // past that, a slice of an hour ends after one insert once a request is waiting
+            java.util.concurrent.atomic.AtomicInteger asked = new java.util.concurrent.atomic.AtomicInteger();
+            for (int i = 0; i < 3; i++) {
+                long before = index.unindexedRecords();
+                assertTrue(index.maintain(3_600_000_000_000L, () -> asked.incrementAndGet() > 0));
+                assertEquals(before - 1, index.unindexedRecords(), "one insert per slice a request cuts short");
+            }
+            assertTrue(asked.get() >= 3, "the waiting request was asked for: " + asked.get());
+            // and a snapshot's slice after one unit, with no insert meanwhile
+            index.snapshotNodesPerCheck = 16; // a snapshot of this graph is many units
+            while (!index.snapshotInProgress() && index.unindexedRecords() > 1) {
+                index.maintain(1);
+            }
+            assertTrue(index.snapshotInProgress(), "the next eighth of growth calls for a snapshot");
+            long beforeCut = index.unindexedRecords();
+            assertTrue(index.maintain(3_600_000_000_000L, () -> true));
+            assertTrue(index.snapshotInProgress(), "the rest of the snapshot is left to the next slices");
+            assertEquals(beforeCut, index.unindexedRecords());
+            while (index.snapshotInProgress()) {
                 assertTrue(index.maintain(1_000_000));
             }
             int left = (int) index.unindexedRecords();
@@ -990,9 +1100,11 @@ class FaceHnswIndexTest {
         }
         assertTrue(java.nio.file.Files.isRegularFile(dir.resolve("face-hnsw/shard-0/graph.bin")), "graph saved");
         try (Engine e = Engine.open(config, List.of(new FaceModality(FaceConfig.defaults())))) {
+            awaitGraph(e, g[1], "after restart"); // the worker checks and maps the saved file between requests
             assertRanksLikeExact(e, live, g, "after restart (saved graph)", true);
         }
         try (Engine e = Engine.open(config, List.of(new FaceModality(FaceConfig.defaults())))) {
+            awaitGraph(e, g[1], "after a second restart");
             assertRanksLikeExact(e, live, g, "after a second restart", true);
             // deleted while the graph is walked in the mapped file: never returned
             e.delete("f1").join();
@@ -1007,6 +1119,12 @@ class FaceHnswIndexTest {
         }
         try (Engine e = Engine.open(config, List.of(new FaceModality(FaceConfig.defaults())))) {
             IdentifyResult h = identify(e, g[0], Map.of("mode", "hnsw"));
+            long deadline = System.nanoTime() + 120_000_000_000L;
+            while (h.slotsScanned() > 1) { // exact until the worker has checked and mapped the saved files
+                assertTrue(System.nanoTime() < deadline, "the saved graphs were never mapped");
+                Thread.sleep(20);
+                h = identify(e, g[0], Map.of("mode", "hnsw"));
+            }
             assertEquals(1, h.slotsScanned(), "the file saved before the enrolment, walked; the enrolment apart");
             assertEquals("new", h.candidates().getFirst().id());
             assertTrue(h.candidates().stream().noneMatch(c -> c.id().equals("f1")), "deleted before the restart");

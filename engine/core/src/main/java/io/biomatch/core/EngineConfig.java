@@ -15,9 +15,10 @@ import java.nio.file.Path;
  * @param workQueueCapacity    tasks queued for those threads before requests are refused as overloaded
  * @param maxPayloadBytes      largest accepted payload total of one request, in bytes
  * @param indexSliceMicros     budget of one slice of a shard's deferred index work (graph inserts, snapshots), run
- *                             between requests; a request waits at most about this long behind one, and a shard that
- *                             is never idle still runs one slice per five of these. Smaller: lower latency while an
- *                             index catches up, slower catch-up under load. Default {@value #DEFAULT_INDEX_SLICE_MICROS}
+ *                             between requests. A request that arrives during a slice on an idle shard ends it at the
+ *                             next step (one graph insert); a shard that is never idle still runs one whole slice per
+ *                             five of these, and a request waits behind that one. Smaller: lower latency behind those
+ *                             slices, slower catch-up under load. Default {@value #DEFAULT_INDEX_SLICE_MICROS}
  */
 public record EngineConfig(Path dataDir, int shards, long maxRecords, int averageRecordBytes, int shardQueueCapacity,
                            int workThreads, int workQueueCapacity, int maxPayloadBytes, int indexSliceMicros) {

@@ -309,6 +309,63 @@ class EngineTest {
     }
 
     @Test
+    void aRequestEndsTheSliceOfDeferredWorkAnIdleShardIsRunning() throws Exception {
+        Random rnd = new Random(29);
+        Map<String, byte[]> live = new HashMap<>();
+        VectorTestModality m = new VectorTestModality();
+        m.endlessMaintenance = true;
+        // slices of a second, back to back on idle shards: without the cut, each request would wait for one
+        try (Engine e = Engine.open(EngineConfig.defaults(dir).withShards(2).withCapacity(20_000, 128)
+                .withIndexSliceMicros(1_000_000), List.of(m))) {
+            for (int i = 0; i < 40; i++) { // both shards get a segment, and with it deferred work
+                byte[] v = VectorTestModality.vector(rnd);
+                e.enrol(enrolReq("c" + i, v)).join();
+                live.put("c" + i, v);
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (m.maintainCalls.get() < 2) {
+                assertTrue(System.nanoTime() < deadline, "the idle workers never ran the deferred work");
+                Thread.sleep(10);
+            }
+            long cut = m.slicesCutByRequest.get();
+            for (int i = 40; i < 50; i++) {
+                byte[] v = VectorTestModality.vector(rnd);
+                e.enrol(enrolReq("c" + i, v)).join();
+                live.put("c" + i, v);
+            }
+            assertTrue(m.slicesCutByRequest.get() > cut, "enrolments cut the slices they arrived during");
+            cut = m.slicesCutByRequest.get();
+            for (int q = 0; q < 3; q++) {
+                byte[] probe = VectorTestModality.vector(rnd);
+                IdentifyResult r = e.identify(new IdentifyRequest("vec", List.of(VectorTestModality.payload(probe)),
+                        Map.of("mode", "index"), 5, Float.NEGATIVE_INFINITY, SearchFilter.NONE, Long.MAX_VALUE),
+                        SearchControl.NONE).join();
+                assertSameRanking(reference(live, probe, 5), r.candidates(), "searched between slices");
+            }
+            assertTrue(m.slicesCutByRequest.get() > cut, "each search reaches both shards within a slice it cuts");
+        }
+        // (the records enrolled above come back: both shards have a segment, so deferred work)
+        // a client that never pauses: the idle moments' slices are cut at once, but a busy shard still runs a whole
+        // slice every five slices' time (20 ms slices here: about ten a second per shard)
+        VectorTestModality busy = new VectorTestModality();
+        busy.endlessMaintenance = true;
+        try (Engine e = Engine.open(EngineConfig.defaults(dir).withShards(2).withCapacity(20_000, 128)
+                .withIndexSliceMicros(20_000), List.of(busy))) {
+            long whole0 = busy.wholeSlices.get();
+            long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1500);
+            int searches = 0;
+            while (System.nanoTime() < until) {
+                byte[] probe = VectorTestModality.vector(rnd);
+                e.identify(new IdentifyRequest("vec", List.of(VectorTestModality.payload(probe)), Map.of("mode", "index"),
+                        5, Float.NEGATIVE_INFINITY, SearchFilter.NONE, Long.MAX_VALUE), SearchControl.NONE).join();
+                searches++;
+            }
+            long whole = busy.wholeSlices.get() - whole0;
+            assertTrue(whole >= 8, "whole slices on busy shards: " + whole + " in 1.5 s, " + searches + " searches");
+        }
+    }
+
+    @Test
     void multiSlotRecordsSurviveDeleteCompactionAndRestart() {
         Random rnd = new Random(31);
         Map<String, byte[]> live = new HashMap<>();

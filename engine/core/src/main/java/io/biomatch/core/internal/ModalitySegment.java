@@ -322,8 +322,8 @@ final class ModalitySegment implements AutoCloseable {
     }
 
     /** A slice of the index's deferred work ({@link ShardIndex#maintain}); true while work remains. */
-    boolean maintain(long budgetNanos) {
-        return index != null && index.maintain(budgetNanos);
+    boolean maintain(long budgetNanos, java.util.function.BooleanSupplier requestWaiting) {
+        return index != null && index.maintain(budgetNanos, requestWaiting);
     }
 
     long offHeapBytes() {

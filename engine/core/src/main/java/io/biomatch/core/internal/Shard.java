@@ -38,12 +38,18 @@ public final class Shard implements AutoCloseable {
     /** Set once the start-up restore is done: deferred index work may run between requests. */
     private volatile boolean maintaining;
     /**
-     * Budget of one slice of deferred index work (a request waits at most about this long behind one; a graph
-     * insert at 1,000,000 faces takes ~1.6 ms, so the default 10 ms slice is a handful of them).
+     * Budget of one slice of deferred index work (a request waits at most about this long behind a whole one; a
+     * graph insert at 1,000,000 faces takes ~1.6 ms, so the default 10 ms slice is a handful of them).
      */
     private final long sliceNanos;
-    /** A busy shard still runs a slice at least this often, five slices' time (at most ~1/6 of its time then). */
+    /**
+     * A busy shard still runs a whole slice at least this often, five slices' time (at most ~1/6 of its time then).
+     * The slices an idle shard runs end at the next step once a request is queued ({@link #requestWaiting}): a
+     * client that never pauses would otherwise wait most of a slice behind each of them.
+     */
     private final long maxNanosBetweenSlices;
+    private final java.util.function.BooleanSupplier requestWaiting = this::requestQueued;
+    private static final java.util.function.BooleanSupplier NEVER = () -> false;
 
     private final java.nio.file.Path dataDir;
     /** This shard's share of the records the engine is sized for (segments reserve room for twice that). */
@@ -67,7 +73,7 @@ public final class Shard implements AutoCloseable {
 
     private void loop() {
         boolean due = false; // deferred index work may be waiting: look again without blocking
-        long lastSlice = System.nanoTime();
+        long lastWholeSlice = System.nanoTime();
         while (true) {
             Runnable r;
             try {
@@ -78,29 +84,40 @@ public final class Shard implements AutoCloseable {
             if (r != null) {
                 r.run();
                 due = maintaining;
-                // a shard that is never idle still gets a slice now and then, or its backlog would never shrink
-                if (due && System.nanoTime() - lastSlice > maxNanosBetweenSlices) {
-                    due = maintainSegments();
-                    lastSlice = System.nanoTime();
+                // a shard that is never idle still gets a whole slice now and then, or its backlog would hardly shrink
+                if (due && System.nanoTime() - lastWholeSlice > maxNanosBetweenSlices) {
+                    due = maintainSegments(NEVER);
+                    lastWholeSlice = System.nanoTime();
                 }
             } else if (closed) {
                 return;
             } else if (maintaining) {
-                due = maintainSegments();
-                lastSlice = System.nanoTime();
+                long start = System.nanoTime();
+                due = maintainSegments(requestWaiting);
+                long end = System.nanoTime();
+                if (!due || end - start >= sliceNanos) {
+                    lastWholeSlice = end; // not cut short by a request
+                }
             }
         }
     }
 
-    /** One slice of every segment's deferred index work; true while any remains. Worker thread only. */
-    private boolean maintainSegments() {
+    private boolean requestQueued() {
+        return !queue.isEmpty();
+    }
+
+    /**
+     * One slice of every segment's deferred index work; true while any remains. {@code requestWaiting}: when the
+     * slice may end early for a queued request. Worker thread only.
+     */
+    private boolean maintainSegments(java.util.function.BooleanSupplier requestWaiting) {
         boolean more = false;
         for (var e : segments.entrySet()) {
             if (failedMaintenance.contains(e.getKey())) {
                 continue;
             }
             try {
-                more |= e.getValue().maintain(sliceNanos);
+                more |= e.getValue().maintain(sliceNanos, requestWaiting);
             } catch (RuntimeException | Error t) {
                 // the worker must survive it: searches stay correct without the deferred work, only slower
                 failedMaintenance.add(e.getKey());

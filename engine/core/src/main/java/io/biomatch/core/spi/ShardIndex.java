@@ -54,6 +54,17 @@ public interface ShardIndex<P> extends AutoCloseable {
     }
 
     /**
+     * {@link #maintain(long)} on a slice that ends early when a request arrives: {@code requestWaiting} turns true
+     * once one is queued for this shard and may cut the slice short. Check it where the budget is checked, so that
+     * the request waits one step at most instead of the rest of the slice; do at least one step per call, or a
+     * shard that is never idle would make no progress. The worker passes a supplier that is always false for the
+     * slices it runs on a busy shard to keep the deferred work going. Default: {@link #maintain(long)}.
+     */
+    default boolean maintain(long budgetNanos, java.util.function.BooleanSupplier requestWaiting) {
+        return maintain(budgetNanos);
+    }
+
+    /**
      * Called right after creation when the index is created for the start-up restore: the {@link #add} calls that
      * follow bring back stored records, none searched before the engine opens, so work that can wait for
      * {@link #maintain} should (a graph build would hold the engine's start for minutes). Default: nothing.

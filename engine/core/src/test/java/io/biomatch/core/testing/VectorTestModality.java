@@ -53,6 +53,12 @@ public final class VectorTestModality implements Modality<VectorTestModality.Pro
     public final java.util.Set<Long> maintainBudgets = java.util.concurrent.ConcurrentHashMap.newKeySet();
     /** When set, {@link ShardIndex#maintain} throws. */
     public volatile boolean failMaintenance;
+    /** When set, every index always has deferred work: each slice spins until its budget is spent or a request waits. */
+    public volatile boolean endlessMaintenance;
+    /** Slices of {@link #endlessMaintenance} that ended because a request was waiting. */
+    public final java.util.concurrent.atomic.AtomicLong slicesCutByRequest = new java.util.concurrent.atomic.AtomicLong();
+    /** Slices of {@link #endlessMaintenance} that ran their whole budget. */
+    public final java.util.concurrent.atomic.AtomicLong wholeSlices = new java.util.concurrent.atomic.AtomicLong();
 
     public VectorTestModality() {
         this(false);
@@ -237,6 +243,24 @@ public final class VectorTestModality implements Modality<VectorTestModality.Pro
             /** Live ordinals as the hooks reported them; scores are read from the shard's slots at search time. */
             final java.util.Set<Integer> ordinals = new java.util.HashSet<>();
             boolean maintained;
+
+            @Override
+            public boolean maintain(long budgetNanos, java.util.function.BooleanSupplier requestWaiting) {
+                if (!endlessMaintenance) {
+                    return maintain(budgetNanos);
+                }
+                maintainCalls.incrementAndGet();
+                long t0 = System.nanoTime();
+                while (System.nanoTime() - t0 < budgetNanos) {
+                    if (requestWaiting.getAsBoolean()) {
+                        slicesCutByRequest.incrementAndGet();
+                        return true;
+                    }
+                    Thread.onSpinWait();
+                }
+                wholeSlices.incrementAndGet();
+                return true;
+            }
 
             @Override
             public boolean maintain(long budgetNanos) {

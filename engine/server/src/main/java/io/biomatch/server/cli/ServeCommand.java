@@ -41,8 +41,9 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--index-slice-us", defaultValue = "" + EngineConfig.DEFAULT_INDEX_SLICE_MICROS,
             description = "budget of one slice of a shard's deferred index work (face graph inserts), run between"
                     + " requests, in microseconds, " + EngineConfig.MIN_INDEX_SLICE_MICROS + ".."
-                    + EngineConfig.MAX_INDEX_SLICE_MICROS + ": smaller gives lower latency while a graph catches up"
-                    + " and a slower catch-up under load (default: ${DEFAULT-VALUE})")
+                    + EngineConfig.MAX_INDEX_SLICE_MICROS + "; a request ends an idle shard's slice at its next"
+                    + " step, and a busy shard runs a whole one every five slices' time: smaller gives lower latency"
+                    + " behind those and a slower catch-up under load (default: ${DEFAULT-VALUE})")
     int indexSliceMicros;
 
     @Override
