@@ -24,13 +24,14 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * What enrolling into a face gallery with HNSW graphs costs the searches that run meanwhile (a DVI team enrols a
  * batch while a lab searches). Through the whole {@link Engine}, graphs on: enrol a {@link ClusteredFaces} gallery
  * and wait until the graphs hold it; then one client sends {@code mode=hnsw} mate probes back to back while the
- * main thread enrols {@code added} new faces in batches of {@code batch} concurrent requests. Reports the enrolment
+ * main thread enrols {@code added} new faces in batches of {@code batch} concurrent requests ({@code pauseUs} > 0:
+ * the client pauses that long after each answer, so that its searches also arrive while the shards are idle). Reports the enrolment
  * rate, the searches' latency during the enrolment and until the graphs hold every face again, then recall@10
  * and mates at ef 100 against {@code mode=exact} for probes of old and of newly enrolled faces. Benchmark main, not
  * a test:
  * <pre>
  * java @engine/server/target/jvm.args -Xmx6g -cp bench/target/benchmarks.jar \
- *      io.biomatch.bench.face.FaceEnrolUnderLoadBenchmark [records=200000] [added=20000] [batch=500] [shards=2] [M=64] [beamWidth=300] [indexSliceUs=10000]
+ *      io.biomatch.bench.face.FaceEnrolUnderLoadBenchmark [records=200000] [added=20000] [batch=500] [shards=2] [M=64] [beamWidth=300] [indexSliceUs=10000] [pauseUs=0]
  * </pre>
  * Uses only the engine's public API, so the same class runs against an older build for a before/after (builds
  * before {@code EngineConfig.indexSliceMicros}: drop that line).
@@ -47,23 +48,24 @@ public final class FaceEnrolUnderLoadBenchmark {
         int m = args.length > 4 ? Integer.parseInt(args[4]) : FaceHnswSettings.defaults().maxConn();
         int beam = args.length > 5 ? Integer.parseInt(args[5]) : FaceHnswSettings.defaults().beamWidth();
         int sliceUs = args.length > 6 ? Integer.parseInt(args[6]) : EngineConfig.DEFAULT_INDEX_SLICE_MICROS;
+        int pauseUs = args.length > 7 ? Integer.parseInt(args[7]) : 0;
         Path dir = Files.createTempDirectory("bm-face-enrol-load-");
         try {
-            run(dir, n, added, batch, shards, m, beam, sliceUs);
+            run(dir, n, added, batch, shards, m, beam, sliceUs, pauseUs);
         } finally {
             FaceAnnBenchmark.deleteTree(dir);
         }
     }
 
-    private static void run(Path dir, int n, int added, int batch, int shards, int m, int beam, int sliceUs)
-            throws Exception {
+    private static void run(Path dir, int n, int added, int batch, int shards, int m, int beam, int sliceUs,
+                            int pauseUs) throws Exception {
         int total = n + added;
         EngineConfig config = EngineConfig.defaults(dir).withShards(shards).withCapacity(total + 1000L, 2300)
                 .withIndexSliceMicros(sliceUs);
         ClusteredFaces gen = new ClusteredFaces(2026, FaceConfig.defaults().embedder().dim(), total, 100,
                 ClusteredFaces.Spectrum.parse("fitted"), ClusteredFaces.Spectrum.parse("fitted"));
         System.out.printf(Locale.ROOT, "records=%,d added=%,d batch=%d shards=%d M=%d beamWidth=%d index slice %d us"
-                + " cpus=%d%n", n, added, batch, shards, m, beam, sliceUs, Runtime.getRuntime().availableProcessors());
+                + " pause %d us cpus=%d%n", n, added, batch, shards, m, beam, sliceUs, pauseUs, Runtime.getRuntime().availableProcessors());
         try (Engine e = Engine.open(config, List.of(new FaceModality(FaceConfig.defaults(),
                 new FaceHnswSettings(true, m, beam, 100))))) {
             long t0 = System.nanoTime();
@@ -89,6 +91,9 @@ public final class FaceEnrolUnderLoadBenchmark {
                     long q0 = System.nanoTime();
                     e.identify(load[j % probes], SearchControl.NONE).join();
                     searches.add(new long[] {q0, System.nanoTime() - q0});
+                    if (pauseUs > 0) {
+                        java.util.concurrent.locks.LockSupport.parkNanos(pauseUs * 1000L); // a client that pauses
+                    }
                 }
             });
             Thread.sleep(2000); // the client's searches alone first (JIT, caches)
