@@ -755,10 +755,10 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
             }
         }
         if (pending) {
-            if (!pendingStep(over)) {
-                return true; // the saved file's check or match goes on in the next slices
-            }
-            return unindexedCount() > 0;
+            pendingStep(over);
+            // true also on the slice that ends it: the worker then publishes the stats (every record counted as
+            // unindexed until now), and the next slice finds what is left (a load, inserts, or nothing)
+            return true;
         }
         if (mapped != null) {
             if (loader == null && unindexedCount() <= maxMappedTail(mapped.size())) {

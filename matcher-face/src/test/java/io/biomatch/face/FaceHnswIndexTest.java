@@ -583,7 +583,7 @@ class FaceHnswIndexTest {
         for (int o = 0; o < order.length; o++) {
             index.add(o, s.asSlice((long) o * face.slotBytes(), face.slotBytes()));
         }
-        index.openSavedGraph(); // what the worker's first slices do in steps (savedGraphIsCheckedInSteps...)
+        index.openSavedGraph(); // what the worker's first slices do in steps (savedGraphIsCheckedAndMatchedInSteps...)
         return index;
     }
 

@@ -46,6 +46,12 @@ class EngineTest {
                 Float.NEGATIVE_INFINITY, SearchFilter.NONE, Long.MAX_VALUE);
     }
 
+    /** A search that goes to the test modality's shard index ({@code mode=index}). */
+    static IdentifyRequest indexReq(byte[] v, int k) {
+        return new IdentifyRequest(VectorTestModality.NAME, List.of(VectorTestModality.payload(v)),
+                Map.of("mode", "index"), k, Float.NEGATIVE_INFINITY, SearchFilter.NONE, Long.MAX_VALUE);
+    }
+
     static EngineException.Reason failure(CompletableFuture<?> f) {
         try {
             f.get(30, TimeUnit.SECONDS);
@@ -252,17 +258,14 @@ class EngineTest {
             e.enrol(new EnrolRequest("h1", "vec", "", Map.of(), List.of(VectorTestModality.payload(new byte[8])), true)).join();
             live.put("h1", new byte[8]);
             byte[] probe = VectorTestModality.vector(rnd);
-            IdentifyResult r = e.identify(new IdentifyRequest("vec", List.of(VectorTestModality.payload(probe)),
-                    Map.of("mode", "index"), 15, Float.NEGATIVE_INFINITY, SearchFilter.NONE, Long.MAX_VALUE),
-                    SearchControl.NONE).join();
+            IdentifyResult r = e.identify(indexReq(probe, 15), SearchControl.NONE).join();
             assertEquals(0, r.slotsScanned());
             assertSameRanking(reference(live, probe, 15), r.candidates(), "index after compaction");
         }
         try (Engine e = open(3)) {
             for (int q = 0; q < 10; q++) {
                 byte[] probe = VectorTestModality.vector(rnd);
-                var req = new IdentifyRequest("vec", List.of(VectorTestModality.payload(probe)), Map.of("mode", "index"),
-                        15, Float.NEGATIVE_INFINITY, SearchFilter.NONE, Long.MAX_VALUE);
+                var req = indexReq(probe, 15);
                 IdentifyResult r = e.identify(req, SearchControl.NONE).join();
                 assertEquals(0, r.slotsScanned(), "answered by the index, not the scan");
                 assertSameRanking(reference(live, probe, 15), r.candidates(), "index after restart");
@@ -297,9 +300,7 @@ class EngineTest {
             long calls = m.maintainCalls.get();
             for (int q = 0; q < 5; q++) {
                 byte[] probe = VectorTestModality.vector(rnd);
-                IdentifyResult r = e.identify(new IdentifyRequest("vec", List.of(VectorTestModality.payload(probe)),
-                        Map.of("mode", "index"), 10, Float.NEGATIVE_INFINITY, SearchFilter.NONE, Long.MAX_VALUE),
-                        SearchControl.NONE).join();
+                IdentifyResult r = e.identify(indexReq(probe, 10), SearchControl.NONE).join();
                 assertSameRanking(reference(live, probe, 10), r.candidates(), "after the deferred work threw");
             }
             e.enrol(enrolReq("m-new", new byte[8])).join();
@@ -337,9 +338,7 @@ class EngineTest {
             cut = m.slicesCutByRequest.get();
             for (int q = 0; q < 3; q++) {
                 byte[] probe = VectorTestModality.vector(rnd);
-                IdentifyResult r = e.identify(new IdentifyRequest("vec", List.of(VectorTestModality.payload(probe)),
-                        Map.of("mode", "index"), 5, Float.NEGATIVE_INFINITY, SearchFilter.NONE, Long.MAX_VALUE),
-                        SearchControl.NONE).join();
+                IdentifyResult r = e.identify(indexReq(probe, 5), SearchControl.NONE).join();
                 assertSameRanking(reference(live, probe, 5), r.candidates(), "searched between slices");
             }
             assertTrue(m.slicesCutByRequest.get() > cut, "each search reaches both shards within a slice it cuts");
@@ -356,8 +355,7 @@ class EngineTest {
             int searches = 0;
             while (System.nanoTime() < until) {
                 byte[] probe = VectorTestModality.vector(rnd);
-                e.identify(new IdentifyRequest("vec", List.of(VectorTestModality.payload(probe)), Map.of("mode", "index"),
-                        5, Float.NEGATIVE_INFINITY, SearchFilter.NONE, Long.MAX_VALUE), SearchControl.NONE).join();
+                e.identify(indexReq(probe, 5), SearchControl.NONE).join();
                 searches++;
             }
             long whole = busy.wholeSlices.get() - whole0;
@@ -394,9 +392,7 @@ class EngineTest {
                 byte[] probe = VectorTestModality.vector(rnd);
                 assertSameRanking(reference(live, probe, 20), e.identify(identifyReq(probe, 20), SearchControl.NONE)
                         .join().candidates(), "multi-slot after restart");
-                var ix = e.identify(new IdentifyRequest("vec", List.of(VectorTestModality.payload(probe)),
-                        Map.of("mode", "index"), 20, Float.NEGATIVE_INFINITY, SearchFilter.NONE, Long.MAX_VALUE),
-                        SearchControl.NONE).join();
+                var ix = e.identify(indexReq(probe, 20), SearchControl.NONE).join();
                 assertSameRanking(reference(live, probe, 20), ix.candidates(), "multi-slot through the index");
             }
         }

@@ -204,6 +204,11 @@ public final class PanamaDot {
      * bit the one-slot score.
      */
     public static void f32x16Dim512(float[] q, MemorySegment s, long base, float[] out) {
+        if (FL != 16) {
+            // the lane sums below are written for 16 lanes; with fewer they would be wrong, not slow (a constant:
+            // folded away where it holds)
+            throw new IllegalStateException("f32x16Dim512 needs 512-bit float vectors (see wideGroupFits)");
+        }
         FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F),
                 a3 = FloatVector.zero(F), a4 = FloatVector.zero(F), a5 = FloatVector.zero(F),
                 a6 = FloatVector.zero(F), a7 = FloatVector.zero(F), a8 = FloatVector.zero(F),
