@@ -874,8 +874,7 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
     /**
      * How the current graph was obtained: "mapped" (saved file walked where it lies), "loaded" (saved file loaded
      * into the heap, when enrolments after a restart exceed {@link #maxMappedTail}), "built" (a file missing or not
-     * matching, or a compaction),
-     * "incremental", or "none" (no graph).
+     * matching, or a compaction), "incremental", or "none" (no graph).
      */
     public String origin() {
         return origin;
