@@ -609,7 +609,8 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
      * store may restore records in another order), else starts a build over them in {@link #maintain}'s slices.
      * The check ({@link HnswGraphFile.Check}: CRC, every offset and link) and the match ({@link HnswGraphFile.Match})
      * go in steps of {@link #openStepUnit} until the slice is {@code over}, so that no request waits for them
-     * (~0.2-0.8 s in one go at 500,000 faces per shard); hnsw searches are exact meanwhile. The records the file
+     * (in one go: 1.6-1.7 s for both shards at 1,000,000 faces in the tenth and eleventh rounds; 0.8 s per shard at
+     * 200,000 on the thirteenth round's slower machine); hnsw searches are exact meanwhile. The records the file
      * lacks, and those enrolled meanwhile, are scored apart; with more than {@link #maxMappedTail},
      * {@link #maintain} loads the graph into the heap and inserts them. Returns whether nothing is pending any more.
      */
@@ -709,8 +710,8 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
 
     /**
      * One slice of the graph work deferred so that no request waits for it, on the shard's worker between
-     * requests ({@link ShardIndex#maintain}): a saved graph still pending is matched (and mapped) or its build
-     * started; a mapped graph lacking more than {@link #maxMappedTail} records is loaded into the heap in steps of
+     * requests ({@link ShardIndex#maintain}): a saved graph still pending is checked and matched in steps, then
+     * mapped or its build started ({@link #pendingStep}); a mapped graph lacking more than {@link #maxMappedTail} records is loaded into the heap in steps of
      * {@value #LOAD_STEP_NODES} nodes (searches walk the mapping until the load is complete: ~2-3 s of steps per
      * 500,000 faces); then backlog records are inserted until {@code budgetNanos} is spent (one insert
      * past it at most, ~1.6 ms at 500,000 faces and M=64). A reverse-link snapshot is due after each eighth of growth
