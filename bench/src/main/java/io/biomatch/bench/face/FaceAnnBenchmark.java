@@ -222,6 +222,14 @@ public final class FaceAnnBenchmark {
                 }
             }
         }
+        if (Boolean.getBoolean("noRestart")) { // -DnoRestart=true: the rows above only, no save and reload
+            for (FaceHnswIndex idx : index) {
+                idx.close();
+            }
+            arena.close();
+            deleteTree(dir);
+            return;
+        }
         // restart: close saves each shard's graph; a new index is re-fed the records in another order (the record
         // store hands them back in its own; here reversed, so every saved node is translated to a new ordinal) and
         // the saved file is mapped and walked there
