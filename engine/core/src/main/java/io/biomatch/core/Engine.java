@@ -1,6 +1,7 @@
 package io.biomatch.core;
 
 import io.biomatch.core.internal.AgencyCodes;
+import io.biomatch.core.internal.MemoryHeadroom;
 import io.biomatch.core.internal.RecordCodec;
 import io.biomatch.core.internal.RecordStore;
 import io.biomatch.core.internal.Shard;
@@ -14,6 +15,7 @@ import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.ServiceLoader;
@@ -58,6 +60,7 @@ public final class Engine implements AutoCloseable {
     private final ThreadPoolExecutor workPool;
     private final Executor work;
     private final long skippedAtStart;
+    private final MemoryHeadroom headroom = new MemoryHeadroom();
 
     private Engine(EngineConfig config, Map<String, Modality<?>> modalities, RecordStore store, Shard[] shards,
                    ThreadPoolExecutor workPool, long skippedAtStart) {
@@ -181,6 +184,7 @@ public final class Engine implements AutoCloseable {
             Modality<?> m = modality(req.modality());
             validatePayloads(m, req.payloads());
             validateOwner(req.agency(), req.metadata());
+            checkMemory();
             return CompletableFuture.supplyAsync(() -> m.extractTemplate(req.payloads()), work)
                     .thenCompose(template -> {
                         Record r = new Record(req.id(), m.name(), req.agency(), new TreeMap<>(req.metadata()),
@@ -188,6 +192,24 @@ public final class Engine implements AutoCloseable {
                         return shardOf(req.id()).enrol(m, r, req.replace(), store);
                     });
         });
+    }
+
+    /**
+     * Refuses an enrolment while this process can take less memory than {@link EngineConfig#minFreeMemoryBytes}
+     * ({@link MemoryHeadroom}): MEMORY_EXHAUSTED, nothing stored.
+     */
+    private void checkMemory() {
+        long floor = config.minFreeMemoryBytes();
+        if (floor == 0) {
+            return;
+        }
+        long available = headroom.availableBytes();
+        if (available < floor) {
+            throw new EngineException(EngineException.Reason.MEMORY_EXHAUSTED, String.format(Locale.ROOT,
+                    "enrolment refused: this process can take %,d MiB more memory, under the floor of %,d MiB"
+                            + " (serve --min-free-memory-mb); free memory or give the machine more, then retry"
+                            + " (searches and deletes go on)", available >> 20, floor >> 20));
+        }
     }
 
     /** The stored record; NOT_FOUND when absent. */

@@ -280,6 +280,54 @@ class GrpcServiceTest {
         assertTrue(scored < 1000, "the shards stopped at the deadline, after " + scored + " of 3000 slots (1 ms each)");
     }
 
+    /**
+     * Below the free-memory floor an enrolment is refused with RESOURCE_EXHAUSTED and a message that says why,
+     * single or bulk, and nothing is stored; searches, deletes and stats go on. The same data with the check off
+     * takes enrolments again. (A floor no machine has stands for a machine that has run short.)
+     */
+    @Test
+    void enrolmentsAreRefusedWhileMemoryIsShortAndNothingIsStored() throws Exception {
+        Path short_ = dir.resolve("short");
+        byte[] v = VectorTestModality.vector(new Random(4));
+        for (long floor : new long[] {Long.MAX_VALUE / 2, 0}) {
+            try (Engine e = Engine.open(EngineConfig.defaults(short_).withShards(2).withCapacity(10_000, 128)
+                    .withMinFreeMemoryBytes(floor), List.of(new VectorTestModality()))) {
+                String name = InProcessServerBuilder.generateName();
+                BiomatchServer srv = BiomatchServer.start(e, InProcessServerBuilder.forName(name).directExecutor());
+                ManagedChannel ch = InProcessChannelBuilder.forName(name).directExecutor().build();
+                try {
+                    var s = BiomatchGrpc.newBlockingStub(ch).withDeadlineAfter(30, TimeUnit.SECONDS);
+                    if (floor > 0) {
+                        StatusRuntimeException refused = assertThrows(StatusRuntimeException.class,
+                                () -> s.enrol(enrol("a", v)));
+                        assertEquals(Status.Code.RESOURCE_EXHAUSTED, refused.getStatus().getCode());
+                        assertTrue(refused.getStatus().getDescription().contains("enrolment refused: this process can take"),
+                                refused.getStatus().getDescription());
+                        Collected<EnrolAck> acks = new Collected<>();
+                        var in = BiomatchGrpc.newStub(ch).enrolBulk(acks);
+                        in.onNext(enrol("b", v));
+                        in.onCompleted();
+                        acks.await();
+                        assertEquals(1, acks.items.size());
+                        assertFalse(acks.items.get(0).getStored());
+                        assertEquals("RESOURCE_EXHAUSTED", acks.items.get(0).getErrorCode());
+                        assertEquals(0, s.stats(StatsRequest.getDefaultInstance()).getStoredRecords());
+                        assertEquals(0, s.identify(identify(v, 3)).getCandidatesCount());
+                        assertEquals(Status.Code.NOT_FOUND, code(() -> s.get(GetRequest.newBuilder().setId("a").build())));
+                        assertEquals(Status.Code.NOT_FOUND, code(() -> s.delete(DeleteRequest.newBuilder().setId("a").build())));
+                    } else {
+                        assertEquals(0, s.stats(StatsRequest.getDefaultInstance()).getStoredRecords());
+                        s.enrol(enrol("a", v));
+                        assertEquals("a", s.identify(identify(v, 1)).getCandidates(0).getId());
+                    }
+                } finally {
+                    ch.shutdownNow();
+                    srv.close();
+                }
+            }
+        }
+    }
+
     @Test
     void bulkEnrolAcksEveryRecordAndBatchIdentifyAnswersEveryProbe() throws Exception {
         Random rnd = new Random(3);

@@ -46,10 +46,22 @@ final class ServeCommand implements Callable<Integer> {
                     + " behind those and a slower catch-up under load (default: ${DEFAULT-VALUE})")
     int indexSliceMicros;
 
+    @Option(names = "--min-free-memory-mb", defaultValue = "" + (EngineConfig.DEFAULT_MIN_FREE_MEMORY_BYTES >> 20),
+            description = "enrolments are refused (RESOURCE_EXHAUSTED) while this process can take less memory than"
+                    + " this, in MiB: the machine's available memory, or its memory cgroup's room when smaller;"
+                    + " searches and deletes go on, and running out does not bring the kernel's OOM killer. 0: no"
+                    + " check (default: ${DEFAULT-VALUE})")
+    long minFreeMemoryMb;
+
     @Override
     public Integer call() throws Exception {
         EngineConfig cfg = EngineConfig.defaults(data).withCapacity(maxRecords, avgRecordBytes)
                 .withMaxPayloadBytes(maxPayloadBytes).withIndexSliceMicros(indexSliceMicros);
+        if (minFreeMemoryMb < 0 || minFreeMemoryMb > Long.MAX_VALUE >> 20) {
+            throw new IllegalArgumentException("--min-free-memory-mb must be 0.." + (Long.MAX_VALUE >> 20) + ": "
+                    + minFreeMemoryMb);
+        }
+        cfg = cfg.withMinFreeMemoryBytes(minFreeMemoryMb << 20);
         if (shards != null) {
             cfg = cfg.withShards(shards);
         }

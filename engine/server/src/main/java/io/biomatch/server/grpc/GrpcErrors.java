@@ -25,7 +25,7 @@ public final class GrpcErrors {
             case INVALID_INPUT -> Status.Code.INVALID_ARGUMENT;
             case NOT_FOUND -> Status.Code.NOT_FOUND;
             case ALREADY_EXISTS -> Status.Code.ALREADY_EXISTS;
-            case OVERLOADED -> Status.Code.RESOURCE_EXHAUSTED;
+            case OVERLOADED, MEMORY_EXHAUSTED -> Status.Code.RESOURCE_EXHAUSTED;
             case DEADLINE_EXCEEDED -> Status.Code.DEADLINE_EXCEEDED;
             case CANCELLED -> Status.Code.CANCELLED;
             case UNAVAILABLE -> Status.Code.UNAVAILABLE;

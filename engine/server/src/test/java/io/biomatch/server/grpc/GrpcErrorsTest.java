@@ -17,6 +17,7 @@ class GrpcErrorsTest {
                 EngineException.Reason.NOT_FOUND, Status.Code.NOT_FOUND,
                 EngineException.Reason.ALREADY_EXISTS, Status.Code.ALREADY_EXISTS,
                 EngineException.Reason.OVERLOADED, Status.Code.RESOURCE_EXHAUSTED,
+                EngineException.Reason.MEMORY_EXHAUSTED, Status.Code.RESOURCE_EXHAUSTED,
                 EngineException.Reason.DEADLINE_EXCEEDED, Status.Code.DEADLINE_EXCEEDED,
                 EngineException.Reason.CANCELLED, Status.Code.CANCELLED,
                 EngineException.Reason.UNAVAILABLE, Status.Code.UNAVAILABLE);
