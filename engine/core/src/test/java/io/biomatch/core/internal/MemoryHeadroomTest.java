@@ -37,14 +37,15 @@ class MemoryHeadroomTest {
     }
 
     @Test
-    void cgroupV2RoomCountsInactiveFileCacheAsFree() {
+    void cgroupV2RoomCountsFileCacheAsFree() {
         Map<String, String> f = new HashMap<>();
         f.put("/proc/meminfo", MEMINFO);
         f.put("/proc/self/cgroup", "0::/job/a\n");
         f.put("/sys/fs/cgroup/job/a/memory.max", "1073741824\n");
         f.put("/sys/fs/cgroup/job/a/memory.current", "900000000\n");
-        f.put("/sys/fs/cgroup/job/a/memory.stat", "anon 700000000\nfile 200000000\ninactive_file 100000000\n");
-        assertEquals(1_073_741_824L - 800_000_000L, machine(f).measure());
+        f.put("/sys/fs/cgroup/job/a/memory.stat", "anon 700000000\nfile 200000000\ninactive_file 100000000\n"
+                + "active_file 60000000\n");
+        assertEquals(1_073_741_824L - 740_000_000L, machine(f).measure());
         // a limit above the machine's available memory: the machine's
         f.put("/sys/fs/cgroup/job/a/memory.max", "1099511627776\n");
         assertEquals(2_000_000L * 1024, machine(f).measure());
@@ -58,11 +59,13 @@ class MemoryHeadroomTest {
         // inside the container only the root files exist
         f.put("/sys/fs/cgroup/memory/memory.limit_in_bytes", "536870912\n");
         f.put("/sys/fs/cgroup/memory/memory.usage_in_bytes", "500000000\n");
-        f.put("/sys/fs/cgroup/memory/memory.stat", "cache 1\ntotal_inactive_file 50000000\n");
-        assertEquals(536_870_912L - 450_000_000L, machine(f).measure());
+        // the hierarchical total_ fields (v1), not the cgroup's own
+        f.put("/sys/fs/cgroup/memory/memory.stat", "cache 1\ninactive_file 1\nactive_file 2\ntotal_inactive_file 50000000\n"
+                + "total_active_file 30000000\n");
+        assertEquals(536_870_912L - 420_000_000L, machine(f).measure());
         // usage over the limit (cache not yet reclaimed) reads as no room, not as a wrap-around
         f.put("/sys/fs/cgroup/memory/memory.usage_in_bytes", "700000000\n");
-        f.put("/sys/fs/cgroup/memory/memory.stat", "total_inactive_file 0\n");
+        f.put("/sys/fs/cgroup/memory/memory.stat", "total_inactive_file 0\ntotal_active_file 0\n");
         assertTrue(machine(f).measure() < 0);
     }
 

@@ -61,6 +61,7 @@ class CliTest {
         Path data = tmp.resolve("never-created");
         assertEquals(2, run("serve", "--data", data.toString(), "--port", "0", "--index-slice-us", "5").exit());
         assertEquals(2, run("serve", "--data", data.toString(), "--port", "0", "--shards", "0").exit());
+        assertEquals(2, run("serve", "--data", data.toString(), "--port", "0", "--min-free-memory-mb", "-1").exit());
         assertTrue(!Files.exists(data), "no data folder for a refused configuration");
     }
 
