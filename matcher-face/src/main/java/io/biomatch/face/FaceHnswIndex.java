@@ -953,6 +953,14 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
         return similarity(d, qScale, ord);
     }
 
+    /** {@link #similarity(short[], float, int)} with the probe's bytes as they are (the same integer dot). */
+    private float similarity(byte[] q, float qScale, int ord) {
+        MemorySegment v = plane.vectors();
+        long off = plane.offset(ord);
+        int d = simd ? PanamaDot.i8(q, v, off, dim) : ScalarDot.i8(q, v, off, dim);
+        return similarity(d, qScale, ord);
+    }
+
     private float similarity(int dot, float qScale, int ord) {
         return Math.max(0f, (1f + dot * qScale * plane.scale(ord)) * 0.5f);
     }
@@ -1091,7 +1099,8 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
      * Lucene's searcher hands over the unvisited neighbours of a node at once ({@code bulkScore}): with the Vector
      * API they are scored four per {@link PanamaDot#i8x4} call, so four random 512-byte reads are in flight instead
      * of one. Integer dots, so each score equals {@link #similarity(short[], float, int)} bit for bit. Returns the
-     * best score, as Lucene's default does. {@code dots}: 4 ints of the caller's scorer.
+     * best score, as Lucene's default does. {@code dots}: 4 ints of the caller's scorer. {@code qShort}: the probe
+     * widened once (a search's scorer), or null (the builder's, whose scoring node changes too often to widen).
      */
     private float bulkSimilarity(byte[] q, short[] qShort, float qScale, int[] nodes, float[] scores, int n,
                                  int[] dots) {
@@ -1116,7 +1125,7 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
             }
         }
         for (; i < n; i++) {
-            scores[i] = similarity(qShort, qScale, nodes[i]);
+            scores[i] = qShort != null ? similarity(qShort, qScale, nodes[i]) : similarity(q, qScale, nodes[i]);
             max = Math.max(max, scores[i]);
         }
         return max;
@@ -1126,31 +1135,31 @@ public final class FaceHnswIndex implements ShardIndex<FaceProbe> {
     final class Supplier implements RandomVectorScorerSupplier {
         @Override
         public UpdateableRandomVectorScorer scorer() {
-            short[] buildQuery = new short[dim];
             byte[] buildQueryBytes = new byte[dim];
             int[] dots = new int[4];
             return new UpdateableRandomVectorScorer() {
                 float buildScale;
 
+                /**
+                 * Lucene's diversity checks set a new scoring node for each neighbour they weigh, thousands of
+                 * times per insert: one bulk copy of the row. (A byte-by-byte copy that also widened the row to
+                 * shorts took 20 % of the shard threads' samples while enrolling through gRPC.)
+                 */
                 @Override
                 public void setScoringOrdinal(int node) {
-                    MemorySegment v = plane.vectors();
-                    long off = plane.offset(node);
-                    for (int i = 0; i < dim; i++) {
-                        buildQueryBytes[i] = v.get(ValueLayout.JAVA_BYTE, off + i);
-                        buildQuery[i] = buildQueryBytes[i];
-                    }
+                    MemorySegment.copy(plane.vectors(), ValueLayout.JAVA_BYTE, plane.offset(node), buildQueryBytes, 0,
+                            dim);
                     buildScale = plane.scale(node);
                 }
 
                 @Override
                 public float score(int node) {
-                    return similarity(buildQuery, buildScale, node);
+                    return similarity(buildQueryBytes, buildScale, node);
                 }
 
                 @Override
                 public float bulkScore(int[] nodes, float[] scores, int numNodes) {
-                    return bulkSimilarity(buildQueryBytes, buildQuery, buildScale, nodes, scores, numNodes, dots);
+                    return bulkSimilarity(buildQueryBytes, null, buildScale, nodes, scores, numNodes, dots);
                 }
 
                 @Override
