@@ -208,7 +208,7 @@ public final class Engine implements AutoCloseable {
             throw new EngineException(EngineException.Reason.MEMORY_EXHAUSTED, String.format(Locale.ROOT,
                     "enrolment refused: this process can take %,d MiB more memory, under the floor of %,d MiB"
                             + " (serve --min-free-memory-mb); free memory or give the machine more, then retry"
-                            + " (searches and deletes go on)", available >> 20, floor >> 20));
+                            + " (searches and deletes go on)", Math.max(0, available) >> 20, floor >> 20));
         }
     }
 

@@ -49,8 +49,8 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--min-free-memory-mb", defaultValue = "" + (EngineConfig.DEFAULT_MIN_FREE_MEMORY_BYTES >> 20),
             description = "enrolments are refused (RESOURCE_EXHAUSTED) while this process can take less memory than"
                     + " this, in MiB: the machine's available memory, or its memory cgroup's room when smaller;"
-                    + " searches and deletes go on, and running out does not bring the kernel's OOM killer. 0: no"
-                    + " check (default: ${DEFAULT-VALUE})")
+                    + " searches and deletes go on, so that the process refuses work before the kernel's OOM killer"
+                    + " ends it. 0: no check (default: ${DEFAULT-VALUE})")
     long minFreeMemoryMb;
 
     @Override
