@@ -3,6 +3,7 @@ package io.biomatch.face;
 import io.biomatch.core.EngineException;
 import io.biomatch.core.SharedData;
 import io.biomatch.core.spi.Modality;
+import io.biomatch.face.internal.ImageHeader;
 import io.biomatch.face.internal.SimilarityTransform;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,7 +24,8 @@ import org.opencv.imgproc.Imgproc;
 import org.opencv.objdetect.FaceDetectorYN;
 
 /**
- * Photo to embedding with OpenCV: decode (JPEG/PNG/BMP, EXIF orientation applied) -> YuNet detection on a copy
+ * Photo to embedding with OpenCV: decode (JPEG/PNG/BMP, also WebP/TIFF/JPEG 2000; EXIF orientation applied; the
+ * size read from the header first, {@link ImageHeader}) -> YuNet detection on a copy
  * downscaled to {@link FaceConfig#maxDetectSide()} -> 5-point similarity alignment onto the 112x112 ArcFace
  * template (on the full-resolution image) -> ONNX embedder ({@link FaceModelSpec}) -> L2 normalisation.
  *
@@ -162,7 +164,10 @@ public final class FaceAnalyzer {
         }
     }
 
-    /** Decodes to 8-bit BGR; rejects empty, oversized and undecodable input. */
+    /**
+     * Decodes to 8-bit BGR; rejects empty, oversized and undecodable input. The size is checked from the header
+     * before OpenCV allocates the raster ({@link ImageHeader}), and again after the decode.
+     */
     static Mat decode(byte[] image) {
         if (image == null || image.length == 0) {
             throw Modality.invalid("image payload is empty");
@@ -171,18 +176,24 @@ public final class FaceAnalyzer {
             throw Modality.invalid("image payload is " + image.length + " bytes; at most "
                     + FaceLimits.MAX_IMAGE_BYTES + " accepted");
         }
+        ImageHeader header = ImageHeader.read(image);
+        if (header.pixels() > FaceLimits.MAX_IMAGE_PIXELS) {
+            throw Modality.invalid(String.format(java.util.Locale.ROOT,
+                    "%s image is %d x %d pixels (%.1f MP); at most %.1f MP accepted", header.format(), header.width(),
+                    header.height(), header.pixels() / 1e6, FaceLimits.MAX_IMAGE_PIXELS / 1e6));
+        }
         OpenCvNatives.load();
         MatOfByte buf = new MatOfByte(image);
         Mat img;
         try {
             img = Imgcodecs.imdecode(buf, Imgcodecs.IMREAD_COLOR);
         } catch (RuntimeException e) { // CvException on some corrupt inputs
-            throw Modality.invalid("image could not be decoded (JPEG, PNG or BMP expected)");
+            throw Modality.invalid(header.format() + " image could not be decoded (truncated or corrupt)");
         } finally {
             buf.release();
         }
         if (img == null || img.empty() || img.cols() < 1 || img.rows() < 1) {
-            throw Modality.invalid("image could not be decoded (JPEG, PNG or BMP expected)");
+            throw Modality.invalid(header.format() + " image could not be decoded (truncated or corrupt)");
         }
         if ((long) img.cols() * img.rows() > FaceLimits.MAX_IMAGE_PIXELS) {
             img.release();

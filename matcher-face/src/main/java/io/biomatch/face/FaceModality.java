@@ -28,9 +28,11 @@ import java.util.stream.Stream;
  *
  * <h2>Payload formats</h2>
  * <ul>
- *   <li>{@code image}: JPEG, PNG or BMP bytes. The largest face is detected (YuNet), aligned to 112x112 on its
- *       5 landmarks and embedded with the configured model ({@link FaceConfig#embedder()}). Errors:
- *       unreadable image, no face, face too small (INVALID_INPUT); models not found (UNAVAILABLE).</li>
+ *   <li>{@code image}: JPEG, PNG or BMP bytes (WebP, TIFF and JPEG 2000 too; other formats are refused). The
+ *       size in the header is checked before decoding: at most {@link FaceLimits#MAX_IMAGE_PIXELS} pixels. The
+ *       largest face is detected (YuNet), aligned to 112x112 on its 5 landmarks and embedded with the configured
+ *       model ({@link FaceConfig#embedder()}). Errors: unreadable, unrecognised or oversized image, no face, face
+ *       too small (INVALID_INPUT); models not found (UNAVAILABLE).</li>
  *   <li>{@code embedding-f32}: the configured model's embedding as {@code dim} little-endian float32 values
  *       ({@code dim*4} bytes; 512 for {@code fr_feature}). Must be finite and non-zero; it is L2-normalised.
  *       Optional attribute {@code model}: when present it must equal the configured model id.</li>

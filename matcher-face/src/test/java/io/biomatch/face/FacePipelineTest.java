@@ -107,6 +107,8 @@ class FacePipelineTest {
         assertInvalid(() -> face.extractTemplate(List.of(new Payload("image", new byte[0]))));
         byte[] truncated = Arrays.copyOf(read("obama/obama.jpg"), 200);
         assertInvalid(() -> face.prepareProbe(List.of(new Payload("image", truncated)), Map.of()));
+        // a header declaring 900 MP is refused before any decode (ImageInputTest has every format)
+        assertInvalid(() -> face.extractTemplate(List.of(new Payload("image", ImageInputTest.png(30000, 30000, new byte[0])))));
     }
 
     @Test

@@ -303,6 +303,14 @@ class ExchangeFormatsTest {
         for (byte[] b : bad) {
             assertInvalid(() -> TEN.extractTemplate(List.of(new Payload("ansi-nist", b))));
         }
+        // a Type-14 PNG whose header declares 40,000 x 40,000: refused from the header, before a 1.6 GB raster
+        byte[] png = file("sourceafis-testdata/probe.png");
+        java.nio.ByteBuffer.wrap(png).putInt(16, 40000).putInt(20, 40000);
+        EngineException huge = org.junit.jupiter.api.Assertions.assertThrows(EngineException.class,
+                () -> TEN.extractTemplate(List.of(new Payload("ansi-nist",
+                        new Transaction().type14(7, "PNG", 388, 374, 2, 197, png).bytes()))));
+        assertEquals(EngineException.Reason.INVALID_INPUT, huge.reason());
+        assertTrue(huge.getMessage().contains("image size 40000 x 40000 px is outside 32..8000"), huge.getMessage());
 
         try (Engine engine = Engine.open(EngineConfig.defaults(dir).withShards(2).withCapacity(100, 8192),
                 List.of(TEN))) {

@@ -3,12 +3,10 @@ package io.biomatch.fingerprint.internal;
 import io.biomatch.core.Payload;
 import io.biomatch.core.spi.Modality;
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import javax.imageio.ImageIO;
 import org.jnbis.api.Jnbis;
 import org.jnbis.api.model.Nist;
 import org.jnbis.api.model.record.HighResolutionGrayscaleFingerprint;
@@ -191,16 +189,8 @@ final class AnsiNistInput {
                 fileDpi = r.ppi();
             }
             case "JPEGB", "PNG" -> {
-                BufferedImage img;
-                try {
-                    img = ImageIO.read(new ByteArrayInputStream(data));
-                } catch (Exception | OutOfMemoryError e) {
-                    img = null;
-                }
-                if (img == null) {
-                    throw Modality.invalid(what + ": " + compression + " image could not be decoded");
-                }
-                checkSize(what, img.getWidth(), img.getHeight());
+                // the size is checked from the image's header before its raster is allocated
+                BufferedImage img = FingerInputs.decodeImage(data, what + " (" + compression + ")").image();
                 double dpi = resolve(p, what, recordDpi, Double.NaN);
                 return new FingerInputs.Positioned(position, FingerInputs.fromBufferedImage(img, dpi, what));
             }

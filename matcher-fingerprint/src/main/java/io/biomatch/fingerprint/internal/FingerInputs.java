@@ -97,9 +97,21 @@ public final class FingerInputs {
     }
 
     static FingerprintTemplate fromImage(Payload p, String where) {
-        BufferedImage img;
-        double fileDpi = Double.NaN;
-        try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(p.data()))) {
+        DecodedImage d = decodeImage(p.data(), where);
+        return fromBufferedImage(d.image(), dpi(p, d.fileDpi(), where), where);
+    }
+
+    /** A decoded image and the resolution its metadata gives (NaN when it gives none). */
+    record DecodedImage(BufferedImage image, double fileDpi) {
+    }
+
+    /**
+     * Decodes PNG, JPEG, BMP or TIFF bytes with ImageIO. The size is read from the header and checked against
+     * {@link #MIN_SIDE_PX}..{@link #MAX_SIDE_PX} before the raster is allocated, so a forged size cannot make the
+     * decoder take gigabytes of heap.
+     */
+    static DecodedImage decodeImage(byte[] data, String where) {
+        try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(data))) {
             Iterator<ImageReader> readers = in == null ? null : ImageIO.getImageReaders(in);
             if (readers == null || !readers.hasNext()) {
                 throw Modality.invalid(where + ": not a decodable image (PNG, JPEG, BMP, TIFF expected)");
@@ -112,12 +124,14 @@ public final class FingerInputs {
                     throw Modality.invalid(where + ": image size " + w + " x " + h + " px is outside "
                             + MIN_SIDE_PX + ".." + MAX_SIDE_PX);
                 }
-                img = reader.read(0);
+                BufferedImage img = reader.read(0);
+                double fileDpi = Double.NaN;
                 try {
                     fileDpi = dpiOf(reader.getImageMetadata(0));
                 } catch (Exception ignored) {
                     // metadata is optional
                 }
+                return new DecodedImage(img, fileDpi);
             } finally {
                 reader.dispose();
             }
@@ -129,7 +143,6 @@ public final class FingerInputs {
             }
             throw Modality.invalid(where + ": image could not be decoded (truncated or corrupt)");
         }
-        return fromBufferedImage(img, dpi(p, fileDpi, where), where);
     }
 
     /** 8-bit gray samples as they are; other images through their RGB average. */
