@@ -1,6 +1,7 @@
 package io.biomatch.core;
 
 import io.biomatch.core.internal.AgencyCodes;
+import io.biomatch.core.internal.MemoryFloor;
 import io.biomatch.core.internal.MemoryHeadroom;
 import io.biomatch.core.internal.RecordCodec;
 import io.biomatch.core.internal.RecordStore;
@@ -60,11 +61,12 @@ public final class Engine implements AutoCloseable {
     private final ThreadPoolExecutor workPool;
     private final Executor work;
     private final long skippedAtStart;
-    private final MemoryHeadroom headroom = new MemoryHeadroom();
+    private final MemoryFloor memoryFloor;
 
     private Engine(EngineConfig config, Map<String, Modality<?>> modalities, RecordStore store, Shard[] shards,
-                   ThreadPoolExecutor workPool, long skippedAtStart) {
+                   ThreadPoolExecutor workPool, long skippedAtStart, MemoryFloor memoryFloor) {
         this.config = config;
+        this.memoryFloor = memoryFloor;
         this.modalities = modalities;
         this.store = store;
         this.shards = shards;
@@ -102,16 +104,19 @@ public final class Engine implements AutoCloseable {
         RecordStore store = RecordStore.open(config.dataDir(), config.maxRecords(), config.averageRecordBytes());
         AgencyCodes agencies = new AgencyCodes();
         Shard[] shards = new Shard[config.shards()];
+        MemoryFloor memoryFloor = new MemoryFloor(new MemoryHeadroom(), config.minFreeMemoryBytes());
         for (int i = 0; i < shards.length; i++) {
             shards[i] = new Shard(i, config.shardQueueCapacity(), agencies, config.dataDir(),
-                    config.indexSliceMicros() * 1_000L, (config.maxRecords() + config.shards() - 1) / config.shards());
+                    config.indexSliceMicros() * 1_000L, (config.maxRecords() + config.shards() - 1) / config.shards(),
+                    memoryFloor);
         }
         long skipped = rebuild(store, shards, modalities);
         AtomicInteger n = new AtomicInteger();
         ThreadPoolExecutor pool = new ThreadPoolExecutor(config.workThreads(), config.workThreads(), 30,
                 TimeUnit.SECONDS, new ArrayBlockingQueue<>(config.workQueueCapacity()),
                 r -> Thread.ofPlatform().name("biomatch-work-" + n.incrementAndGet()).daemon(true).unstarted(r));
-        return new Engine(config, java.util.Collections.unmodifiableMap(modalities), store, shards, pool, skipped);
+        return new Engine(config, java.util.Collections.unmodifiableMap(modalities), store, shards, pool, skipped,
+                memoryFloor);
     }
 
     private static long rebuild(RecordStore store, Shard[] shards, Map<String, Modality<?>> modalities) {
@@ -199,17 +204,7 @@ public final class Engine implements AutoCloseable {
      * ({@link MemoryHeadroom}): MEMORY_EXHAUSTED, nothing stored.
      */
     private void checkMemory() {
-        long floor = config.minFreeMemoryBytes();
-        if (floor == 0) {
-            return;
-        }
-        long available = headroom.availableBytes();
-        if (available < floor) {
-            throw new EngineException(EngineException.Reason.MEMORY_EXHAUSTED, String.format(Locale.ROOT,
-                    "enrolment refused: this process can take %,d MiB more memory, under the floor of %,d MiB"
-                            + " (serve --min-free-memory-mb); free memory or give the machine more, then retry"
-                            + " (searches and deletes go on)", Math.max(0, available) >> 20, floor >> 20));
-        }
+        memoryFloor.require(0, "enrolment");
     }
 
     /** The stored record; NOT_FOUND when absent. */
@@ -229,7 +224,11 @@ public final class Engine implements AutoCloseable {
         });
     }
 
-    /** Compacts every shard's segments; returns the number of dead slots dropped. */
+    /**
+     * Compacts every shard's segments; returns the number of dead slots dropped. A segment whose copy of its live
+     * slots would take the memory under {@link EngineConfig#minFreeMemoryBytes} is left as it is and the future
+     * fails with MEMORY_EXHAUSTED (segments compacted before it stay compacted).
+     */
     public CompletableFuture<Integer> compact() {
         List<CompletableFuture<Integer>> all = new ArrayList<>();
         for (Shard s : shards) {

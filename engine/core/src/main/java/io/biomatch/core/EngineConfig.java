@@ -23,7 +23,9 @@ import java.nio.file.Path;
  *                             take (the machine's available memory, or its cgroup's room when smaller) is below
  *                             this; searches and deletes go on. Why: shards grow in reserved address space whose
  *                             pages are committed as written, so running out brings the kernel's OOM killer rather
- *                             than an error. 0 turns the check off. Default {@value #DEFAULT_MIN_FREE_MEMORY_BYTES}
+ *                             than an error. A compaction runs only when its copy of a segment's live slots fits
+ *                             above this too (an automatic one waits for a later delete; {@code Engine.compact}
+ *                             fails). 0 turns the checks off. Default {@value #DEFAULT_MIN_FREE_MEMORY_BYTES}
  */
 public record EngineConfig(Path dataDir, int shards, long maxRecords, int averageRecordBytes, int shardQueueCapacity,
                            int workThreads, int workQueueCapacity, int maxPayloadBytes, int indexSliceMicros,

@@ -15,7 +15,7 @@ public final class EngineException extends RuntimeException {
         ALREADY_EXISTS,
         /** A work queue is full; retry later. */
         OVERLOADED,
-        /** The machine is short of memory: enrolments are refused until it has more (searches go on). */
+        /** The machine is short of memory: enrolments and compactions are refused until it has more (searches go on). */
         MEMORY_EXHAUSTED,
         /** The caller's deadline passed before the work finished. */
         DEADLINE_EXCEEDED,

@@ -240,6 +240,47 @@ class EngineTest {
         }
     }
 
+    /**
+     * Below the memory floor a compaction, which copies a segment's live slots before freeing the old ones, does not
+     * run: deletes still succeed and leave their slots dead, the automatic compaction waits, an explicit one fails
+     * with MEMORY_EXHAUSTED and changes nothing, and searches stay right. (A floor no machine has stands for a
+     * machine that has run short; the data are enrolled with the check off.)
+     */
+    @Test
+    void compactionWaitsWhileMemoryIsShortAndDeletesGoOn() {
+        Random rnd = new Random(12);
+        Map<String, byte[]> live = new HashMap<>();
+        try (Engine e = open(2)) {
+            for (int i = 0; i < 6000; i++) {
+                byte[] v = VectorTestModality.vector(rnd);
+                e.enrol(enrolReq("m" + i, v)).join();
+                live.put("m" + i, v);
+            }
+        }
+        try (Engine e = Engine.open(EngineConfig.defaults(dir).withShards(2).withCapacity(20_000, 128)
+                .withMinFreeMemoryBytes(Long.MAX_VALUE / 2), List.of(new VectorTestModality()))) {
+            for (int i = 0; i < 6000; i += 2) { // half dead: past the automatic threshold in both shards
+                e.delete("m" + i).join();
+                live.remove("m" + i);
+            }
+            long dead = e.stats().shards().stream().mapToLong(s -> s.deadByModality().getOrDefault("vec", 0L)).sum();
+            assertEquals(3000, dead, "no automatic compaction under the floor");
+            CompletionException x = assertThrows(CompletionException.class, () -> e.compact().join());
+            EngineException cause = (EngineException) Engine.cause(x);
+            assertEquals(EngineException.Reason.MEMORY_EXHAUSTED, cause.reason());
+            assertTrue(cause.getMessage().startsWith("compaction of shard ") && cause.getMessage().contains(
+                    "vec records (") && cause.getMessage().contains("would need 1 MiB of it"), cause.getMessage());
+            assertEquals(dead, e.stats().shards().stream().mapToLong(s -> s.deadByModality().getOrDefault("vec", 0L))
+                    .sum(), "a refused compaction changes nothing");
+            assertEquals(3000L, e.stats().liveByModality().get("vec"));
+            for (int q = 0; q < 5; q++) {
+                byte[] probe = VectorTestModality.vector(rnd);
+                assertSameRanking(reference(live, probe, 20), e.identify(identifyReq(probe, 20), SearchControl.NONE)
+                        .join().candidates(), "dead slots left in place");
+            }
+        }
+    }
+
     @Test
     void shardIndexHooksFollowEnrolDeleteCompactionAndRestart() {
         Random rnd = new Random(21);

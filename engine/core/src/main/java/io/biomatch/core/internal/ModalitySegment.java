@@ -159,6 +159,11 @@ final class ModalitySegment implements AutoCloseable {
         return dead >= 1024 && dead * 4 >= count;
     }
 
+    /** Bytes a {@link #compact} takes before it frees the old segment: the copy of the live slots. */
+    long compactionBytes() {
+        return (long) liveSlots * slotBytes;
+    }
+
     /** Drops dead slots, renumbering live records in order. */
     void compact() {
         int[] oldToNew = new int[count];

@@ -28,6 +28,8 @@ public final class Shard implements AutoCloseable {
     private final Thread thread;
     private final AgencyCodes agencies;
     private final Map<String, ModalitySegment> segments = new HashMap<>(); // worker thread only
+    /** Modalities whose automatic compaction was deferred for memory and logged so (worker thread only). */
+    private final java.util.Set<String> compactionDeferredLogged = new java.util.HashSet<>();
     /** Whether the last maintenance slice left work (worker thread only): the slice that ends it publishes too. */
     private boolean lastSliceHadWork;
     /** Modalities whose deferred index work threw: not retried (worker thread only). */
@@ -55,9 +57,13 @@ public final class Shard implements AutoCloseable {
     /** This shard's share of the records the engine is sized for (segments reserve room for twice that). */
     private final long plannedRecords;
 
+    /** Compactions copy a segment's live slots before freeing the old ones: they run only above the memory floor. */
+    private final MemoryFloor memoryFloor;
+
     public Shard(int index, int queueCapacity, AgencyCodes agencies, java.nio.file.Path dataDir,
-                 long indexSliceNanos, long plannedRecords) {
+                 long indexSliceNanos, long plannedRecords, MemoryFloor memoryFloor) {
         this.index = index;
+        this.memoryFloor = memoryFloor;
         this.plannedRecords = plannedRecords;
         this.sliceNanos = indexSliceNanos;
         this.maxNanosBetweenSlices = 5 * indexSliceNanos;
@@ -243,9 +249,18 @@ public final class Shard implements AutoCloseable {
                 throw new EngineException(EngineException.Reason.NOT_FOUND, "id '" + recordId + "' is not enrolled");
             }
             deleteFromSegments(IdTable.utf8(recordId));
-            for (ModalitySegment s : segments.values()) {
+            for (var e : segments.entrySet()) {
+                ModalitySegment s = e.getValue();
                 if (s.shouldCompact()) {
-                    s.compact();
+                    if (memoryFloor.allows(s.compactionBytes())) {
+                        s.compact();
+                        compactionDeferredLogged.remove(e.getKey());
+                    } else if (compactionDeferredLogged.add(e.getKey())) {
+                        // the delete itself is done; the next delete (or Engine.compact) tries again
+                        LOG.warn("shard {}: compaction of {} deferred ({} dead slots): copying its live slots would "
+                                + "take {} MiB, under the memory floor", index, e.getKey(), s.deadCount(),
+                                MemoryFloor.ceilMiB(s.compactionBytes()));
+                    }
                 }
             }
             publish();
@@ -299,13 +314,20 @@ public final class Shard implements AutoCloseable {
     public CompletableFuture<Integer> compact(boolean force) {
         return submit(() -> {
             int dropped = 0;
-            for (ModalitySegment s : segments.values()) {
-                if (s.deadCount() > 0 && (force || s.shouldCompact())) {
-                    dropped += s.deadCount();
-                    s.compact();
+            try {
+                for (var e : segments.entrySet()) {
+                    ModalitySegment s = e.getValue();
+                    if (s.deadCount() > 0 && (force || s.shouldCompact())) {
+                        memoryFloor.require(s.compactionBytes(), "compaction of shard " + index + "'s " + e.getKey()
+                                + " records (" + s.deadCount() + " dead slots)");
+                        dropped += s.deadCount();
+                        s.compact();
+                        compactionDeferredLogged.remove(e.getKey());
+                    }
                 }
+            } finally {
+                publish(); // segments compacted before a refusal stay compacted
             }
-            publish();
             return dropped;
         });
     }

@@ -50,7 +50,8 @@ final class ServeCommand implements Callable<Integer> {
             description = "enrolments are refused (RESOURCE_EXHAUSTED) while this process can take less memory than"
                     + " this, in MiB: the machine's available memory, or its memory cgroup's room when smaller;"
                     + " searches and deletes go on, so that the process refuses work before the kernel's OOM killer"
-                    + " ends it. 0: no check (default: ${DEFAULT-VALUE})")
+                    + " ends it; a compaction waits until its copy of the live slots fits above it."
+                    + " 0: no check (default: ${DEFAULT-VALUE})")
     long minFreeMemoryMb;
 
     @Override
