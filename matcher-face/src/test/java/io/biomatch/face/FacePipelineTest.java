@@ -40,6 +40,10 @@ class FacePipelineTest {
         face.analyzer(); // loads OpenCV natives, which the test's own Mat calls need
     }
 
+    static Path imagesDir() {
+        return SharedData.require("face/images");
+    }
+
     static byte[] read(String rel) throws Exception {
         return Files.readAllBytes(images.resolve(rel));
     }

@@ -192,6 +192,42 @@ class ImageInputTest {
         throw new AssertionError("not found");
     }
 
+    /**
+     * A phone photo stored sideways with an EXIF orientation tag is decoded upright (OpenCV applies the tag), so its
+     * face is found and embedded as in the upright photo.
+     */
+    @Test
+    void exifOrientationIsApplied() throws Exception {
+        Mat upright = Imgcodecs.imread(FacePipelineTest.imagesDir().resolve("obama/obama.jpg").toString());
+        Mat sideways = new Mat();
+        Core.rotate(upright, sideways, Core.ROTATE_90_COUNTERCLOCKWISE);
+        MatOfByte jpg = new MatOfByte();
+        Imgcodecs.imencode(".jpg", sideways, jpg, new MatOfInt(Imgcodecs.IMWRITE_JPEG_QUALITY, 95));
+        byte[] j = jpg.toArray();
+        // APP1 "Exif": a little-endian TIFF directory with one entry, Orientation (274) = 6 (rotate 90 clockwise)
+        ByteBuffer tiff = ByteBuffer.allocate(26).order(ByteOrder.LITTLE_ENDIAN);
+        tiff.put((byte) 'I').put((byte) 'I').putShort((short) 42).putInt(8).putShort((short) 1)
+                .putShort((short) 274).putShort((short) 3).putInt(1).putShort((short) 6).putShort((short) 0).putInt(0);
+        var out = new ByteArrayOutputStream();
+        out.write(j, 0, 2);
+        int len = 2 + 6 + tiff.capacity();
+        out.writeBytes(new byte[]{(byte) 0xFF, (byte) 0xE1, (byte) (len >> 8), (byte) len});
+        out.writeBytes("Exif\0\0".getBytes());
+        out.writeBytes(tiff.array());
+        out.write(j, 2, j.length - 2);
+        byte[] tagged = out.toByteArray();
+
+        Mat d = FaceAnalyzer.decode(tagged);
+        assertEquals(upright.cols(), d.cols());
+        assertEquals(upright.rows(), d.rows());
+        assertTrue(Core.norm(d, upright, Core.NORM_L1) / d.total() < 10, "decoded upright");
+        FaceAnalyzer analyzer = new FaceModality(FaceConfig.defaults()).analyzer();
+        float[] a = analyzer.embedLargest(Imgcodecs.imencode(".png", upright, jpg) ? jpg.toArray() : null).vector();
+        float[] b = analyzer.embedLargest(tagged).vector();
+        assertTrue(Embeddings.dot(a, b) > 0.9f, "same face, cosine " + Embeddings.dot(a, b));
+        d.release();
+    }
+
     /** Forges each format's declared size: refused with the size, before any decode. */
     @Test
     void oversizedImagesAreRefusedFromTheirHeaderBeforeDecoding() {
