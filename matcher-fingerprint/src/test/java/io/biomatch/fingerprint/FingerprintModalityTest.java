@@ -157,6 +157,18 @@ class FingerprintModalityTest {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ImageIO.write(white, "png", out);
         assertInvalid(() -> MODALITY.extractTemplate(List.of(new Payload("image", out.toByteArray()))));
+        // 2,100 px at 100 dpi is 10,500 px at 500 dpi: refused before SourceAFIS rescales it (it took 6.5 GB and
+        // minutes); the same image at 1,000 dpi (1,050 px at 500 dpi) gets past the size check
+        BufferedImage big = new BufferedImage(2100, 2100, BufferedImage.TYPE_BYTE_GRAY);
+        ByteArrayOutputStream bigPng = new ByteArrayOutputStream();
+        ImageIO.write(big, "png", bigPng);
+        EngineException huge = assertThrows(EngineException.class, () -> MODALITY.extractTemplate(
+                List.of(new Payload("image", bigPng.toByteArray(), Map.of("dpi", "100")))));
+        assertTrue(huge.getMessage().contains("image 2100 x 2100 px at 100 dpi is 10500 x 10500 px at 500 dpi; at most "
+                + "4,194,304 px at 500 dpi"), huge.getMessage());
+        EngineException blank = assertThrows(EngineException.class, () -> MODALITY.extractTemplate(
+                List.of(new Payload("image", bigPng.toByteArray(), Map.of("dpi", "1000")))));
+        assertTrue(blank.getMessage().contains("no minutiae found"), blank.getMessage());
         // too many fingers for the configured slot
         Payload p = new Payload("iso-19794-2", iso);
         assertInvalid(() -> MODALITY.extractTemplate(List.of(p, p, p)));

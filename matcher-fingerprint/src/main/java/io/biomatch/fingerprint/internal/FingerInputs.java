@@ -29,6 +29,13 @@ public final class FingerInputs {
     public static final double MAX_DPI = 2000;
     public static final int MIN_SIDE_PX = 32;
     public static final int MAX_SIDE_PX = 8000;
+    /**
+     * Largest image SourceAFIS is given, counted after it rescales to 500 dpi: 2,048 x 2,048 px (4.1 x 4.1 inches;
+     * a rolled finger is about 1 x 1.5 inches). Why: SourceAFIS holds ~100 bytes of working matrices per pixel, and
+     * the side limit above is before rescaling, so a 2,000 px image declared at 100 dpi became 10,000 x 10,000 px,
+     * took 6.5 GB and ran for minutes (an 8,000 px blank image at 500 dpi: 19 s and 6.3 GB).
+     */
+    public static final long MAX_PIXELS_AT_500_DPI = 2048L * 2048;
 
     /** One decoded finger. */
     public record Finger(int position, FingerprintTemplate template, Minutiae minutiae) {
@@ -170,6 +177,14 @@ public final class FingerInputs {
 
     /** SourceAFIS extraction from a row-major 8-bit gray raster (0 = black) at {@code dpi}. */
     static FingerprintTemplate fromGray(int w, int h, byte[] gray, double dpi, String where) {
+        double scale = DEFAULT_DPI / dpi;
+        double at500 = (double) w * scale * ((double) h * scale);
+        if (at500 > MAX_PIXELS_AT_500_DPI) {
+            throw Modality.invalid(String.format(java.util.Locale.ROOT,
+                    "%s: image %d x %d px at %.0f dpi is %.0f x %.0f px at 500 dpi; at most %,d px at 500 dpi"
+                            + " (a finger, not a card or a palm)", where, w, h, dpi, w * scale, h * scale,
+                    MAX_PIXELS_AT_500_DPI));
+        }
         try {
             return new FingerprintTemplate(new FingerprintImage(w, h, gray, new FingerprintImageOptions().dpi(dpi)));
         } catch (RuntimeException e) {
