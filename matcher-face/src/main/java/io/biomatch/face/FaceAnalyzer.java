@@ -3,7 +3,7 @@ package io.biomatch.face;
 import io.biomatch.core.EngineException;
 import io.biomatch.core.SharedData;
 import io.biomatch.core.spi.Modality;
-import io.biomatch.face.internal.ImageHeader;
+import io.biomatch.core.spi.ImageHeader;
 import io.biomatch.face.internal.SimilarityTransform;
 import java.nio.file.Files;
 import java.nio.file.Path;

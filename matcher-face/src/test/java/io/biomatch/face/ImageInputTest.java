@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.biomatch.core.EngineException;
-import io.biomatch.face.internal.ImageHeader;
+import io.biomatch.core.spi.ImageHeader;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -307,6 +307,80 @@ class ImageInputTest {
         out.writeBytes(type.getBytes());
         out.writeBytes(data);
         out.writeBytes(ByteBuffer.allocate(4).putInt((int) crc.getValue()).array());
+    }
+
+    /**
+     * Files whose header passes but whose decode would still cost minutes, gigabytes or a silently gray image: a
+     * JPEG cut short, a JPEG of more than 100 scans, a TIFF that gives its size twice, a TIFF of huge tiles.
+     */
+    @Test
+    void truncatedAndCostlyFilesAreRefused() throws Exception {
+        byte[] photo = FacePipelineTest.read("obama/obama.jpg");
+        for (double part : new double[]{0.35, 0.9, 0.999}) {
+            byte[] cut = Arrays.copyOf(photo, (int) (photo.length * part));
+            EngineException x = assertThrows(EngineException.class, () -> FaceAnalyzer.decode(cut));
+            assertEquals("JPEG data is truncated (no end-of-image marker)", x.getMessage());
+        }
+        assertEquals("JPEG", ImageHeader.read(photo).format(), "the whole file passes");
+        // trailing bytes after the end-of-image marker (some cameras append data) are fine
+        byte[] trailing = Arrays.copyOf(photo, photo.length + 100);
+        assertEquals(ImageHeader.read(photo), ImageHeader.read(trailing));
+
+        // a progressive JPEG passes; the same with its last scan repeated up to 101 scans is refused
+        byte[] progressive = encode(".jpg", 64, 48, 3, Imgcodecs.IMWRITE_JPEG_PROGRESSIVE, 1);
+        assertHeaderIsDecodedSize("JPEG", progressive);
+        int lastScan = lastIndexOf(progressive, new byte[]{(byte) 0xFF, (byte) 0xDA});
+        byte[] scan = Arrays.copyOfRange(progressive, lastScan, progressive.length - 2);
+        int scans = countScans(progressive);
+        var many = new ByteArrayOutputStream();
+        many.write(progressive, 0, progressive.length - 2);
+        for (int i = scans; i < ImageHeader.MAX_JPEG_SCANS; i++) {
+            many.writeBytes(scan);
+        }
+        many.writeBytes(new byte[]{(byte) 0xFF, (byte) 0xD9});
+        assertEquals(64, ImageHeader.read(many.toByteArray()).width(), "exactly 100 scans pass");
+        many.reset();
+        many.write(progressive, 0, progressive.length - 2);
+        for (int i = scans; i <= ImageHeader.MAX_JPEG_SCANS; i++) {
+            many.writeBytes(scan);
+        }
+        many.writeBytes(new byte[]{(byte) 0xFF, (byte) 0xD9});
+        EngineException x = assertThrows(EngineException.class, () -> ImageHeader.read(many.toByteArray()));
+        assertTrue(x.getMessage().startsWith("JPEG has more than 100 scans"), x.getMessage());
+
+        // TIFF: ImageWidth given twice (a decoy 40 and the 30,000 the decoder would use) and a 64 x 64 image in one
+        // 16,368 x 16,368 tile
+        byte[] tiff = grayTiff(40, 30, ByteOrder.LITTLE_ENDIAN, false);
+        ByteBuffer t = ByteBuffer.wrap(tiff).order(ByteOrder.LITTLE_ENDIAN);
+        t.putShort(10 + 2 * 12, (short) 256).putShort(10 + 2 * 12 + 2, (short) 4).putInt(10 + 2 * 12 + 8, 30000);
+        x = assertThrows(EngineException.class, () -> ImageHeader.read(tiff));
+        assertEquals("TIFF header is malformed: ImageWidth given twice", x.getMessage());
+        byte[] tiled = grayTiff(64, 64, ByteOrder.LITTLE_ENDIAN, false);
+        ByteBuffer.wrap(tiled).order(ByteOrder.LITTLE_ENDIAN)
+                .putShort(10 + 2 * 12, (short) 322).putShort(10 + 2 * 12 + 2, (short) 4).putInt(10 + 2 * 12 + 8, 16368)
+                .putShort(10 + 7 * 12, (short) 323).putShort(10 + 7 * 12 + 2, (short) 4).putInt(10 + 7 * 12 + 8, 16368);
+        x = assertThrows(EngineException.class, () -> ImageHeader.read(tiled));
+        assertEquals("TIFF header is malformed: tiles of 16368 x 16368 px for a 64 x 64 image", x.getMessage());
+    }
+
+    static int lastIndexOf(byte[] d, byte[] what) {
+        for (int i = d.length - what.length; i >= 0; i--) {
+            if (Arrays.equals(d, i, i + what.length, what, 0, what.length)) {
+                return i;
+            }
+        }
+        throw new AssertionError("not found");
+    }
+
+    /** SOS markers (a 0xFF 0xDA pair never occurs inside entropy-coded data). */
+    static int countScans(byte[] jpeg) {
+        int n = 0;
+        for (int i = 0; i + 1 < jpeg.length; i++) {
+            if (jpeg[i] == (byte) 0xFF && jpeg[i + 1] == (byte) 0xDA) {
+                n++;
+            }
+        }
+        return n;
     }
 
     @Test

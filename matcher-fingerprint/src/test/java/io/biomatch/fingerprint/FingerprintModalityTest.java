@@ -169,6 +169,11 @@ class FingerprintModalityTest {
         EngineException blank = assertThrows(EngineException.class, () -> MODALITY.extractTemplate(
                 List.of(new Payload("image", bigPng.toByteArray(), Map.of("dpi", "1000")))));
         assertTrue(blank.getMessage().contains("no minutiae found"), blank.getMessage());
+        // a JPEG cut short decoded with gray filling the rest and gave a template of 2 minutiae; now refused
+        byte[] jpeg = file("sourceafis-testdata/probe.jpeg");
+        EngineException cut = assertThrows(EngineException.class, () -> MODALITY.extractTemplate(
+                List.of(new Payload("image", Arrays.copyOf(jpeg, jpeg.length / 10)))));
+        assertEquals("payload 0 (image): JPEG data is truncated (no end-of-image marker)", cut.getMessage());
         // too many fingers for the configured slot
         Payload p = new Payload("iso-19794-2", iso);
         assertInvalid(() -> MODALITY.extractTemplate(List.of(p, p, p)));

@@ -5,6 +5,7 @@ import com.machinezoo.sourceafis.FingerprintImage;
 import com.machinezoo.sourceafis.FingerprintImageOptions;
 import com.machinezoo.sourceafis.FingerprintTemplate;
 import io.biomatch.core.Payload;
+import io.biomatch.core.spi.ImageHeader;
 import io.biomatch.core.spi.Modality;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
@@ -118,6 +119,15 @@ public final class FingerInputs {
      * decoder take gigabytes of heap.
      */
     static DecodedImage decodeImage(byte[] data, String where) {
+        if (data.length >= 2 && (data[0] & 0xFF) == 0xFF && (data[1] & 0xFF) == 0xD8) {
+            // a JPEG cut short decodes with gray filling the rest, and one with thousands of scans holds a thread
+            // for minutes: both refused from the markers (the size is checked below as for every format)
+            try {
+                ImageHeader.read(data);
+            } catch (io.biomatch.core.EngineException e) {
+                throw Modality.invalid(where + ": " + e.getMessage());
+            }
+        }
         try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(data))) {
             Iterator<ImageReader> readers = in == null ? null : ImageIO.getImageReaders(in);
             if (readers == null || !readers.hasNext()) {

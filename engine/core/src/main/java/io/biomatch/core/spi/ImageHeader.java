@@ -1,6 +1,4 @@
-package io.biomatch.face.internal;
-
-import io.biomatch.core.spi.Modality;
+package io.biomatch.core.spi;
 
 /**
  * The format and pixel size an encoded image declares, read from its header before any decoder runs.
@@ -11,12 +9,15 @@ import io.biomatch.core.spi.Modality;
  * such a file at the cost of a few dozen byte reads.
  *
  * <p>Formats read (all that OpenCV 4.9's decoders here both accept and may decompress): JPEG (the first frame
- * header, skipping every other segment as libjpeg does), PNG ({@code IHDR}), BMP (core and info headers,
+ * header, skipping every other segment as libjpeg does; then every marker to the end of the image, refusing a file
+ * cut short or one of more than {@link #MAX_JPEG_SCANS} scans), PNG ({@code IHDR}), BMP (core and info headers,
  * top-down included), WebP ({@code VP8 }, {@code VP8L}, {@code VP8X} canvas), TIFF (first directory, classic and
- * BigTIFF, either byte order), JPEG 2000 (the codestream's {@code SIZ}, in a JP2 file's {@code jp2c} box or
+ * BigTIFF, either byte order; a size tag given twice and tiles far larger than the image refused), JPEG 2000 (the
+ * codestream's {@code SIZ}, in a JP2 file's {@code jp2c} box or
  * raw). Anything else, including the formats OpenCV also decodes but this product does not take (PNM, PAM, PFM,
  * Sun raster, Radiance HDR), is refused: their headers are not read here, so their sizes would be unchecked.
- * Errors are {@link Modality#invalid} with what was wrong.
+ * Errors are {@link Modality#invalid} with what was wrong. In the core because both image modalities use it: faces
+ * for every image, fingerprints for JPEG (ImageIO's reader has the same scan and truncation behaviour).
  */
 public record ImageHeader(String format, long width, long height) {
 
@@ -58,10 +59,26 @@ public record ImageHeader(String format, long width, long height) {
 
     // ------------------------------------------------------------------------------------------------ formats
 
+    /**
+     * Most scans a JPEG may hold. Each scan of a progressive JPEG makes the decoder pass over the whole image again:
+     * a 143 KB file of 8,000 x 8,000 px with 1,500 refinement scans held a decoder thread for 79 s here. The
+     * progressive scripts of libjpeg and common encoders use about 10.
+     */
+    public static final int MAX_JPEG_SCANS = 100;
+
+    /**
+     * The first frame header gives the size; then every marker is walked to the end of the image, so that a file
+     * cut short (no end-of-image marker after its scans: libjpeg fills the rest with gray and only warns) and a file
+     * with more than {@link #MAX_JPEG_SCANS} scans are refused. Inside entropy-coded data a 0xFF byte is always
+     * followed by 0x00 or a restart marker, so any other marker found there is a real one.
+     */
     private static ImageHeader jpeg(byte[] d) {
+        long width = -1, height = -1;
+        int scans = 0;
         int pos = 2;
         while (true) {
-            // libjpeg's next_marker: skips stray bytes to the next 0xFF, then any fill bytes 0xFF
+            // libjpeg's next_marker: skips stray bytes (entropy-coded data after a scan) to the next 0xFF, then any
+            // fill bytes 0xFF
             while (pos < d.length && u8(d, pos) != 0xFF) {
                 pos++;
             }
@@ -69,14 +86,18 @@ public record ImageHeader(String format, long width, long height) {
                 pos++;
             }
             if (pos >= d.length) {
-                throw truncated("JPEG", "no frame header");
+                throw width < 0 ? truncated("JPEG", "no frame header")
+                        : Modality.invalid("JPEG data is truncated (no end-of-image marker)");
             }
             int marker = u8(d, pos++);
-            if (marker == 0x01 || (marker >= 0xD0 && marker <= 0xD7)) {
-                continue; // TEM, RSTn: no length
+            if (marker == 0x00 || marker == 0x01 || (marker >= 0xD0 && marker <= 0xD7)) {
+                continue; // stuffed 0xFF in scan data, TEM, RSTn: no length
             }
-            if (marker == 0xD9 || marker == 0xDA) {
-                throw malformed("JPEG", "scan data or end of image before a frame header");
+            if (marker == 0xD9) {
+                if (scans == 0) {
+                    throw malformed("JPEG", "end of image before any scan");
+                }
+                return new ImageHeader("JPEG", width, height);
             }
             need(d, pos + 2, "JPEG", "segment length");
             int len = u16be(d, pos);
@@ -84,12 +105,21 @@ public record ImageHeader(String format, long width, long height) {
                 throw malformed("JPEG", "segment length " + len);
             }
             boolean frame = marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
-            if (frame) {
+            if (frame && width < 0) {
                 if (len < 8) {
                     throw malformed("JPEG", "frame header length " + len);
                 }
                 need(d, pos + 7, "JPEG", "frame header");
-                return new ImageHeader("JPEG", u16be(d, pos + 5), u16be(d, pos + 3));
+                height = u16be(d, pos + 3);
+                width = u16be(d, pos + 5);
+            } else if (marker == 0xDA) {
+                if (width < 0) {
+                    throw malformed("JPEG", "scan data before a frame header");
+                }
+                if (++scans > MAX_JPEG_SCANS) {
+                    throw Modality.invalid("JPEG has more than " + MAX_JPEG_SCANS + " scans (each one decodes the"
+                            + " whole image again); re-encode it");
+                }
             }
             pos += len;
         }
@@ -142,7 +172,13 @@ public record ImageHeader(String format, long width, long height) {
         throw malformed("WebP", "the first chunk is not VP8, VP8L or VP8X");
     }
 
-    private static final int TIFF_WIDTH = 256, TIFF_LENGTH = 257;
+    private static final int TIFF_WIDTH = 256, TIFF_LENGTH = 257, TIFF_TILE_WIDTH = 322, TIFF_TILE_LENGTH = 323;
+    /** Tiles up to 1,024 x 1,024 px are taken for any image size (common encoders use 256 or 512). */
+    private static final long MAX_TILE_PIXELS = 1024L * 1024;
+
+    private static long roundUp16(long v) {
+        return (v + 15) & ~15L;
+    }
 
     private static ImageHeader tiff(byte[] d) {
         boolean le = u8(d, 0) == 'I';
@@ -168,7 +204,7 @@ public record ImageHeader(String format, long width, long height) {
             throw truncated("TIFF", "first directory at " + ifd);
         }
         long entries = u(d, (int) ifd, countBytes, le);
-        long width = -1, height = -1;
+        long width = -1, height = -1, tileWidth = -1, tileLength = -1;
         for (long i = 0; i < entries; i++) {
             long at = ifd + countBytes + i * entryBytes;
             if (at > d.length - entryBytes) {
@@ -176,7 +212,7 @@ public record ImageHeader(String format, long width, long height) {
             }
             int e = (int) at;
             int tag = (int) u(d, e, 2, le);
-            if (tag != TIFF_WIDTH && tag != TIFF_LENGTH) {
+            if (tag != TIFF_WIDTH && tag != TIFF_LENGTH && tag != TIFF_TILE_WIDTH && tag != TIFF_TILE_LENGTH) {
                 continue;
             }
             int type = (int) u(d, e + 2, 2, le);
@@ -186,20 +222,47 @@ public record ImageHeader(String format, long width, long height) {
                 case 3 -> 2;  // SHORT
                 case 4 -> 4;  // LONG
                 case 16 -> 8; // LONG8 (BigTIFF)
-                default -> throw malformed("TIFF", "image size tag " + tag + " has type " + type);
+                default -> throw malformed("TIFF", "size tag " + tag + " has type " + type);
             };
             if (count != 1 || size > valueBytes) {
-                throw malformed("TIFF", "image size tag " + tag + " holds " + count + " values of type " + type);
+                throw malformed("TIFF", "size tag " + tag + " holds " + count + " values of type " + type);
             }
             long v = u(d, value, size, le); // left-justified in the value field, in either byte order
+            if (v < 0) {
+                throw malformed("TIFF", "tag " + tag + " value out of range");
+            }
+            // a repeated size tag could tell this reader one size and the decoder another
             if (tag == TIFF_WIDTH) {
+                if (width >= 0) {
+                    throw malformed("TIFF", "ImageWidth given twice");
+                }
                 width = v;
-            } else {
+            } else if (tag == TIFF_LENGTH) {
+                if (height >= 0) {
+                    throw malformed("TIFF", "ImageLength given twice");
+                }
                 height = v;
+            } else if (tag == TIFF_TILE_WIDTH) {
+                if (tileWidth >= 0) {
+                    throw malformed("TIFF", "TileWidth given twice");
+                }
+                tileWidth = v;
+            } else {
+                if (tileLength >= 0) {
+                    throw malformed("TIFF", "TileLength given twice");
+                }
+                tileLength = v;
             }
         }
         if (width < 0 || height < 0) {
             throw malformed("TIFF", "the first directory lacks ImageWidth or ImageLength");
+        }
+        // the decoder allocates a whole tile whatever the image's size: a 64 x 64 image in one 16,368 x 16,368 tile
+        // took 1.28 GB. Tiles are multiples of 16 and need not exceed the image by more than that.
+        if ((tileWidth >= 0 || tileLength >= 0) && Math.max(0, tileWidth) * Math.max(0, tileLength)
+                > Math.max(MAX_TILE_PIXELS, roundUp16(width) * roundUp16(height))) {
+            throw malformed("TIFF", "tiles of " + tileWidth + " x " + tileLength + " px for a " + width + " x " + height
+                    + " image");
         }
         return new ImageHeader("TIFF", width, height);
     }
