@@ -207,7 +207,8 @@ public final class FaceModality implements Modality<FaceProbe> {
             case FORMAT_EMBEDDING -> {
                 String model = p.attribute("model", null);
                 if (model != null && !model.equals(config.embedder().id())) {
-                    throw Modality.invalid("embedding-f32 is from model '" + model.replaceAll("[^A-Za-z0-9_.-]", "?")
+                    String shown = model.length() > 64 ? model.substring(0, 64) + "..." : model;
+                    throw Modality.invalid("embedding-f32 is from model '" + shown.replaceAll("[^A-Za-z0-9_.-]", "?")
                             + "', this engine uses '" + config.embedder().id() + "'");
                 }
                 yield Embeddings.parse(p.data(), dim());

@@ -82,6 +82,12 @@ class FaceModalityTest {
         assertInvalid(() -> simd.extractTemplate(List.of(new Payload("wsq", new byte[10]))));
         assertInvalid(() -> simd.extractTemplate(List.of(new Payload("embedding-f32",
                 Embeddings.toBytes(random(new Random(3), dim)), Map.of("model", "other")))));
+        // the wrong model's name is echoed cut to 64 characters, not 9,000
+        EngineException longModel = org.junit.jupiter.api.Assertions.assertThrows(EngineException.class,
+                () -> simd.extractTemplate(List.of(new Payload("embedding-f32",
+                        Embeddings.toBytes(random(new Random(3), dim)), Map.of("model", "m".repeat(9000))))));
+        assertEquals("embedding-f32 is from model '" + "m".repeat(64) + "...', this engine uses 'fr_feature'",
+                longModel.getMessage());
         float[] ok = random(new Random(4), dim);
         assertInvalid(() -> simd.prepareProbe(List.of(emb(ok)), Map.of("mode", "fast")));
         assertInvalid(() -> simd.prepareProbe(List.of(emb(ok)), Map.of("mode", "hnsw", "hnsw_ef", "0")));

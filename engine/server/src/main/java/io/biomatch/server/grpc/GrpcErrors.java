@@ -35,7 +35,7 @@ public final class GrpcErrors {
     public static Status status(Throwable failure) {
         Throwable t = Engine.cause(failure);
         if (t instanceof EngineException e) {
-            return Status.fromCode(code(e.reason())).withDescription(e.getMessage());
+            return Status.fromCode(code(e.reason())).withDescription(bounded(e.getMessage()));
         }
         if (t instanceof StatusRuntimeException s) {
             return s.getStatus();
@@ -50,6 +50,22 @@ public final class GrpcErrors {
     }
 
     public static StatusRuntimeException invalid(String message) {
-        return Status.INVALID_ARGUMENT.withDescription(message).asRuntimeException();
+        return Status.INVALID_ARGUMENT.withDescription(bounded(message)).asRuntimeException();
+    }
+
+    /** Longest status description sent, in characters. */
+    static final int MAX_DESCRIPTION_CHARS = 1000;
+
+    /**
+     * A description cut to {@link #MAX_DESCRIPTION_CHARS}. Why: it travels percent-encoded in an HTTP/2 trailer, and
+     * one past the peer's header limit (8 KiB by default) turned an INVALID_ARGUMENT that echoed a 9,000-character
+     * attribute into INTERNAL "http2 exception" at the client.
+     */
+    static String bounded(String description) {
+        if (description == null || description.length() <= MAX_DESCRIPTION_CHARS) {
+            return description;
+        }
+        return description.substring(0, MAX_DESCRIPTION_CHARS) + "... (" + (description.length() - MAX_DESCRIPTION_CHARS)
+                + " more characters)";
     }
 }

@@ -31,4 +31,14 @@ class GrpcErrorsTest {
         assertEquals(Status.Code.INTERNAL, internal.getCode());
         assertFalse(internal.getDescription().contains("secret"));
     }
+
+    @Test
+    void longDescriptionsAreCutSoThatTheStatusStillReachesTheClient() {
+        String longMessage = "x".repeat(9000);
+        Status s = GrpcErrors.status(new EngineException(EngineException.Reason.INVALID_INPUT, longMessage));
+        assertEquals(Status.Code.INVALID_ARGUMENT, s.getCode());
+        assertEquals("x".repeat(1000) + "... (8000 more characters)", s.getDescription());
+        assertEquals("short", GrpcErrors.status(new EngineException(EngineException.Reason.NOT_FOUND, "short"))
+                .getDescription());
+    }
 }
