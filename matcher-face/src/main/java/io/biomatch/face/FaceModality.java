@@ -74,6 +74,9 @@ public final class FaceModality implements Modality<FaceProbe> {
     public static final String OPTION_MODE = "mode";
     public static final String OPTION_HNSW_EF = "hnsw_ef";
     public static final String OPTION_BINARY_SHORTLIST = "binary_shortlist";
+    /** Every search option; others are refused ({@link Modality#requireKnownOptions}). */
+    static final java.util.Set<String> SEARCH_OPTIONS = java.util.Set.of(OPTION_MODE, OPTION_HNSW_EF,
+            OPTION_BINARY_SHORTLIST);
 
     /** Default match threshold of the default model (cosine); see {@link FaceModelSpec#FR_FEATURE} for how it was measured. */
     public static final float DEFAULT_THRESHOLD = 0.32f;
@@ -225,6 +228,7 @@ public final class FaceModality implements Modality<FaceProbe> {
 
     @Override
     public FaceProbe prepareProbe(List<Payload> payloads, Map<String, String> options) {
+        Modality.requireKnownOptions(options, NAME, SEARCH_OPTIONS);
         FaceProbe.Mode mode = mode(options);
         int ef = Modality.intOption(options, OPTION_HNSW_EF, 0, 1, FaceHnswSettings.MAX_EF);
         int binaryShortlist = Modality.intOption(options, OPTION_BINARY_SHORTLIST, FaceProbe.DEFAULT_BINARY_SHORTLIST,

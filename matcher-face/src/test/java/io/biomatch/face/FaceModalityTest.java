@@ -90,6 +90,9 @@ class FaceModalityTest {
                 longModel.getMessage());
         float[] ok = random(new Random(4), dim);
         assertInvalid(() -> simd.prepareProbe(List.of(emb(ok)), Map.of("mode", "fast")));
+        EngineException typo = assertThrows(EngineException.class,
+                () -> simd.prepareProbe(List.of(emb(ok)), Map.of("mode", "hnsw", "hnsw_eff", "400")));
+        assertEquals("unknown face search option 'hnsw_eff'; known: binary_shortlist, hnsw_ef, mode", typo.getMessage());
         assertInvalid(() -> simd.prepareProbe(List.of(emb(ok)), Map.of("mode", "hnsw", "hnsw_ef", "0")));
         assertInvalid(() -> simd.prepareProbe(List.of(emb(ok)), Map.of("mode", "hnsw", "hnsw_ef", "x")));
     }

@@ -91,6 +91,9 @@ import java.util.Set;
  */
 public final class FingerprintModality implements Modality<FingerprintProbe> {
     public static final String NAME = "fingerprint";
+    /** Every search option; others are refused ({@link Modality#requireKnownOptions}). */
+    static final java.util.Set<String> SEARCH_OPTIONS = java.util.Set.of("mode", "shortlist", "stop_score",
+            "stop_chunk", "pairing");
     /** Largest {@code shortlist} search option. */
     public static final int MAX_SHORTLIST = 100_000;
     /** Largest {@code stop_score} search option (SourceAFIS scores of genuine pairs rarely exceed a few hundred). */
@@ -269,6 +272,7 @@ public final class FingerprintModality implements Modality<FingerprintProbe> {
 
     @Override
     public FingerprintProbe prepareProbe(List<Payload> payloads, Map<String, String> options) {
+        Modality.requireKnownOptions(options, NAME, SEARCH_OPTIONS);
         String mode = options == null ? "fast" : options.getOrDefault("mode", "fast");
         boolean exhaustive = switch (mode) {
             case "fast" -> false;

@@ -178,6 +178,10 @@ class FingerprintModalityTest {
         Payload p = new Payload("iso-19794-2", iso);
         assertInvalid(() -> MODALITY.extractTemplate(List.of(p, p, p)));
         assertInvalid(() -> MODALITY.prepareProbe(List.of(p), Map.of("mode", "turbo")));
+        EngineException typo = assertThrows(EngineException.class,
+                () -> MODALITY.prepareProbe(List.of(p), Map.of("modee", "exhaustive")));
+        assertEquals("unknown fingerprint search option 'modee'; known: mode, pairing, shortlist, stop_chunk, stop_score",
+                typo.getMessage());
     }
 
     @Test

@@ -144,6 +144,25 @@ public interface Modality<P> {
     }
 
     /**
+     * INVALID_INPUT naming the first option key not in {@code known}. Why: a misspelt option (say {@code modee} for
+     * {@code mode}) would otherwise run the default search while the examiner believes the asked-for one ran.
+     *
+     * @param options the request's options (may be null)
+     */
+    static void requireKnownOptions(Map<String, String> options, String modality, java.util.Set<String> known) {
+        if (options == null) {
+            return;
+        }
+        for (String k : options.keySet()) {
+            if (!known.contains(k)) {
+                String shown = k.length() > 30 ? k.substring(0, 30) + "..." : k;
+                throw invalid("unknown " + modality + " search option '" + shown.replaceAll("\\p{Cntrl}", "?")
+                        + "'; known: " + String.join(", ", new java.util.TreeSet<>(known)));
+            }
+        }
+    }
+
+    /**
      * A search option holding an integer in {@code [min, max]}; {@code absent} when the option is not given (or
      * empty); anything else (not a number, out of range) is INVALID_INPUT naming the option and its range.
      *
