@@ -635,9 +635,17 @@ public final class Engine implements AutoCloseable {
         }
     }
 
+    /**
+     * Agency and metadata as ids are: bounded, and free of control characters (in values, tabs and line breaks are
+     * kept). Why: they are printed back by {@code biomatch get}, logs and reports, where an escape sequence would act
+     * on the reader's terminal and a NUL would cut the text.
+     */
     private static void validateOwner(String agency, Map<String, String> metadata) {
         if (agency.length() > MAX_AGENCY_CHARS) {
             throw EngineException.invalid("agency is longer than " + MAX_AGENCY_CHARS + " characters");
+        }
+        if (hasControl(agency, false)) {
+            throw EngineException.invalid("agency '" + printable(agency) + "' contains control characters");
         }
         if (metadata.size() > MAX_METADATA_ENTRIES) {
             throw EngineException.invalid("more than " + MAX_METADATA_ENTRIES + " metadata entries");
@@ -650,7 +658,24 @@ public final class Engine implements AutoCloseable {
                 throw EngineException.invalid("metadata value of '" + printable(e.getKey()) + "' is longer than "
                         + MAX_METADATA_VALUE_CHARS + " characters");
             }
+            if (hasControl(e.getKey(), false)) {
+                throw EngineException.invalid("metadata key '" + printable(e.getKey()) + "' contains control characters");
+            }
+            if (hasControl(e.getValue(), true)) {
+                throw EngineException.invalid("metadata value of '" + printable(e.getKey()) + "' contains control"
+                        + " characters (tabs and line breaks are allowed)");
+            }
         }
+    }
+
+    private static boolean hasControl(String s, boolean allowLayout) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isISOControl(c) && !(allowLayout && (c == '\t' || c == '\n' || c == '\r'))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Caller text echoed in messages: truncated, control characters replaced. */

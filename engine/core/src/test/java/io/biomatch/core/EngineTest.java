@@ -152,7 +152,18 @@ class EngineTest {
             assertEquals(EngineException.Reason.INVALID_INPUT, failure(e.identify(identifyReq(v, 0), SearchControl.NONE)));
             assertEquals(EngineException.Reason.INVALID_INPUT,
                     failure(e.identify(identifyReq(v, IdentifyRequest.MAX_TOP_K + 1), SearchControl.NONE)));
+            // control characters in agency and metadata (printed back by `biomatch get` and in logs)
+            for (var owner : List.of(Map.entry("LY\u001b[2JON", Map.<String, String>of()),
+                    Map.entry("LYON", Map.of("case\u0000", "x")),
+                    Map.entry("LYON", Map.of("case", "\u001b]0;title\u0007")))) {
+                assertEquals(EngineException.Reason.INVALID_INPUT, failure(e.enrol(new EnrolRequest("c", "vec",
+                        owner.getKey(), owner.getValue(), List.of(VectorTestModality.payload(v)), false))));
+            }
             assertEquals(0, e.stats().storedRecords());
+            // tabs and line breaks in a value are kept
+            e.enrol(new EnrolRequest("notes", "vec", "LYON", Map.of("note", "line 1\nline 2\tend"),
+                    List.of(VectorTestModality.payload(v)), false)).join();
+            assertEquals("line 1\nline 2\tend", e.get("notes").metadata().get("note"));
         }
     }
 
