@@ -169,6 +169,12 @@ class FingerprintModalityTest {
         EngineException blank = assertThrows(EngineException.class, () -> MODALITY.extractTemplate(
                 List.of(new Payload("image", bigPng.toByteArray(), Map.of("dpi", "1000")))));
         assertTrue(blank.getMessage().contains("no minutiae found"), blank.getMessage());
+        // an ISO 19794-2:2005 record whose resolution fields (offsets 18, 20; px/cm) are 0: the message names them
+        byte[] noResolution = iso.clone();
+        java.nio.ByteBuffer.wrap(noResolution).putShort(18, (short) 0).putShort(20, (short) 0);
+        EngineException res = assertThrows(EngineException.class,
+                () -> MODALITY.extractTemplate(List.of(new Payload("iso-19794-2", noResolution))));
+        assertTrue(res.getMessage().contains("check its image size and resolution fields"), res.getMessage());
         // a JPEG cut short decoded with gray filling the rest and gave a template of 2 minutiae; now refused
         byte[] jpeg = file("sourceafis-testdata/probe.jpeg");
         EngineException cut = assertThrows(EngineException.class, () -> MODALITY.extractTemplate(

@@ -39,7 +39,10 @@ public final class Minutiae {
             throw Modality.invalid("fingerprint template has " + n + " minutiae, at most " + MAX + " allowed");
         }
         if (width < 1 || height < 1 || width > 0x7FFF || height > 0x7FFF) {
-            throw Modality.invalid("fingerprint template has bad dimensions " + width + " x " + height);
+            // an imported ISO/ANSI record is rescaled to 500 dpi by its resolution fields: a resolution of 0, 1 or
+            // 65,535 px/cm ends here as an overflowed size, so name the likely cause
+            throw Modality.invalid("fingerprint template has bad dimensions " + width + " x " + height + " at 500 dpi"
+                    + " (for an ISO 19794-2 / ANSI 378 record: check its image size and resolution fields)");
         }
         for (int i = 0; i < n; i++) {
             if (x[i] < 0 || y[i] < 0 || x[i] >= width || y[i] >= height) {
