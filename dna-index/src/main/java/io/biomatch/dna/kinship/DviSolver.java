@@ -29,6 +29,13 @@ final class DviSolver {
     static final double UNDISPUTED_LR = 10_000;
     static final int MAX_INCOMPATIBLE = 2;
     static final double EXHAUSTIVE_LIMIT = 2e6;
+    /**
+     * Partial assignments the joint search may visit: 300,000,000 by default, about 30 s here at ~65-100 ns each
+     * ({@code -Dbiomatch.dvi.maxJointNodes}). Why: where many families and victims fit one another alike (few loci,
+     * look-alike references), nothing prunes and the search is factorial: 12 identical one-missing families with 12
+     * victims took 89 s, 40 ran for hours. dvir stops such a case with an error too ({@code maxAssign}).
+     */
+    static volatile long maxJointNodes = Long.getLong("biomatch.dvi.maxJointNodes", 300_000_000L);
     static final int MAX_FAMILY_CONFIGS = 500_000;
 
     final DviData data;
@@ -350,6 +357,7 @@ final class DviSolver {
         double sum;
         double logScale = Double.NaN;
         final double[][] pairSum;
+        long nodes;
 
         Search(int keep, boolean exhaustive, int nv, int nt) {
             this.keep = keep;
@@ -359,6 +367,12 @@ final class DviSolver {
 
         void run(int i, Integer[] order, List<int[]> slots, List<List<Config>> configs, double[] suffix,
                  int[] assign, boolean[] used, double logLr) {
+            if (++nodes > maxJointNodes) {
+                throw io.biomatch.core.spi.Modality.invalid("the joint search visited " + maxJointNodes
+                        + " partial assignments without finishing: the victims fit too many families alike for an"
+                        + " exact joint solution. Add loci or reference persons, or split the case into groups of"
+                        + " families");
+            }
             if (!exhaustive && heap.size() >= keep && logLr + suffix[i] < heap.peek().logLr() - 1e-9) {
                 return;
             }

@@ -132,4 +132,43 @@ class DviCaseTest {
                 + s.data.families.get(s.targets.get(x.target()).family).pedigree().id(s.targets.get(x.target()).person)
                 + "/" + x.round()).toList();
     }
+
+    /**
+     * A case where nothing prunes the joint search (look-alike one-missing families, one marker): it stops at its
+     * budget with a clear error instead of running for hours (12 families took 89 s without a budget, 40 ran for
+     * hours). A lower budget than the default keeps the test short.
+     */
+    @Test
+    void aJointSearchThatCannotPruneStopsWithAClearError(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        int n = 14;
+        StringBuilder ped = new StringBuilder("family,id,fid,mid,sex,role\n");
+        StringBuilder am = new StringBuilder("family,id,sex,locus,allele1,allele2\n");
+        StringBuilder pm = new StringBuilder("id,sex,locus,allele1,allele2\n");
+        for (int f = 0; f < n; f++) {
+            ped.append("F").append(f).append(",A").append(f).append(",0,0,1,untyped\n");
+            ped.append("F").append(f).append(",B").append(f).append(",0,0,2,reference\n");
+            ped.append("F").append(f).append(",M").append(f).append(",A").append(f).append(",B").append(f)
+                    .append(",1,missing\n");
+            am.append("F").append(f).append(",B").append(f).append(",2,L1,1,2\n");
+            pm.append("W").append(f).append(",1,L1,1,").append(1 + f % 3).append("\n");
+        }
+        java.nio.file.Files.writeString(dir.resolve("am_pedigrees.csv"), ped);
+        java.nio.file.Files.writeString(dir.resolve("am_genotypes.csv"), am);
+        java.nio.file.Files.writeString(dir.resolve("pm_genotypes.csv"), pm);
+        java.nio.file.Files.writeString(dir.resolve("frequencies.csv"),
+                "locus,allele,frequency\nL1,1,0.05\nL1,2,0.05\nL1,3,0.9\n");
+        java.nio.file.Files.writeString(dir.resolve("mutation_models.csv"),
+                "locus,sex,model,rate,rate2,range\nL1,both,none,NA,NA,NA\n");
+        long budget = DviSolver.maxJointNodes;
+        DviSolver.maxJointNodes = 20_000_000L; // ~1.5 s here instead of the default's ~30 s
+        try {
+            io.biomatch.core.EngineException e = org.junit.jupiter.api.Assertions.assertThrows(
+                    io.biomatch.core.EngineException.class, () -> DviCase.run(dir));
+            assertTrue(e.getMessage().startsWith("the joint search visited 20000000 partial assignments without"
+                    + " finishing"), e.getMessage());
+        } finally {
+            DviSolver.maxJointNodes = budget;
+        }
+    }
 }
