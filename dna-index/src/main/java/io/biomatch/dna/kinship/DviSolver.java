@@ -199,17 +199,18 @@ final class DviSolver {
         int nt = targets.size();
         for (int v = 0; v < nv; v++) {
             for (int t = 0; t < nt; t++) {
-                if (vDone[v] || tDone[t] || !sexOk[v][t] || m[v][t] < threshold) {
+                // written as !(x >= y) so that a NaN LR never counts as undisputed (x < y is false for NaN)
+                if (vDone[v] || tDone[t] || !sexOk[v][t] || !(m[v][t] >= threshold)) {
                     continue;
                 }
                 boolean ok = true;
                 for (int u = 0; u < nt && ok; u++) {
-                    if (u != t && !tDone[u] && sexOk[v][u] && m[v][t] < threshold * m[v][u]) {
+                    if (u != t && !tDone[u] && sexOk[v][u] && !(m[v][t] >= threshold * m[v][u])) {
                         ok = false;
                     }
                 }
                 for (int w = 0; w < nv && ok; w++) {
-                    if (w != v && !vDone[w] && sexOk[w][t] && m[v][t] < threshold * m[w][t]) {
+                    if (w != v && !vDone[w] && sexOk[w][t] && !(m[v][t] >= threshold * m[w][t])) {
                         ok = false;
                     }
                 }

@@ -156,6 +156,11 @@ public final class KinshipCase {
                 throw Modality.invalid("the genotypes at " + locus + " are impossible under H2 (likelihood 0)");
             }
             double lr = l1 / l2;
+            // last guard: never print or return a NaN or infinite LR (a degenerate model must fail, naming the locus)
+            if (!Double.isFinite(l1) || !Double.isFinite(l2) || !Double.isFinite(lr)) {
+                throw Modality.invalid("the LR at locus " + fl.name() + " is not a finite number (P(E|H1) " + l1
+                        + ", P(E|H2) " + l2 + "): the mutation model or frequencies there are degenerate");
+            }
             out.add(new LocusLr(fl.name(), l1, l2, lr));
             total *= lr;
             log10 += Math.log10(lr);

@@ -131,6 +131,16 @@ public record MutationModel(Kind kind, double rate, double rate2, double range) 
                 for (int i = 0; i < n; i++) {
                     int own = 0;
                     int other = 0;
+                    // Weights are taken relative to the nearest allele of the own group: range^|d| itself underflows
+                    // to 0 for every allele when this one is far from all others (range 0.1, |d| > 323, e.g. a typo
+                    // "400" at vWA), which made the row 0/0 = NaN. Scaling by range^-dmin leaves the ratios (and so
+                    // the matrix) unchanged and keeps the sum >= 1.
+                    double dmin = Double.POSITIVE_INFINITY;
+                    for (int j = 0; j < n; j++) {
+                        if (j != i && group[j] == group[i]) {
+                            dmin = Math.min(dmin, Math.abs(values[i] - values[j]));
+                        }
+                    }
                     double wsum = 0;
                     for (int j = 0; j < n; j++) {
                         if (j == i) {
@@ -138,7 +148,7 @@ public record MutationModel(Kind kind, double rate, double rate2, double range) 
                         }
                         if (group[j] == group[i]) {
                             own++;
-                            wsum += Math.pow(range, Math.abs(values[i] - values[j]));
+                            wsum += Math.pow(range, Math.abs(values[i] - values[j]) - dmin);
                         } else {
                             other++;
                         }
@@ -148,7 +158,7 @@ public record MutationModel(Kind kind, double rate, double rate2, double range) 
                             continue;
                         }
                         if (group[j] == group[i]) {
-                            m[i][j] = rate * Math.pow(range, Math.abs(values[i] - values[j])) / wsum;
+                            m[i][j] = rate * Math.pow(range, Math.abs(values[i] - values[j]) - dmin) / wsum;
                         } else {
                             m[i][j] = rate2 / other;
                         }

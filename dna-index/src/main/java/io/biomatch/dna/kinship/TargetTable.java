@@ -181,6 +181,16 @@ final class TargetTable {
      * whether it is an exclusion without mutation (written to {@code excluded[0]}).
      */
     double locusLr(DviModel model, int l, int a, int b, boolean[] excluded) {
+        double r = rawLocusLr(model, l, a, b, excluded);
+        // last guard: a NaN or infinite LR must never reach the ranking or the output (NaN passes every "<" test)
+        if (!Double.isFinite(r)) {
+            throw io.biomatch.core.spi.Modality.invalid("the LR at locus " + model.locus[l].name()
+                    + " is not a finite number (" + r + "): the mutation model or frequencies there are degenerate");
+        }
+        return r;
+    }
+
+    private double rawLocusLr(DviModel model, int l, int a, int b, boolean[] excluded) {
         int base = model.alleleOffset[l];
         if (a >= 0 && b >= 0) {
             if (zero0 != null && judge0[l]) {

@@ -5,11 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.biomatch.core.SharedData;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The dvir cases of the shared data. */
 class DviCaseTest {
@@ -170,5 +173,44 @@ class DviCaseTest {
         } finally {
             DviSolver.maxJointNodes = budget;
         }
+    }
+
+    /**
+     * dvir's example1 with a stepwise model and a victim of allele 400, far from the table's 1..3: its stepwise row
+     * was NaN, and NaN passed every "<" test of the undisputed rule, so all victims were "identified" with two missing
+     * persons at LR NaN. Now every LR is finite and no victim or missing person is identified twice.
+     */
+    @Test
+    void stepwiseFarVictimAlleleGivesFiniteLrsAndNoContradictoryIdentifications(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve("am_pedigrees.csv"), """
+                family,id,fid,mid,sex,role
+                F1,M1,0,0,1,missing
+                F1,R1,0,0,2,reference
+                F1,M2,M1,R1,1,missing
+                F1,NN,0,0,2,untyped
+                F1,M3,M2,NN,1,missing
+                """);
+        Files.writeString(dir.resolve("am_genotypes.csv"), "family,id,sex,locus,allele1,allele2\nF1,R1,2,L1,1,1\n");
+        Files.writeString(dir.resolve("frequencies.csv"), "locus,allele,frequency\nL1,1,0.05\nL1,2,0.05\nL1,3,0.9\n");
+        Files.writeString(dir.resolve("mutation_models.csv"),
+                "locus,sex,model,rate,rate2,range\nL1,both,stepwise,0.01,0,0.1\n");
+        Files.writeString(dir.resolve("pm_genotypes.csv"), """
+                id,sex,locus,allele1,allele2
+                V1,1,L1,1,1
+                V2,1,L1,2,2
+                V3,1,L1,1,2
+                V4,1,L1,400,400
+                """);
+        DviCase.Result r = DviCase.run(dir);
+        for (DviCase.Pair p : r.pairwise()) {
+            assertTrue(Double.isFinite(p.lr()), p + "\n" + r.toText());
+        }
+        Set<String> victims = new java.util.HashSet<>();
+        Set<String> missing = new java.util.HashSet<>();
+        for (DviCase.Identification i : r.undisputed()) {
+            assertTrue(Double.isFinite(i.lr()), r.toText());
+            assertTrue(victims.add(i.victim()) && missing.add(i.missing()), "contradictory: " + r.toText());
+        }
+        assertFalse(r.toText().contains("NaN"), r.toText());
     }
 }

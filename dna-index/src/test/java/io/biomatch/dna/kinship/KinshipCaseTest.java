@@ -228,4 +228,30 @@ class KinshipCaseTest {
         EngineException x = assertThrows(EngineException.class, e);
         assertTrue(x.getMessage().contains(fragment), x.getMessage());
     }
+
+    /**
+     * A child allele far from every other allele (400 at an STR locus): the stepwise weights range^|d| all underflow
+     * to 0 for its row, which gave 0/0 = NaN. The LR must be finite and equal the direct computation: the father's
+     * transmission to 400 is negligible (range^390), so LR = P(father transmits 8) (1 - r) / (2 p8).
+     */
+    @Test
+    void stepwiseFarAlleleGivesTheDirectLr() {
+        FrequencyTable t = new FrequencyTable();
+        double[] q = {0.1, 0.2, 0.3, 0.15, 0.15, 0.05};
+        for (int i = 0; i < q.length; i++) {
+            t.put("L", Integer.toString(8 + i), q[i]);
+        }
+        t.put("L", "400", 0.05);
+        double r = 0.01;
+        double g = 0.1;
+        String step = "{\"model\":\"stepwise\",\"rate\":" + r + ",\"rate2\":0,\"range\":" + g + "}";
+        double lr = KinshipCase.run(caseJson(0, step, DUO_H1, DUO_H2, Map.of("AF", "8/10", "CH", "8/400")), t)
+                .totalLr();
+        // from 10: neighbours 8..13 at distances 2, 1, 1, 2, 3 (400 negligible)
+        double m10to8 = r * g * g / (2 * g + 2 * g * g + g * g * g);
+        double fatherGives8 = 0.5 * ((1 - r) + m10to8);
+        double expected = fatherGives8 * (1 - r) / (2 * 0.1);
+        assertTrue(Double.isFinite(lr), "LR " + lr);
+        assertEquals(expected, lr, 1e-9 * expected);
+    }
 }
