@@ -38,7 +38,7 @@ public final class DviGenerator {
             FrequencyTable.Locus fl = freqs.locus(names.get(l));
             p[l] = LocusModel.normalised(fl.freqs);
             cum[l] = cumulative(p[l]);
-            double[][] m = model.matrix(p[l], fl.values);
+            double[][] m = model.matrix(fl.name(), p[l], fl.values);
             mut[l] = new double[m.length][];
             for (int i = 0; i < m.length; i++) {
                 mut[l][i] = cumulative(m[i]);

@@ -33,9 +33,10 @@ final class DviModel {
             FrequencyTable.Locus fl = d.freqs.locus(d.loci.get(l));
             locus[l] = fl;
             prior[l] = LocusModel.normalised(fl.freqs);
-            fullMale[l] = male[l].matrix(prior[l], fl.values);
-            fullFemale[l] = female[l].equals(male[l]) ? fullMale[l] : female[l].matrix(prior[l], fl.values);
-            identity[l] = MutationModel.NONE.matrix(prior[l], fl.values);
+            fullMale[l] = male[l].matrix(fl.name(), prior[l], fl.values);
+            fullFemale[l] = female[l].equals(male[l]) ? fullMale[l]
+                    : female[l].matrix(fl.name(), prior[l], fl.values);
+            identity[l] = MutationModel.NONE.matrix(fl.name(), prior[l], fl.values);
             alleleOffset[l] = off;
             off += fl.size();
             full[l] = LocusModel.full(fl, male[l], female[l]);

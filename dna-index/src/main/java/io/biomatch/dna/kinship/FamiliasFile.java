@@ -115,6 +115,10 @@ public final class FamiliasFile {
         }
         Matcher tm = Pattern.compile("Theta/Kinship/Fst:\\s*([0-9.eE+-]+)").matcher(dbLine);
         theta = tm.find() ? Double.parseDouble(tm.group(1)) : 0;
+        // as the JSON reader: theta is a probability of identity by descent, 1 would make every allele shared
+        if (!(theta >= 0 && theta < 1)) {
+            throw Modality.invalid(name + " line " + x.pos + ": theta " + tm.group(1) + " must be in [0, 1)");
+        }
         int nLoc = intOf(x.next(), x);
         if (x.next().equals("#TRUE#")) {
             x.next(); // database name
@@ -261,8 +265,9 @@ public final class FamiliasFile {
                     }
                 }
             }
-            double[][] male = li.male().matrix(fl.freqs, fl.values);
-            double[][] female = li.female().equals(li.male()) ? male : li.female().matrix(fl.freqs, fl.values);
+            double[][] male = li.male().matrix(fl.name(), fl.freqs, fl.values);
+            double[][] female = li.female().equals(li.male()) ? male
+                    : li.female().matrix(fl.name(), fl.freqs, fl.values);
             double l1 = KinshipLikelihood.locusLikelihood(List.of(p1.pedigree()), g, li.name(), frequencies, li.male(),
                     li.female(), male, female, observed, theta);
             double l2 = KinshipLikelihood.locusLikelihood(List.of(p2.pedigree()), g, li.name(), frequencies, li.male(),

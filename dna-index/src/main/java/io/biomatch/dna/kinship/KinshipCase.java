@@ -146,8 +146,8 @@ public final class KinshipCase {
                     }
                 }
             }
-            double[][] mm = male.matrix(fl.freqs, fl.values);
-            double[][] ff = female.equals(male) ? mm : female.matrix(fl.freqs, fl.values);
+            double[][] mm = male.matrix(fl.name(), fl.freqs, fl.values);
+            double[][] ff = female.equals(male) ? mm : female.matrix(fl.name(), fl.freqs, fl.values);
             double l1 = KinshipLikelihood.locusLikelihood(h1, e.getValue(), locus, freqs, male, female, mm, ff,
                     observed, theta);
             double l2 = KinshipLikelihood.locusLikelihood(h2, e.getValue(), locus, freqs, male, female, mm, ff,

@@ -32,8 +32,8 @@ final class LocusModel {
         for (int i = 0; i < cls.length; i++) {
             cls[i] = i;
         }
-        double[][] mm = maleModel.matrix(p, locus.values);
-        double[][] ff = femaleModel.equals(maleModel) ? mm : femaleModel.matrix(p, locus.values);
+        double[][] mm = maleModel.matrix(locus.name(), p, locus.values);
+        double[][] ff = femaleModel.equals(maleModel) ? mm : femaleModel.matrix(locus.name(), p, locus.values);
         return new LocusModel(p.length, p, mm, ff, cls, true);
     }
 

@@ -90,6 +90,14 @@ public record MutationModel(Kind kind, double rate, double rate2, double range) 
      * (NaN when not numeric) used by the stepwise model. Rows are made to sum to 1 by the diagonal.
      */
     public double[][] matrix(double[] freqs, double[] values) {
+        return matrix(null, freqs, values);
+    }
+
+    /**
+     * As {@link #matrix(double[], double[])}; {@code locus} names the locus in the error when the rate is too high for
+     * the frequencies there (proportional model).
+     */
+    public double[][] matrix(String locus, double[] freqs, double[] values) {
         int n = freqs.length;
         double[][] m = new double[n][n];
         switch (kind) {
@@ -116,6 +124,18 @@ public record MutationModel(Kind kind, double rate, double rate2, double range) 
                     s += (p / tot) * (1 - p / tot);
                 }
                 double a = s > 0 ? rate / s : 0;
+                // The diagonal 1 - a (1 - p_i) must stay >= 0 for every allele, i.e. rate <= s / (1 - min p): above it
+                // the "probabilities" go negative and so can the likelihoods. pedmut refuses such rates the same way.
+                double pmin = Double.POSITIVE_INFINITY;
+                for (double p : freqs) {
+                    pmin = Math.min(pmin, p / tot);
+                }
+                double max = n > 1 ? s / (1 - pmin) : 1;
+                if (rate > max * (1 + 1e-12)) {
+                    throw Modality.invalid(String.format(Locale.ROOT, "proportional mutation rate %s is too high for"
+                            + " the allele frequencies at locus %s (at most %.6g there)", rate,
+                            locus == null ? "?" : clip(locus), max));
+                }
                 for (int i = 0; i < n; i++) {
                     for (int j = 0; j < n; j++) {
                         m[i][j] = a * freqs[j] / tot;
@@ -176,7 +196,8 @@ public record MutationModel(Kind kind, double rate, double rate2, double range) 
                     off += m[i][j];
                 }
             }
-            m[i][i] = 1 - off;
+            // at the largest allowed proportional rate rounding may leave -1e-17
+            m[i][i] = Math.max(0, 1 - off);
         }
         return m;
     }

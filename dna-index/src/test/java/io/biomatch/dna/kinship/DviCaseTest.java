@@ -2,8 +2,10 @@ package io.biomatch.dna.kinship;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.biomatch.core.EngineException;
 import io.biomatch.core.SharedData;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -182,25 +184,7 @@ class DviCaseTest {
      */
     @Test
     void stepwiseFarVictimAlleleGivesFiniteLrsAndNoContradictoryIdentifications(@TempDir Path dir) throws Exception {
-        Files.writeString(dir.resolve("am_pedigrees.csv"), """
-                family,id,fid,mid,sex,role
-                F1,M1,0,0,1,missing
-                F1,R1,0,0,2,reference
-                F1,M2,M1,R1,1,missing
-                F1,NN,0,0,2,untyped
-                F1,M3,M2,NN,1,missing
-                """);
-        Files.writeString(dir.resolve("am_genotypes.csv"), "family,id,sex,locus,allele1,allele2\nF1,R1,2,L1,1,1\n");
-        Files.writeString(dir.resolve("frequencies.csv"), "locus,allele,frequency\nL1,1,0.05\nL1,2,0.05\nL1,3,0.9\n");
-        Files.writeString(dir.resolve("mutation_models.csv"),
-                "locus,sex,model,rate,rate2,range\nL1,both,stepwise,0.01,0,0.1\n");
-        Files.writeString(dir.resolve("pm_genotypes.csv"), """
-                id,sex,locus,allele1,allele2
-                V1,1,L1,1,1
-                V2,1,L1,2,2
-                V3,1,L1,1,2
-                V4,1,L1,400,400
-                """);
+        writeExample1(dir, "L1,both,stepwise,0.01,0,0.1", "V4,1,L1,400,400");
         DviCase.Result r = DviCase.run(dir);
         for (DviCase.Pair p : r.pairwise()) {
             assertTrue(Double.isFinite(p.lr()), p + "\n" + r.toText());
@@ -212,5 +196,35 @@ class DviCaseTest {
             assertTrue(victims.add(i.victim()) && missing.add(i.missing()), "contradictory: " + r.toText());
         }
         assertFalse(r.toText().contains("NaN"), r.toText());
+    }
+
+    /** mutation_models.csv: a proportional rate above what example1's frequencies allow (0.185 / 0.95) is refused. */
+    @Test
+    void proportionalRateTooHighIsRefused(@TempDir Path dir) throws Exception {
+        writeExample1(dir, "L1,both,proportional,0.5,0,0.1", "V4,1,L1,3,3");
+        EngineException e = assertThrows(EngineException.class, () -> DviCase.run(dir));
+        assertTrue(e.getMessage().contains("too high") && e.getMessage().contains("locus L1")
+                && e.getMessage().contains("at most 0.194737"), e.getMessage());
+    }
+
+    /** dvir's example1 (one locus L1, alleles 1..3) with a mutation model line and one more victim line. */
+    private static void writeExample1(Path dir, String mutation, String victim) throws Exception {
+        Files.writeString(dir.resolve("am_pedigrees.csv"), """
+                family,id,fid,mid,sex,role
+                F1,M1,0,0,1,missing
+                F1,R1,0,0,2,reference
+                F1,M2,M1,R1,1,missing
+                F1,NN,0,0,2,untyped
+                F1,M3,M2,NN,1,missing
+                """);
+        Files.writeString(dir.resolve("am_genotypes.csv"), "family,id,sex,locus,allele1,allele2\nF1,R1,2,L1,1,1\n");
+        Files.writeString(dir.resolve("frequencies.csv"), "locus,allele,frequency\nL1,1,0.05\nL1,2,0.05\nL1,3,0.9\n");
+        Files.writeString(dir.resolve("mutation_models.csv"), "locus,sex,model,rate,rate2,range\n" + mutation + "\n");
+        Files.writeString(dir.resolve("pm_genotypes.csv"), """
+                id,sex,locus,allele1,allele2
+                V1,1,L1,1,1
+                V2,1,L1,2,2
+                V3,1,L1,1,2
+                """ + victim + "\n");
     }
 }

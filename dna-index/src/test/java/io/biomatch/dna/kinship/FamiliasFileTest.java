@@ -2,8 +2,10 @@ package io.biomatch.dna.kinship;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.biomatch.core.EngineException;
 import io.biomatch.core.SharedData;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Familias .fam import: every shared file parses; the paternity file's LR matches the duo closed form. */
 class FamiliasFileTest {
@@ -109,5 +112,41 @@ class FamiliasFileTest {
                 System.out.println(name + ": " + r.caseId() + " LR " + r.totalLr());
             }
         }
+    }
+
+    /** The paternity file with line {@code lineNo} (1-based) replaced, written to {@code dir}. */
+    static Path withLine(Path dir, String name, int lineNo, String text) throws Exception {
+        return withLines(dir, name, Map.of(lineNo, text));
+    }
+
+    /** The paternity file with lines (1-based number -> new text) replaced, written to {@code dir}. */
+    static Path withLines(Path dir, String name, Map<Integer, String> replace) throws Exception {
+        List<String> lines = new java.util.ArrayList<>(Files.readAllLines(dir().resolve("pedFamilias_paternity.fam"),
+                java.nio.charset.StandardCharsets.ISO_8859_1));
+        replace.forEach((k, v) -> lines.set(k - 1, v));
+        Path out = dir.resolve(name);
+        Files.write(out, lines, java.nio.charset.StandardCharsets.ISO_8859_1);
+        return out;
+    }
+
+    static String error(Path file) {
+        return assertThrows(EngineException.class, () -> FamiliasFile.read(file).evaluate(0, 1)).getMessage();
+    }
+
+    /** Theta is range-checked to [0, 1) as in the JSON reader (1.5 and -0.5 were accepted). */
+    @Test
+    void thetaOutOfRangeIsRefused(@TempDir Path tmp) throws Exception {
+        for (String t : new String[] {"1.5", "-0.5", "1"}) {
+            String m = error(withLine(tmp, "t.fam", 103, "#FALSE# (#Databases: 1 ;Theta/Kinship/Fst: " + t + " )"));
+            assertEquals("t.fam line 103: theta " + t + " must be in [0, 1)", m);
+        }
+    }
+
+    /** Familias model code 1 (proportional) with rate 0.9 is too high for the file's frequencies: refused. */
+    @Test
+    void proportionalRateTooHighIsRefused(@TempDir Path tmp) throws Exception {
+        // D3S1358: female rate, male rate, female model, male model
+        String m = error(withLines(tmp, "p.fam", Map.of(108, "0.9", 109, "0.9", 110, "1", 111, "1")));
+        assertTrue(m.contains("proportional mutation rate 0.9 is too high") && m.contains("at most"), m);
     }
 }

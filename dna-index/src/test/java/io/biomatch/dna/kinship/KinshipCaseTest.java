@@ -254,4 +254,20 @@ class KinshipCaseTest {
         assertTrue(Double.isFinite(lr), "LR " + lr);
         assertEquals(expected, lr, 1e-9 * expected);
     }
+
+    /**
+     * The proportional model's diagonal 1 - a (1 - p_i), a = rate / sum p (1 - p), goes negative above
+     * rate = sum p (1 - p) / (1 - min p) (here 0.805 / 0.9): the likelihoods went negative. Refused as pedmut does.
+     */
+    @Test
+    void proportionalRateTooHighForTheFrequenciesIsRefused() {
+        String high = "{\"model\":\"proportional\",\"rate\":0.9}";
+        EngineException e = assertThrows(EngineException.class,
+                () -> lr(0, high, DUO_H1, DUO_H2, Map.of("AF", "8/10", "CH", "8/9")));
+        assertTrue(e.getMessage().contains("too high") && e.getMessage().contains("locus L")
+                && e.getMessage().contains("at most 0.894444"), e.getMessage());
+        double ok = lr(0, "{\"model\":\"proportional\",\"rate\":0.89}", DUO_H1, DUO_H2,
+                Map.of("AF", "8/10", "CH", "8/9"));
+        assertTrue(ok > 0 && Double.isFinite(ok), "LR " + ok);
+    }
 }
