@@ -68,14 +68,19 @@ public final class FamiliasFile {
         Lines x = new Lines(raw, name);
         x.pos = 2;
         version = x.next();
-        int nid = x.peek().isEmpty() ? intOf(x.skip(1).next(), x) : intOf(x.next(), x);
+        if (x.peek().isEmpty()) {
+            x.skip(1);
+        }
+        // every count is checked against what the rest of the file can hold before anything is allocated: a
+        // corrupt count (negative, or 999999999) must not reach new int[n] or a loop adding persons
+        int nid = count(x, "person", 6);
         int[][][] typed = new int[nid][][];
         List<Integer> sexes = new ArrayList<>();
         for (int i = 0; i < nid; i++) {
             String id = x.next();
             x.skip(3);
             boolean male = x.next().equals("#TRUE#");
-            int n = intOf(x.next(), x);
+            int n = count(x, "typed locus", 3);
             typed[i] = new int[n][];
             for (int j = 0; j < n; j++) {
                 typed[i][j] = new int[] {intOf(x.next(), x), intOf(x.next(), x), intOf(x.next(), x)};
@@ -87,26 +92,28 @@ public final class FamiliasFile {
             throw x.bad("\"Known relations\"");
         }
         List<String> ids = new ArrayList<>(persons);
-        int extraF = intOf(x.next(), x);
-        int extraM = intOf(x.next(), x);
+        // an added person is only of use as the parent or child of a relation (two lines)
+        int extraF = count(x, "extra female", 1);
+        int extraM = count(x, "extra male", 1);
         addExtras(ids, sexes, extraF, extraM);
         int[] father = filled(ids.size());
         int[] mother = filled(ids.size());
-        readPairs(x, intOf(x.next(), x), sexes, father, mother);
-        int nPed = intOf(x.next(), x);
+        readPairs(x, count(x, "relation", 2), sexes, father, mother);
+        int nPed = count(x, "pedigree", 5);
         for (int p = 0; p < nPed; p++) {
             x.next(); // index
             String pedName = x.next();
             List<String> pid = new ArrayList<>(ids);
             List<Integer> psex = new ArrayList<>(sexes);
-            addExtras(pid, psex, intOf(x.next(), x), intOf(x.next(), x));
+            int pedF = count(x, "extra female", 1);
+            addExtras(pid, psex, pedF, count(x, "extra male", 1));
             int[] f = java.util.Arrays.copyOf(father, pid.size());
             int[] m = java.util.Arrays.copyOf(mother, pid.size());
             for (int i = father.length; i < pid.size(); i++) {
                 f[i] = -1;
                 m[i] = -1;
             }
-            readPairs(x, intOf(x.next(), x), psex, f, m);
+            readPairs(x, count(x, "relation", 2), psex, f, m);
             pedigrees.add(new NamedPedigree(pedName, build(pid, psex, f, m)));
         }
         String dbLine = x.next();
@@ -119,7 +126,7 @@ public final class FamiliasFile {
         if (!(theta >= 0 && theta < 1)) {
             throw Modality.invalid(name + " line " + x.pos + ": theta " + tm.group(1) + " must be in [0, 1)");
         }
-        int nLoc = intOf(x.next(), x);
+        int nLoc = count(x, "locus", 13);
         if (x.next().equals("#TRUE#")) {
             x.next(); // database name
         }
@@ -138,14 +145,19 @@ public final class FamiliasFile {
                 throw Modality.invalid(name + ": locus " + MutationModel.clip(locus) + " has a silent allele (not supported)");
             }
             x.next(); // silent frequency
-            int nAll = intOf(x.next().split("\t")[0].trim(), x);
+            int nAll = count(x.next().split("\t")[0].trim(), x, "allele", 2);
             List<String> alleles = new ArrayList<>();
             for (int a = 0; a < nAll; a++) {
                 String allele = x.next();
                 double f = num(x.next(), x);
                 alleles.add(allele);
+                // a frequency is a probability: above 1 (was clamped to 1), negative or NaN means a corrupt file
+                if (!(f >= 0 && f <= 1)) {
+                    throw Modality.invalid(name + " line " + x.pos + ": frequency " + f + " of allele "
+                            + MutationModel.clip(allele) + " at " + MutationModel.clip(locus) + " is not in [0, 1]");
+                }
                 if (f > 0) {
-                    frequencies.put(locus, allele, Math.min(1, f));
+                    frequencies.put(locus, allele, f);
                 } else {
                     warnings.add("allele " + allele + " at " + locus + " has frequency 0 in the file: skipped");
                 }
@@ -168,7 +180,7 @@ public final class FamiliasFile {
         }
         for (int i = 0; i < x.lines.size(); i++) {
             if (x.lines.get(i).equals("[DVI]")) {
-                dvi = readDvi(x.lines.subList(i + 1, x.lines.size()), name);
+                dvi = readDvi(x.lines.subList(i + 1, x.lines.size()), name, i + 2);
                 break;
             }
         }
@@ -332,6 +344,27 @@ public final class FamiliasFile {
         }
     }
 
+    /**
+     * A count read from the next line: refused when negative or when the rest of the file (each item taking at least
+     * {@code linesEach} lines) cannot hold that many.
+     */
+    private static int count(Lines x, String what, int linesEach) {
+        return count(x.next(), x, what, linesEach);
+    }
+
+    private static int count(String s, Lines x, String what, int linesEach) {
+        int n = intOf(s, x);
+        if (n < 0) {
+            throw Modality.invalid(x.name + " line " + x.pos + ": negative " + what + " count " + n);
+        }
+        int rest = x.lines.size() - x.pos;
+        if (n > rest / linesEach) {
+            throw Modality.invalid(x.name + " line " + x.pos + ": " + what + " count " + n
+                    + " is more than the rest of the file (" + rest + " lines) can hold");
+        }
+        return n;
+    }
+
     private static int[] filled(int n) {
         int[] a = new int[n];
         java.util.Arrays.fill(a, -1);
@@ -413,7 +446,8 @@ public final class FamiliasFile {
 
     // ---------------------------------------------------------------- DVI section
 
-    private Dvi readDvi(List<String> lines, String file) {
+    /** The DVI section; {@code firstLine} is the 1-based file line number of {@code lines.get(0)}. */
+    private Dvi readDvi(List<String> lines, String file, int firstLine) {
         Map<String, Integer> vSex = new LinkedHashMap<>();
         Map<String, Map<String, String[]>> vGeno = new LinkedHashMap<>();
         List<Family> families = new ArrayList<>();
@@ -428,8 +462,9 @@ public final class FamiliasFile {
         String system = null;
         String a1 = null;
         boolean expectFamilyName = false;
-        for (String raw : lines) {
-            String line = raw.strip();
+        for (int li = 0; li < lines.size(); li++) {
+            String line = lines.get(li).strip();
+            String at = file + " line " + (firstLine + li) + ": ";
             if (line.isEmpty()) {
                 continue;
             }
@@ -469,6 +504,9 @@ public final class FamiliasFile {
                     expectFamilyName = true;
                 }
                 if (section.equals("Reference Families") && depth == 5 && title.startsWith("Pedigree")) {
+                    if (fam == null) {
+                        throw Modality.invalid(at + "a pedigree before any family header [[[Family ...]]]");
+                    }
                     if (pairs != null) {
                         peds.add(new NamedPedigree(pedName, familyPedigree(fSex, pairs, file)));
                     }
@@ -487,6 +525,18 @@ public final class FamiliasFile {
             if (!victims && !refs) {
                 continue;
             }
+            boolean personKey = switch (key) {
+                case "Name", "Gender", "SystemName", "Allele1", "Allele2", "Parent", "Child" -> true;
+                default -> false;
+            };
+            if (refs && fam == null && personKey) {
+                throw Modality.invalid(at + "'" + key + "=' before any family header [[[Family ...]]]");
+            }
+            // each of these would otherwise be attached to nothing (NPE) or to the previous person or locus
+            if (person == null && (key.equals("Gender") || key.equals("SystemName") || key.startsWith("Allele"))
+                    && !(refs && pairs != null)) {
+                throw Modality.invalid(at + "'" + key + "=' before any 'Name='");
+            }
             switch (key) {
                 case "Name" -> {
                     if (refs && pairs != null) {
@@ -497,19 +547,43 @@ public final class FamiliasFile {
                     } else {
                         person = val;
                         (victims ? vSex : fSex).put(person, 0);
+                        system = null;
+                        a1 = null;
                     }
                 }
                 case "Gender" -> (victims ? vSex : fSex).put(person, val.equalsIgnoreCase("Male") ? Pedigree.MALE
                         : val.equalsIgnoreCase("Female") ? Pedigree.FEMALE : 0);
-                case "SystemName" -> system = FrequencyTable.locusKey(val);
-                case "Allele1" -> a1 = val;
-                case "Allele2" -> (victims ? vGeno : fGeno).computeIfAbsent(person, k -> new LinkedHashMap<>())
-                        .put(system, new String[] {a1.isEmpty() ? null : a1, val.isEmpty() ? null : val});
+                case "SystemName" -> {
+                    system = FrequencyTable.locusKey(val);
+                    a1 = null;
+                }
+                case "Allele1" -> {
+                    if (system == null) {
+                        throw Modality.invalid(at + "'Allele1=' without a preceding 'SystemName='");
+                    }
+                    a1 = val;
+                }
+                case "Allele2" -> {
+                    if (a1 == null) {
+                        throw Modality.invalid(at + "'Allele2=' without a preceding 'Allele1=' for its locus");
+                    }
+                    (victims ? vGeno : fGeno).computeIfAbsent(person, k -> new LinkedHashMap<>())
+                            .put(system, new String[] {a1.isEmpty() ? null : a1, val.isEmpty() ? null : val});
+                    a1 = null; // one Allele1 per Allele2: a missing one must not reuse the previous locus's
+                }
                 case "Parent", "Child" -> {
                     if (pairs != null) {
+                        boolean open = !pairs.isEmpty() && pairs.getLast()[1] == null;
                         if (key.equals("Parent")) {
-                            pairs.add(new String[] {val, null});
+                            if (open) {
+                                throw Modality.invalid(file + " line " + pairs.getLast()[2]
+                                        + ": 'Parent=' without a following 'Child='");
+                            }
+                            pairs.add(new String[] {val, null, Integer.toString(firstLine + li)});
                         } else {
+                            if (!open) {
+                                throw Modality.invalid(at + "'Child=' without a preceding 'Parent='");
+                            }
                             pairs.getLast()[1] = val;
                         }
                     }
@@ -525,6 +599,9 @@ public final class FamiliasFile {
 
     /** A family pedigree from (parent, child) pairs; persons not in the family's list are added (sex inferred). */
     private static Pedigree familyPedigree(Map<String, Integer> famSex, List<String[]> pairs, String file) {
+        if (!pairs.isEmpty() && pairs.getLast()[1] == null) {
+            throw Modality.invalid(file + " line " + pairs.getLast()[2] + ": 'Parent=' without a following 'Child='");
+        }
         Map<String, Integer> sx = new LinkedHashMap<>(famSex);
         for (String[] pc : pairs) {
             sx.putIfAbsent(pc[0], 0);

@@ -149,4 +149,63 @@ class FamiliasFileTest {
         String m = error(withLines(tmp, "p.fam", Map.of(108, "0.9", 109, "0.9", 110, "1", 111, "1")));
         assertTrue(m.contains("proportional mutation rate 0.9 is too high") && m.contains("at most"), m);
     }
+
+    /** Shared file {@code src} with line {@code lineNo} (1-based) replaced by {@code with} (none: deleted). */
+    static Path edited(Path dir, String src, int lineNo, String... with) throws Exception {
+        List<String> lines = new java.util.ArrayList<>(Files.readAllLines(dir().resolve(src),
+                java.nio.charset.StandardCharsets.ISO_8859_1));
+        lines.remove(lineNo - 1);
+        lines.addAll(lineNo - 1, List.of(with));
+        Path out = dir.resolve("e.fam");
+        Files.write(out, lines, java.nio.charset.StandardCharsets.ISO_8859_1);
+        return out;
+    }
+
+    static String readError(Path file) {
+        return assertThrows(EngineException.class, () -> FamiliasFile.read(file)).getMessage();
+    }
+
+    /**
+     * Counts are checked before anything is allocated: a negative one gave NegativeArraySizeException, 999999999
+     * extra persons an OutOfMemoryError, 999999999 typed loci a 4 GB array.
+     */
+    @Test
+    void corruptCountsGiveALineError(@TempDir Path tmp) throws Exception {
+        String pat = "pedFamilias_paternity.fam";
+        assertEquals("e.fam line 4: negative person count -1", readError(edited(tmp, pat, 4, "-1")));
+        assertTrue(readError(edited(tmp, pat, 85, "999999999")).startsWith(
+                "e.fam line 85: extra female count 999999999 is more than the rest of the file"));
+        assertTrue(readError(edited(tmp, pat, 11, "999999999")).startsWith(
+                "e.fam line 11: typed locus count 999999999 is more than the rest of the file"));
+        assertEquals("e.fam line 11: negative typed locus count -2", readError(edited(tmp, pat, 11, "-2")));
+    }
+
+    /** A frequency above 1 was clamped to 1, a negative or NaN one skipped as "frequency 0": all refused. */
+    @Test
+    void frequencyOutsideZeroOneIsRefused(@TempDir Path tmp) throws Exception {
+        for (String f : new String[] {"5", "-0.3", "NaN"}) {
+            assertEquals("e.fam line 123: frequency " + Double.parseDouble(f)
+                    + " of allele 11 at D3S1358 is not in [0, 1]",
+                    readError(edited(tmp, "pedFamilias_paternity.fam", 123, f)));
+        }
+    }
+
+    /** Malformed DVI sections gave NullPointerException / NoSuchElementException or paired the wrong alleles. */
+    @Test
+    void malformedDviSectionGivesALineError(@TempDir Path tmp) throws Exception {
+        String ex = "dvir_dvi-example.fam";
+        assertEquals("e.fam line 43: 'Allele1=' without a preceding 'SystemName='", readError(edited(tmp, ex, 43)));
+        assertEquals("e.fam line 44: 'Allele2=' without a preceding 'Allele1=' for its locus",
+                readError(edited(tmp, ex, 44)));
+        // V2's Allele1 deleted: its Allele2 must not be paired with V1's Allele1
+        assertEquals("e.fam line 52: 'Allele2=' without a preceding 'Allele1=' for its locus",
+                readError(edited(tmp, ex, 52)));
+        assertEquals("e.fam line 67: 'Name=' before any family header [[[Family ...]]]",
+                readError(edited(tmp, ex, 67)));
+        assertEquals("e.fam line 102: 'Parent=' without a following 'Child='",
+                readError(edited(tmp, ex, 102, "Parent= R", "Parent= R")));
+        assertEquals("e.fam line 103: 'Child=' without a preceding 'Parent='", readError(edited(tmp, ex, 102, "")));
+        // the last relation of a pedigree
+        assertEquals("e.fam line 106: 'Parent=' without a following 'Child='", readError(edited(tmp, ex, 107)));
+    }
 }
