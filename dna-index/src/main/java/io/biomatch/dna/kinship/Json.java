@@ -8,8 +8,15 @@ import java.util.Map;
 
 /** A small strict JSON reader (objects to LinkedHashMap, arrays to List, numbers to Double). */
 final class Json {
+    /**
+     * Deepest nesting of arrays and objects accepted. A case file nests 4 deep (case, pedigree list, pedigree,
+     * person); the parser recurses per level, so 100,000 '[' overflowed the stack.
+     */
+    static final int MAX_DEPTH = 64;
+
     private final String s;
     private int i;
+    private int depth;
 
     private Json(String s) {
         this.s = s;
@@ -41,13 +48,18 @@ final class Json {
             throw error("unexpected end");
         }
         char c = s.charAt(i);
+        if ((c == '{' || c == '[') && depth >= MAX_DEPTH) {
+            throw error("nested deeper than " + MAX_DEPTH + " levels");
+        }
         switch (c) {
             case '{': {
                 i++;
+                depth++;
                 Map<String, Object> m = new LinkedHashMap<>();
                 ws();
                 if (peek('}')) {
                     i++;
+                    depth--;
                     return m;
                 }
                 while (true) {
@@ -63,15 +75,18 @@ final class Json {
                         continue;
                     }
                     expect('}');
+                    depth--;
                     return m;
                 }
             }
             case '[': {
                 i++;
+                depth++;
                 List<Object> l = new ArrayList<>();
                 ws();
                 if (peek(']')) {
                     i++;
+                    depth--;
                     return l;
                 }
                 while (true) {
@@ -83,6 +98,7 @@ final class Json {
                         continue;
                     }
                     expect(']');
+                    depth--;
                     return l;
                 }
             }
@@ -141,6 +157,9 @@ final class Json {
                 return b.toString();
             }
             if (c == '\\') {
+                if (i >= s.length()) {
+                    throw error("unterminated string");
+                }
                 char e = s.charAt(i++);
                 switch (e) {
                     case 'n' -> b.append('\n');
@@ -149,7 +168,15 @@ final class Json {
                     case 'b' -> b.append('\b');
                     case 'f' -> b.append('\f');
                     case 'u' -> {
-                        b.append((char) Integer.parseInt(s.substring(i, i + 4), 16));
+                        int code = 0;
+                        for (int k = 0; k < 4; k++) {
+                            int d = i + k < s.length() ? Character.digit(s.charAt(i + k), 16) : -1;
+                            if (d < 0) {
+                                throw error("\\u must be followed by 4 hexadecimal digits");
+                            }
+                            code = code * 16 + d;
+                        }
+                        b.append((char) code);
                         i += 4;
                     }
                     default -> b.append(e);

@@ -78,12 +78,16 @@ public final class KinshipCase {
         MutationModel female = MutationModel.NONE;
         if (c.get("mutation") instanceof Map<?, ?> mu) {
             if (mu.containsKey("male") || mu.containsKey("female")) {
-                male = model((Map<String, Object>) mu.get("male"));
-                female = model((Map<String, Object>) mu.get("female"));
+                male = model(mu.get("male"), "mutation.male");
+                female = model(mu.get("female"), "mutation.female");
             } else {
-                male = model((Map<String, Object>) mu);
+                male = model(mu, "mutation");
                 female = male;
             }
+        } else if (c.get("mutation") != null) {
+            // "mutation": "equal" was silently read as no mutation
+            throw Modality.invalid("mutation must be an object {\"model\", \"rate\", ...} or {\"male\": {...},"
+                    + " \"female\": {...}}");
         }
         List<Pedigree> h1 = pedigrees(c.get("H1_pedigrees"), "H1_pedigrees");
         List<Pedigree> h2 = pedigrees(c.get("H2_pedigrees"), "H2_pedigrees");
@@ -191,9 +195,12 @@ public final class KinshipCase {
         throw Modality.invalid(what + " must be a number");
     }
 
-    private static MutationModel model(Map<String, Object> m) {
-        if (m == null) {
+    private static MutationModel model(Object o, String what) {
+        if (o == null) {
             return MutationModel.NONE;
+        }
+        if (!(o instanceof Map<?, ?> m)) {
+            throw Modality.invalid(what + " must be an object {\"model\", \"rate\", ...}");
         }
         return MutationModel.parse(m.get("model") == null ? "none" : String.valueOf(m.get("model")),
                 str(m.get("rate")), str(m.get("rate2")), str(m.get("range")));

@@ -270,4 +270,29 @@ class KinshipCaseTest {
                 Map.of("AF", "8/10", "CH", "8/9"));
         assertTrue(ok > 0 && Double.isFinite(ok), "LR " + ok);
     }
+
+    static String caseError(String json) {
+        return assertThrows(EngineException.class, () -> KinshipCase.run(json, freqs())).getMessage();
+    }
+
+    /**
+     * Malformed case files give a clear INVALID_INPUT: 100,000 '[' overflowed the stack, a trailing backslash threw
+     * StringIndexOutOfBoundsException, a bad \\u escape a NumberFormatException, {"male": "equal"} a
+     * ClassCastException, and "mutation": "equal" was silently read as no mutation.
+     */
+    @Test
+    void malformedCaseJsonIsRefusedClearly() {
+        assertTrue(caseError("[".repeat(100_000)).contains("nested deeper than 64 levels"));
+        assertTrue(caseError("[".repeat(64) + "]".repeat(64)).contains("a kinship case is a JSON object"));
+        assertEquals("malformed JSON at character 11: unterminated string", caseError("{\"id\": \"ab\\"));
+        for (String bad : new String[] {"{\"id\": \"\\uZZZZ\"}", "{\"id\": \"\\u12\"}"}) {
+            assertTrue(caseError(bad).contains("\\u must be followed by 4 hexadecimal digits"), caseError(bad));
+        }
+        Map<String, String> geno = Map.of("AF", "8/10", "CH", "8/9");
+        assertEquals("\u00e9", KinshipCase.run(caseJson(0, NONE, DUO_H1, DUO_H2, geno)
+                .replace("\"id\":\"t\"", "\"id\":\"\\u00e9\""), freqs()).caseId());
+        assertTrue(caseError(caseJson(0, "{\"male\":\"equal\"}", DUO_H1, DUO_H2, geno))
+                .contains("mutation.male must be an object"));
+        assertTrue(caseError(caseJson(0, "\"equal\"", DUO_H1, DUO_H2, geno)).startsWith("mutation must be an object"));
+    }
 }
