@@ -93,10 +93,25 @@ public final class FrequencyTable {
         return n != null ? n : name.trim();
     }
 
-    /** Canonical allele spelling: numbers without trailing zeros ("9.30" -> "9.3", "09" -> "9"). */
+    /**
+     * A numeric allele name: STR alleles are repeat counts like 9, 9.3, 10.1 (and names like OL, X, Y start with a
+     * letter). Anything else starting with a digit is refused before BigDecimal sees it: "1e999999999" threw
+     * ArithmeticException in setScale and "1e-999999999" built a billion-digit string (20 s, 5 GB).
+     */
+    private static final java.util.regex.Pattern PLAIN_DECIMAL =
+            java.util.regex.Pattern.compile("[0-9]{1,9}(\\.[0-9]{0,9})?");
+
+    /**
+     * Canonical allele spelling: numbers without trailing zeros ("9.30" -> "9.3", "09" -> "9"). INVALID_INPUT for a
+     * name starting with a digit that is not a plain decimal of at most 9 + 9 digits.
+     */
     public static String normaliseAllele(String a) {
         String s = a.trim();
         if (!s.isEmpty() && (Character.isDigit(s.charAt(0)))) {
+            if (!PLAIN_DECIMAL.matcher(s).matches()) {
+                throw Modality.invalid("allele '" + MutationModel.clip(s) + "' is not a plain decimal number of at"
+                        + " most 9 digits before and after the point (STR alleles are like 9, 9.3, 10.1, OL, X)");
+            }
             try {
                 BigDecimal d = new BigDecimal(s).stripTrailingZeros();
                 return d.scale() < 0 ? d.setScale(0).toPlainString() : d.toPlainString();
@@ -171,7 +186,11 @@ public final class FrequencyTable {
             } catch (NumberFormatException e) {
                 throw Modality.invalid(file.getFileName() + " line " + lineNo + ": malformed frequency");
             }
-            t.put(locus, allele, p);
+            try {
+                t.put(locus, allele, p);
+            } catch (io.biomatch.core.EngineException e) {
+                throw Modality.invalid(file.getFileName() + " line " + lineNo + ": " + e.getMessage());
+            }
         }
         if (t.loci.isEmpty()) {
             throw Modality.invalid("frequency file " + file.getFileName() + " lists no alleles");

@@ -104,6 +104,16 @@ public final class KinshipCase {
                         continue;
                     }
                     String locus = FrequencyTable.locusKey(String.valueOf(le.getKey()));
+                    for (String a : g) {
+                        try {
+                            if (a != null) {
+                                FrequencyTable.normaliseAllele(a);
+                            }
+                        } catch (io.biomatch.core.EngineException x) {
+                            throw Modality.invalid("genotype of '" + MutationModel.clip(person) + "' at "
+                                    + MutationModel.clip(locus) + ": " + x.getMessage());
+                        }
+                    }
                     byLocus.computeIfAbsent(locus, k -> new LinkedHashMap<>()).put(person, g);
                 }
             }

@@ -6,9 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.biomatch.core.EngineException;
 import io.biomatch.core.SharedData;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Kinship LRs against closed-form answers. */
 class KinshipCaseTest {
@@ -294,5 +297,25 @@ class KinshipCaseTest {
         assertTrue(caseError(caseJson(0, "{\"male\":\"equal\"}", DUO_H1, DUO_H2, geno))
                 .contains("mutation.male must be an object"));
         assertTrue(caseError(caseJson(0, "\"equal\"", DUO_H1, DUO_H2, geno)).startsWith("mutation must be an object"));
+    }
+
+    /**
+     * "1e999999999" threw ArithmeticException in BigDecimal.setScale and "1e-999999999" took 20 s and 5 GB: allele
+     * names starting with a digit must be plain decimals, checked before any BigDecimal work.
+     */
+    @Test
+    void hugeExponentAlleleNamesAreRefused(@TempDir Path tmp) throws Exception {
+        for (String a : new String[] {"1e999999999", "1e-999999999", "1234567890123", "9.3.1"}) {
+            long t0 = System.nanoTime();
+            String m = caseError(caseJson(0, NONE, DUO_H1, DUO_H2, Map.of("AF", "8/10", "CH", "8/" + a)));
+            assertTrue(m.startsWith("genotype of 'CH' at L: allele '" + a + "' is not a plain decimal"), m);
+            assertTrue(System.nanoTime() - t0 < 2_000_000_000L, "refused at once");
+            Path f = tmp.resolve("f.csv");
+            Files.writeString(f, "locus,allele,frequency\nL,9,0.5\nL," + a + ",0.5\n");
+            m = assertThrows(EngineException.class, () -> FrequencyTable.readCsv(f)).getMessage();
+            assertTrue(m.startsWith("f.csv line 3: allele '" + a + "' is not a plain decimal"), m);
+        }
+        assertEquals("9.3", FrequencyTable.normaliseAllele("09.30"));
+        assertEquals("OL", FrequencyTable.normaliseAllele("OL"));
     }
 }
