@@ -23,6 +23,13 @@ import java.util.Map;
  * Not thread-safe while alleles are being added (a case owns its own table).
  */
 public final class FrequencyTable {
+    /**
+     * Most alleles one locus may have. Real STR loci have well under 100 (the shared tables: at most 78, D17S906 in
+     * the Norwegian one; SE33 about 55). The likelihoods build n x n mutation matrices per locus and sex, so 20,000
+     * alleles at one locus (3.2 GB per matrix) ran out of memory; 200 keeps a matrix at 320 KB.
+     */
+    public static final int MAX_ALLELES = 200;
+
     /** One locus: allele names in table order, their numeric values (NaN if not numeric) and frequencies. */
     public static final class Locus {
         final String name;
@@ -72,6 +79,10 @@ public final class FrequencyTable {
         }
 
         int add(String allele, double f) {
+            if (alleles.size() >= MAX_ALLELES) {
+                throw Modality.invalid("locus " + MutationModel.clip(name) + " has more than " + MAX_ALLELES
+                        + " alleles (real STR loci have well under 100)");
+            }
             String a = normaliseAllele(allele);
             int i = alleles.size();
             alleles.add(a);

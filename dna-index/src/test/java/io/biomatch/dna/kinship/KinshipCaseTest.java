@@ -318,4 +318,23 @@ class KinshipCaseTest {
         assertEquals("9.3", FrequencyTable.normaliseAllele("09.30"));
         assertEquals("OL", FrequencyTable.normaliseAllele("OL"));
     }
+
+    /** 20,000 alleles at one locus in a frequency file ran out of memory in the n x n mutation matrix: refused. */
+    @Test
+    void tooManyAllelesAtALocusAreRefused(@TempDir Path tmp) throws Exception {
+        StringBuilder b = new StringBuilder("locus,allele,frequency\n");
+        for (int a = 1; a <= 20_000; a++) {
+            b.append("L,").append(a).append(",0.00005\n");
+        }
+        Path f = tmp.resolve("many.csv");
+        Files.writeString(f, b.toString());
+        String m = assertThrows(EngineException.class, () -> FrequencyTable.readCsv(f)).getMessage();
+        assertEquals("many.csv line 202: locus L has more than 200 alleles (real STR loci have well under 100)", m);
+        // the limit also holds for alleles added from the genotypes (unseen in the table)
+        FrequencyTable t = new FrequencyTable();
+        for (int a = 1; a <= 200; a++) {
+            t.put("L", Integer.toString(a), 0.005);
+        }
+        assertThrows(EngineException.class, () -> t.alleleIndex("L", "201"));
+    }
 }
