@@ -173,12 +173,38 @@ public final class SmartRankFiles {
         }
         org.w3c.dom.Element hpU = single(file, hp, "Unknowns");
         org.w3c.dom.Element hdU = single(file, hd, "Unknowns");
-        return new SmartRankSearch.Criteria(replicates, knowns, hpC, hdC, integer(file, hpU.getAttribute("count")),
-                dropout(file, hpU.getAttribute("dropout")), integer(file, hdU.getAttribute("count")),
+        // every number is range-checked here, written as !(lo <= x && x <= hi) so that NaN is refused too: a
+        // negative unknowns count recursed until the stack overflowed, NaN/negative theta or drop-in 7 gave
+        // meaningless LRs, and a negative rare-allele frequency negative probabilities
+        double dropin = number(file, text(root, "Dropin", "0"));
+        if (!(dropin >= 0 && dropin < 1)) {
+            throw Modality.invalid(file.getFileName() + ": Dropin must be in [0, 1)");
+        }
+        double theta = number(file, text(root, "Theta", "0"));
+        if (!(theta >= 0 && theta < 1)) {
+            throw Modality.invalid(file.getFileName() + ": Theta must be in [0, 1)");
+        }
+        double rare = number(file, text(root, "RareAlleleFrequency", "0.0003"));
+        if (!(rare > 0 && rare <= 1)) {
+            throw Modality.invalid(file.getFileName() + ": RareAlleleFrequency must be in (0, 1]");
+        }
+        double lrThreshold = number(file, text(root, "LrThreshold", "1000"));
+        if (!(lrThreshold >= 0 && lrThreshold < Double.POSITIVE_INFINITY)) {
+            throw Modality.invalid(file.getFileName() + ": LrThreshold must be a number >= 0");
+        }
+        return new SmartRankSearch.Criteria(replicates, knowns, hpC, hdC, unknowns(file, "HP", hpU),
+                dropout(file, hpU.getAttribute("dropout")), unknowns(file, "HD", hdU),
                 dropout(file, hdU.getAttribute("dropout")), dropout(file, hp.getAttribute("candidateDropout")),
-                number(file, text(root, "Dropin", "0")), number(file, text(root, "Theta", "0")),
-                number(file, text(root, "RareAlleleFrequency", "0.0003")),
-                number(file, text(root, "LrThreshold", "1000")));
+                dropin, theta, rare, lrThreshold);
+    }
+
+    private static int unknowns(Path file, String hyp, org.w3c.dom.Element u) {
+        int n = integer(file, u.getAttribute("count"));
+        if (n < 0 || n > MixtureLikelihood.MAX_UNKNOWNS) {
+            throw Modality.invalid(file.getFileName() + ": " + hyp + " Unknowns count must be 0.."
+                    + MixtureLikelihood.MAX_UNKNOWNS);
+        }
+        return n;
     }
 
     private static List<String> concat(java.util.Collection<String> a, java.util.Collection<String> b) {
@@ -228,7 +254,7 @@ public final class SmartRankFiles {
             throw Modality.invalid(file.getFileName() + ": automatic drop-out estimation is not supported");
         }
         double d = number(file, v);
-        if (d < 0 || d > 0.99) {
+        if (!(d >= 0 && d <= 0.99)) { // NaN passed d < 0 || d > 0.99
             throw Modality.invalid(file.getFileName() + ": drop-out must be 0..0.99");
         }
         return d;

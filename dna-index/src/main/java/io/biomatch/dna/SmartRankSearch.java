@@ -48,8 +48,9 @@ public final class SmartRankSearch {
 
     /** Prepares the search; INVALID_INPUT on a malformed allele or too many unknowns. */
     public SmartRankSearch(Criteria c, AlleleFrequencies freqs) {
-        if (c.hpUnknowns() > MixtureLikelihood.MAX_UNKNOWNS || c.hdUnknowns() > MixtureLikelihood.MAX_UNKNOWNS) {
-            throw Modality.invalid("at most " + MixtureLikelihood.MAX_UNKNOWNS + " unknowns per hypothesis");
+        if (c.hpUnknowns() > MixtureLikelihood.MAX_UNKNOWNS || c.hdUnknowns() > MixtureLikelihood.MAX_UNKNOWNS
+                || c.hpUnknowns() < 0 || c.hdUnknowns() < 0) {
+            throw Modality.invalid("0 to " + MixtureLikelihood.MAX_UNKNOWNS + " unknowns per hypothesis");
         }
         List<Integer> enabled = new ArrayList<>();
         for (Map<String, List<String>> r : c.replicates()) {

@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * SmartRank's database-search regression cases (shared data {@code dna/mixtures/smartrank_validation}), all seven
@@ -244,5 +245,36 @@ class SmartRankValidationTest {
                 "dropout_unknowns", "1.5"), 10, true));
         assertEquals(DnaSearchOptions.MixtureModel.LRMIX, DnaSearchOptions.parse(Map.of("mode", "mixture-lr"), 10,
                 true).model());
+    }
+
+    /**
+     * Criteria numbers out of range are refused by the reader: Unknowns count -3 recursed into a StackOverflowError,
+     * candidateDropout NaN passed the "d < 0 || d > 0.99" test, Theta -5 / NaN and Dropin 7 were not checked, and
+     * a negative RareAlleleFrequency was accepted.
+     */
+    @Test
+    void criteriaOutOfRangeAreRefused(@TempDir Path tmp) throws IOException {
+        String xml = Files.readString(SharedData.require(DIR).resolve("SMARTRANK-210-SearchCriteria.xml"));
+        // {text in the file, replacement, message}
+        List<String[]> all = List.of(
+                new String[] {"<Unknowns count=\"2\"", "<Unknowns count=\"-3\"", "HD Unknowns count must be 0..3"},
+                new String[] {"<Unknowns count=\"1\"", "<Unknowns count=\"4\"", "HP Unknowns count must be 0..3"},
+                new String[] {"candidateDropout=\"0.03\"", "candidateDropout=\"NaN\"", "drop-out must be 0..0.99"},
+                new String[] {"<Theta>0.01<", "<Theta>-5<", "Theta must be in [0, 1)"},
+                new String[] {"<Theta>0.01<", "<Theta>NaN<", "Theta must be in [0, 1)"},
+                new String[] {"<Dropin>0.05<", "<Dropin>7<", "Dropin must be in [0, 1)"},
+                new String[] {"<RareAlleleFrequency>0.0001<", "<RareAlleleFrequency>-0.0001<",
+                    "RareAlleleFrequency must be in (0, 1]"});
+        for (String[] c : all) {
+            assertTrue(xml.contains(c[0]), c[0]);
+            Path f = tmp.resolve("c.xml");
+            Files.writeString(f, xml.replace(c[0], c[1]));
+            String m = assertThrows(io.biomatch.core.EngineException.class, () -> SmartRankFiles.readCriteria(f),
+                    c[1]).getMessage();
+            assertEquals("c.xml: " + c[2], m);
+        }
+        Path ok = tmp.resolve("ok.xml");
+        Files.writeString(ok, xml);
+        assertEquals(0.01, SmartRankFiles.readCriteria(ok).theta(), 0);
     }
 }
