@@ -37,7 +37,7 @@ public final class BiomatchServer implements AutoCloseable {
     public static BiomatchServer start(Engine engine, ServerBuilder<?> builder) {
         HealthStatusManager health = new HealthStatusManager();
         Server server = builder
-                .addService(new BiomatchService(engine))
+                .addService(BiomatchService.definition(engine))
                 .addService(health.getHealthService())
                 .addService(ProtoReflectionServiceV1.newInstance())
                 .addService(reflectionV1Alpha())

@@ -396,4 +396,84 @@ class GrpcServiceTest {
             assertTrue(error == null, () -> "stream failed: " + error);
         }
     }
+
+    /** A client that sends bytes as they are (a hand-made or broken client), to see what the server makes of them. */
+    static final io.grpc.MethodDescriptor.Marshaller<byte[]> RAW = new io.grpc.MethodDescriptor.Marshaller<>() {
+        @Override
+        public java.io.InputStream stream(byte[] value) {
+            return new java.io.ByteArrayInputStream(value);
+        }
+
+        @Override
+        public byte[] parse(java.io.InputStream stream) {
+            try {
+                return stream.readAllBytes();
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+    };
+
+    static <Q, R> io.grpc.MethodDescriptor<byte[], byte[]> raw(io.grpc.MethodDescriptor<Q, R> m) {
+        return io.grpc.MethodDescriptor.<byte[], byte[]>newBuilder().setType(m.getType())
+                .setFullMethodName(m.getFullMethodName()).setRequestMarshaller(RAW).setResponseMarshaller(RAW).build();
+    }
+
+    /**
+     * Requests protobuf cannot parse (invalid UTF-8 in a string, garbage) get INVALID_ARGUMENT saying so, not
+     * UNKNOWN; in EnrolBulk the bad item's ack carries the error and the stream goes on with the records behind it.
+     */
+    @Test
+    void unparseableRequestsAreInvalidArgumentAndABulkStreamGoesOn() throws Exception {
+        byte[] v = new byte[8];
+        // EnrolRequest{id (field 1) = bytes C3 28 (not UTF-8), modality (field 2) = "vec"}
+        byte[] badUtf8 = {0x0A, 0x02, (byte) 0xC3, 0x28, 0x12, 0x03, 'v', 'e', 'c'};
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> io.grpc.stub.ClientCalls
+                .blockingUnaryCall(channel, raw(BiomatchGrpc.getEnrolMethod()), io.grpc.CallOptions.DEFAULT, badUtf8));
+        assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+        assertEquals("request is not a valid biomatch.v1.EnrolRequest message: Protocol message had invalid UTF-8.",
+                e.getStatus().getDescription());
+        e = assertThrows(StatusRuntimeException.class, () -> io.grpc.stub.ClientCalls.blockingUnaryCall(channel,
+                raw(BiomatchGrpc.getGetMethod()), io.grpc.CallOptions.DEFAULT, new byte[]{(byte) 0xFF, (byte) 0xFF}));
+        assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+
+        List<byte[]> acks = java.util.Collections.synchronizedList(new ArrayList<>());
+        CountDownLatch done = new CountDownLatch(1);
+        Throwable[] failed = new Throwable[1];
+        var call = channel.newCall(raw(BiomatchGrpc.getEnrolBulkMethod()), io.grpc.CallOptions.DEFAULT);
+        StreamObserver<byte[]> in = io.grpc.stub.ClientCalls.asyncBidiStreamingCall(call, new StreamObserver<>() {
+            public void onNext(byte[] ack) {
+                acks.add(ack);
+            }
+
+            public void onError(Throwable t) {
+                failed[0] = t;
+                done.countDown();
+            }
+
+            public void onCompleted() {
+                done.countDown();
+            }
+        });
+        for (int i = 0; i < 5; i++) {
+            in.onNext(i == 2 ? badUtf8 : enrol("bulk" + i, v).toByteArray());
+        }
+        in.onCompleted();
+        assertTrue(done.await(30, TimeUnit.SECONDS));
+        assertEquals(null, failed[0], "the stream ended normally");
+        assertEquals(5, acks.size());
+        int stored = 0;
+        for (byte[] a : acks) {
+            EnrolAck ack = EnrolAck.parseFrom(a);
+            if (ack.getStored()) {
+                stored++;
+            } else {
+                assertEquals(2, ack.getSequence());
+                assertEquals("INVALID_ARGUMENT", ack.getErrorCode());
+                assertTrue(ack.getErrorMessage().contains("invalid UTF-8"), ack.getErrorMessage());
+            }
+        }
+        assertEquals(4, stored);
+        assertEquals(4, stub.stats(StatsRequest.getDefaultInstance()).getStoredRecords());
+    }
 }

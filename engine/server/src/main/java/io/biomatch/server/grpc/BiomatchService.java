@@ -27,6 +27,7 @@ import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.util.ArrayList;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -55,6 +56,14 @@ public final class BiomatchService extends BiomatchGrpc.BiomatchImplBase {
     public BiomatchService(Engine engine) {
         this.engine = engine;
         this.maxRequestBytes = io.biomatch.server.BiomatchServer.grpcMessageLimit(engine.config().maxPayloadBytes());
+    }
+
+    /**
+     * The service as the server binds it: requests protobuf cannot parse are answered INVALID_ARGUMENT
+     * ({@link UnreadableRequests}) instead of grpc-java's UNKNOWN.
+     */
+    public static io.grpc.ServerServiceDefinition definition(Engine engine) {
+        return UnreadableRequests.wrap(new BiomatchService(engine).bindService());
     }
 
     /** Deadline and cancellation of the current call. */
@@ -88,7 +97,13 @@ public final class BiomatchService extends BiomatchGrpc.BiomatchImplBase {
         return new WindowedStream<EnrolRequest, EnrolAck>(out, maxRequestBytes) {
             @Override
             void start(long sequence, EnrolRequest request) {
-                engine.enrol(ProtoMapping.enrol(request)).whenComplete((r, e) -> {
+                CompletableFuture<io.biomatch.core.Record> stored;
+                try {
+                    stored = engine.enrol(ProtoMapping.enrol(request));
+                } catch (RuntimeException e) { // an unreadable item: its ack carries the error, the stream goes on
+                    stored = CompletableFuture.failedFuture(e);
+                }
+                stored.whenComplete((r, e) -> {
                     EnrolAck.Builder ack = EnrolAck.newBuilder().setSequence(sequence).setId(request.getId());
                     if (e == null) {
                         ack.setStored(true);
@@ -146,8 +161,15 @@ public final class BiomatchService extends BiomatchGrpc.BiomatchImplBase {
             @Override
             void start(long sequence, BatchIdentifyRequest request) {
                 long started = System.nanoTime();
-                engine.identify(ProtoMapping.identify(request.getIdentify(), control.deadlineNanos()), control)
-                        .whenComplete((r, e) -> {
+                CompletableFuture<io.biomatch.core.IdentifyResult> result;
+                try {
+                    ProtoMapping.requireReadable(request);
+                    result = engine.identify(ProtoMapping.identify(request.getIdentify(), control.deadlineNanos()),
+                            control);
+                } catch (RuntimeException e) { // an unreadable item: its answer carries the error
+                    result = CompletableFuture.failedFuture(e);
+                }
+                result.whenComplete((r, e) -> {
                             var b = BatchIdentifyResponse.newBuilder().setRequestId(request.getRequestId());
                             if (e == null) {
                                 b.setResult(ProtoMapping.identifyResponse(r, started));

@@ -32,7 +32,19 @@ public final class ProtoMapping {
         return out;
     }
 
+    /**
+     * INVALID_INPUT when the request is one protobuf could not parse ({@link UnreadableRequests}): the client streams'
+     * items are checked here, so that a bad item gets its error in its own answer and the stream goes on.
+     */
+    static void requireReadable(Object request) {
+        String why = UnreadableRequests.complaint(request);
+        if (why != null) {
+            throw io.biomatch.core.EngineException.invalid(why);
+        }
+    }
+
     public static EnrolRequest enrol(io.biomatch.server.grpc.v1.EnrolRequest r) {
+        requireReadable(r);
         return new EnrolRequest(r.getId(), r.getModality(), r.getAgency(), r.getMetadataMap(),
                 payloads(r.getPayloadsList()), r.getReplace());
     }
