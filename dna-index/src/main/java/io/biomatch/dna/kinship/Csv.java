@@ -35,6 +35,14 @@ final class Csv {
     }
 
     /** Rows of a CSV with a header, as maps from lower-case column name to value; required columns checked. */
+    /** The key under which each row holds its line number in the file (no CSV header can hold a NUL). */
+    static final String LINE = "\u0000line";
+
+    /** "file line N: " for a row's messages. */
+    static String where(Path file, Map<String, String> row) {
+        return file.getFileName() + " line " + row.get(LINE) + ": ";
+    }
+
     static List<Map<String, String>> read(Path file, String... required) {
         List<String> lines;
         try {
@@ -49,6 +57,9 @@ final class Csv {
             lineNo++;
             if (line.isBlank()) {
                 continue;
+            }
+            if (header == null && line.charAt(0) == '\uFEFF') {
+                line = line.substring(1); // a byte-order mark (spreadsheet exports) is not part of the first column
             }
             String[] f = split(line.strip());
             if (header == null) {
@@ -71,6 +82,7 @@ final class Csv {
             for (int i = 0; i < f.length; i++) {
                 row.put(header[i], f[i]);
             }
+            row.put(LINE, Integer.toString(lineNo));
             rows.add(row);
         }
         return rows;

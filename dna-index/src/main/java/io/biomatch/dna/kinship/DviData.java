@@ -98,40 +98,63 @@ public final class DviData {
         // pedigrees
         Map<String, List<Pedigree.Person>> persons = new LinkedHashMap<>();
         Map<String, List<String>> missing = new LinkedHashMap<>();
-        for (Map<String, String> r : Csv.read(dir.resolve("am_pedigrees.csv"), "family", "id", "fid", "mid", "sex",
-                "role")) {
+        Path pedFile = dir.resolve("am_pedigrees.csv");
+        for (Map<String, String> r : Csv.read(pedFile, "family", "id", "fid", "mid", "sex", "role")) {
             String fam = r.get("family");
             persons.computeIfAbsent(fam, k -> new ArrayList<>()).add(new Pedigree.Person(r.get("id"), r.get("fid"),
-                    r.get("mid"), sex(r.get("sex"))));
-            if (r.get("role").trim().toLowerCase(Locale.ROOT).equals("missing")) {
-                missing.computeIfAbsent(fam, k -> new ArrayList<>()).add(r.get("id"));
+                    r.get("mid"), sex(r.get("sex"), pedFile, r)));
+            // a misspelt role must not quietly make a missing person a mere relative
+            switch (r.get("role").trim().toLowerCase(Locale.ROOT)) {
+                case "missing" -> missing.computeIfAbsent(fam, k -> new ArrayList<>()).add(r.get("id"));
+                case "reference", "untyped" -> {
+                }
+                default -> throw Modality.invalid(Csv.where(pedFile, r) + "role '" + MutationModel.clip(r.get("role"))
+                        + "' is not missing, reference or untyped");
             }
+        }
+        if (persons.isEmpty()) {
+            throw Modality.invalid("am_pedigrees.csv holds no family");
+        }
+        if (missing.isEmpty()) {
+            throw Modality.invalid("am_pedigrees.csv names no missing person (role missing)");
         }
         // genotypes: first collect rows, then resolve alleles (additions to the table happen before matrices)
         Map<String, Map<String, Map<String, String[]>>> am = new LinkedHashMap<>(); // fam -> id -> locus -> g
         Set<String> loci = new LinkedHashSet<>();
-        for (Map<String, String> r : Csv.read(dir.resolve("am_genotypes.csv"), "family", "id", "locus", "allele1",
-                "allele2")) {
+        Path amFile = dir.resolve("am_genotypes.csv");
+        for (Map<String, String> r : Csv.read(amFile, "family", "id", "locus", "allele1", "allele2")) {
+            if (!persons.containsKey(r.get("family"))) { // a typo in a family id would lose a reference silently
+                throw Modality.invalid(Csv.where(amFile, r) + "family '" + MutationModel.clip(r.get("family"))
+                        + "' is not in am_pedigrees.csv");
+            }
             String locus = FrequencyTable.locusKey(r.get("locus"));
             String[] g = genotype(r.get("allele1"), r.get("allele2"));
             if (g != null) {
                 loci.add(locus);
-                am.computeIfAbsent(r.get("family"), k -> new HashMap<>())
-                        .computeIfAbsent(r.get("id"), k -> new HashMap<>()).put(locus, g);
+                put(am.computeIfAbsent(r.get("family"), k -> new HashMap<>())
+                        .computeIfAbsent(r.get("id"), k -> new HashMap<>()), locus, g, amFile, r);
             }
         }
         Map<String, Map<String, String[]>> pm = new LinkedHashMap<>();
         Map<String, Integer> pmSex = new LinkedHashMap<>();
-        for (Map<String, String> r : Csv.read(dir.resolve("pm_genotypes.csv"), "id", "locus", "allele1",
-                "allele2")) {
+        Path pmFile = dir.resolve("pm_genotypes.csv");
+        for (Map<String, String> r : Csv.read(pmFile, "id", "locus", "allele1", "allele2")) {
             String locus = FrequencyTable.locusKey(r.get("locus"));
-            pmSex.putIfAbsent(r.get("id"), r.containsKey("sex") ? sex(r.get("sex")) : 0);
+            int sex = r.containsKey("sex") ? sex(r.get("sex"), pmFile, r) : 0;
+            Integer before = pmSex.putIfAbsent(r.get("id"), sex);
+            if (before != null && before != sex) {
+                throw Modality.invalid(Csv.where(pmFile, r) + "victim '" + MutationModel.clip(r.get("id"))
+                        + "' has sex " + sex + " here and " + before + " on an earlier line");
+            }
             String[] g = genotype(r.get("allele1"), r.get("allele2"));
             Map<String, String[]> v = pm.computeIfAbsent(r.get("id"), k -> new HashMap<>());
             if (g != null) {
                 loci.add(locus);
-                v.put(locus, g);
+                put(v, locus, g, pmFile, r);
             }
+        }
+        if (pm.isEmpty()) {
+            throw Modality.invalid("pm_genotypes.csv holds no victim");
         }
         List<String> lociList = withFrequencies(loci, freqs, "");
         Map<String, Integer> li = index(lociList);
@@ -429,12 +452,26 @@ public final class DviData {
         return s == null || s.isBlank() || s.trim().equals("-") || s.trim().equalsIgnoreCase("NA");
     }
 
-    private static int sex(String s) {
+    /** A person's sex: 1 (male), 2 (female) or 0 (unknown: 0, empty, NA, unknown); anything else is refused. */
+    private static int sex(String s, Path file, Map<String, String> row) {
         String t = s == null ? "" : s.trim().toLowerCase(Locale.ROOT);
         return switch (t) {
             case "1", "m", "male" -> 1;
             case "2", "f", "female" -> 2;
-            default -> 0;
+            case "0", "", "na", "unknown", "u" -> 0;
+            default -> throw Modality.invalid(Csv.where(file, row) + "sex '" + MutationModel.clip(s)
+                    + "' is not 1 (male), 2 (female) or 0 (unknown)");
         };
+    }
+
+    /** One genotype per person and locus: a repeated row must agree (the last one used to win silently). */
+    private static void put(Map<String, String[]> byLocus, String locus, String[] g, Path file,
+                            Map<String, String> row) {
+        String[] before = byLocus.put(locus, g);
+        if (before != null && !java.util.Arrays.equals(before, g)
+                && !java.util.Arrays.equals(before, new String[] {g[1], g[0]})) {
+            throw Modality.invalid(Csv.where(file, row) + "a second, different genotype of '"
+                    + MutationModel.clip(row.get("id")) + "' at " + MutationModel.clip(row.get("locus")));
+        }
     }
 }

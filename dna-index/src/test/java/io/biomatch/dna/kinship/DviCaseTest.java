@@ -227,4 +227,54 @@ class DviCaseTest {
                 V3,1,L1,1,2
                 """ + victim + "\n");
     }
+
+    /**
+     * Case files that used to be read silently wrong: a misspelt role (no missing person), a genotype row of a family
+     * that does not exist (a reference lost), an unreadable sex, two different genotypes for one person and locus
+     * (the last won), no victims. Each is refused naming file and line; a byte-order mark is read past.
+     */
+    @Test
+    void caseFilesThatWereReadSilentlyWrongAreRefused(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp)
+            throws Exception {
+        java.nio.file.Path example = SharedData.require("dna/dvi/example1");
+        Map<String, String[]> cases = new java.util.LinkedHashMap<>();
+        cases.put("role", new String[] {"am_pedigrees.csv", "F1,M2,M1,R1,1,missing", "F1,M2,M1,R1,1,mising",
+                "am_pedigrees.csv line 4: role 'mising' is not missing, reference or untyped"});
+        cases.put("family", new String[] {"am_genotypes.csv", "F1,R1,2,L1,1,1", "F2,R1,2,L1,1,1",
+                "am_genotypes.csv line 2: family 'F2' is not in am_pedigrees.csv"});
+        cases.put("sex", new String[] {"pm_genotypes.csv", "V2,1,L1,2,2", "V2,x,L1,2,2",
+                "pm_genotypes.csv line 3: sex 'x' is not 1 (male), 2 (female) or 0 (unknown)"});
+        cases.put("duplicate", new String[] {"pm_genotypes.csv", "V2,1,L1,2,2", "V2,1,L1,2,2\nV2,1,L1,1,2",
+                "pm_genotypes.csv line 4: a second, different genotype of 'V2' at L1"});
+        cases.put("victims", new String[] {"pm_genotypes.csv", null, "id,sex,locus,allele1,allele2\n",
+                "pm_genotypes.csv holds no victim"});
+        for (var c : cases.entrySet()) {
+            java.nio.file.Path dir = tmp.resolve(c.getKey());
+            java.nio.file.Files.createDirectories(dir);
+            try (var files = java.nio.file.Files.list(example)) {
+                for (java.nio.file.Path f : files.toList()) {
+                    java.nio.file.Files.copy(f, dir.resolve(f.getFileName()));
+                }
+            }
+            String[] edit = c.getValue();
+            java.nio.file.Path f = dir.resolve(edit[0]);
+            String text = java.nio.file.Files.readString(f);
+            java.nio.file.Files.writeString(f, edit[1] == null ? edit[2] : text.replace(edit[1], edit[2]));
+            io.biomatch.core.EngineException e = org.junit.jupiter.api.Assertions.assertThrows(
+                    io.biomatch.core.EngineException.class, () -> DviCase.run(dir), c.getKey());
+            assertEquals(edit[3], e.getMessage(), c.getKey());
+        }
+        // the unedited case with a byte-order mark in front of a header solves as before
+        java.nio.file.Path bom = tmp.resolve("bom");
+        java.nio.file.Files.createDirectories(bom);
+        try (var files = java.nio.file.Files.list(example)) {
+            for (java.nio.file.Path f : files.toList()) {
+                java.nio.file.Files.copy(f, bom.resolve(f.getFileName()));
+            }
+        }
+        java.nio.file.Path ped = bom.resolve("am_pedigrees.csv");
+        java.nio.file.Files.writeString(ped, "\uFEFF" + java.nio.file.Files.readString(ped));
+        assertEquals(DviCase.run(example).solutions().get(0).assignment(), DviCase.run(bom).solutions().get(0)
+                .assignment());
+    }
 }
