@@ -54,6 +54,39 @@ final class ServeCommand implements Callable<Integer> {
                     + " 0: no check (default: ${DEFAULT-VALUE})")
     long minFreeMemoryMb;
 
+    /**
+     * The address to bind, checked before the engine opens its data folder. Port 0 asks the system for any free
+     * port (the bound one goes to stdout and {@code --port-file}).
+     */
+    static InetSocketAddress listenAddress(String host, int port) {
+        if (port < 0 || port > 65535) {
+            throw new BiomatchCli.CliException(2, "--port must be 0..65535 (0 = any free port): " + port);
+        }
+        if (host == null || host.isBlank()) {
+            throw new BiomatchCli.CliException(2, "--host must not be empty");
+        }
+        InetSocketAddress a = new InetSocketAddress(host, port);
+        if (a.isUnresolved()) {
+            throw new BiomatchCli.CliException(2, "cannot listen on " + host + ":" + port + ": unknown host");
+        }
+        return a;
+    }
+
+    /** The operating system's reason, e.g. "address already in use", from Netty's wrapped bind failure. */
+    static String bindReason(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String m = root.getMessage() == null ? root.toString() : root.getMessage();
+        // Netty's native transport says "bind(..) failed with error(-98): Address already in use"
+        int colon = m.lastIndexOf(": ");
+        if (colon >= 0) {
+            m = m.substring(colon + 2);
+        }
+        return m.isEmpty() ? m : Character.toLowerCase(m.charAt(0)) + m.substring(1);
+    }
+
     @Override
     public Integer call() throws Exception {
         EngineConfig cfg = EngineConfig.defaults(data).withCapacity(maxRecords, avgRecordBytes)
@@ -66,9 +99,19 @@ final class ServeCommand implements Callable<Integer> {
         if (shards != null) {
             cfg = cfg.withShards(shards);
         }
+        InetSocketAddress address = listenAddress(host, port);
         Engine engine = Engine.open(cfg, Engine.discoverModalities());
-        BiomatchServer server = BiomatchServer.start(engine,
-                NettyServerBuilder.forAddress(new InetSocketAddress(host, port)));
+        BiomatchServer server;
+        try {
+            server = BiomatchServer.start(engine, NettyServerBuilder.forAddress(address));
+        } catch (RuntimeException e) {
+            // the record store is open: close it, or the next start runs Chronicle's recovery pass
+            engine.close();
+            if (e instanceof java.io.UncheckedIOException) {
+                throw new BiomatchCli.CliException(2, "cannot listen on " + host + ":" + port + ": " + bindReason(e));
+            }
+            throw e;
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.close();

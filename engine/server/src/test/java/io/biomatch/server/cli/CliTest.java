@@ -42,18 +42,48 @@ class CliTest {
         engine.close();
     }
 
-    record Run(int exit, String out) {
+    record Run(int exit, String out, String err) {
     }
 
     private Run run(String... args) {
         PrintStream saved = System.out;
+        PrintStream savedErr = System.err;
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        ByteArrayOutputStream errBuf = new ByteArrayOutputStream();
         System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(errBuf, true, StandardCharsets.UTF_8));
         try {
-            return new Run(BiomatchCli.execute(args), buf.toString(StandardCharsets.UTF_8));
+            return new Run(BiomatchCli.execute(args), buf.toString(StandardCharsets.UTF_8),
+                    errBuf.toString(StandardCharsets.UTF_8));
         } finally {
             System.setOut(saved);
+            System.setErr(savedErr);
         }
+    }
+
+    @Test
+    void serveOnAPortInUseExitsTwoAndClosesTheRecordStoreItOpened() {
+        Path data = tmp.resolve("second");
+        Run r = run("serve", "--data", data.toString(), "--host", "127.0.0.1", "--port", "" + server.port());
+        assertEquals(2, r.exit(), r.err());
+        assertTrue(r.err().contains("error: cannot listen on 127.0.0.1:" + server.port() + ": address already in use"),
+                r.err());
+        // the store writes this marker only on a clean close; without it the next open runs the recovery pass
+        assertTrue(Files.exists(data.resolve("records.clean")), "record store closed cleanly");
+    }
+
+    @Test
+    void servePortAndHostAreCheckedBeforeTheDataFolderIsOpened() {
+        Path data = tmp.resolve("never-created");
+        for (String port : new String[] {"99999", "-1", "65536"}) {
+            Run r = run("serve", "--data", data.toString(), "--port", port);
+            assertEquals(2, r.exit(), port);
+            assertTrue(r.err().contains("--port must be 0..65535"), r.err());
+        }
+        Run h = run("serve", "--data", data.toString(), "--port", "0", "--host", "no-such-host.invalid");
+        assertEquals(2, h.exit(), h.err());
+        assertTrue(h.err().contains("cannot listen on no-such-host.invalid:0: unknown host"), h.err());
+        assertTrue(!Files.exists(data), "no data folder for a refused configuration");
     }
 
     @Test
