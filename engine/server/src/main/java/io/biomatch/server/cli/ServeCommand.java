@@ -72,6 +72,25 @@ final class ServeCommand implements Callable<Integer> {
         return a;
     }
 
+    /** Checked before the engine opens anything: the port is written once serving, too late to fail cleanly. */
+    static void checkPortFile(Path portFile) {
+        if (portFile == null) {
+            return;
+        }
+        if (Files.isDirectory(portFile)) {
+            throw new BiomatchCli.CliException(2, "--port-file " + portFile + " is a directory");
+        }
+        Path dir = portFile.toAbsolutePath().getParent();
+        if (dir == null || !Files.isDirectory(dir)) {
+            throw new BiomatchCli.CliException(2, "cannot write --port-file " + portFile + ": no such directory "
+                    + dir);
+        }
+        if (!Files.isWritable(dir)) {
+            throw new BiomatchCli.CliException(2, "cannot write --port-file " + portFile + ": directory " + dir
+                    + " is not writable");
+        }
+    }
+
     /** The operating system's reason, e.g. "address already in use", from Netty's wrapped bind failure. */
     static String bindReason(Throwable e) {
         Throwable root = e;
@@ -87,8 +106,23 @@ final class ServeCommand implements Callable<Integer> {
         return m.isEmpty() ? m : Character.toLowerCase(m.charAt(0)) + m.substring(1);
     }
 
+    /** FileSystemException's message is often only the path: say what went wrong instead. */
+    private static String reason(java.io.IOException e) {
+        if (e instanceof java.nio.file.NoSuchFileException) {
+            return "no such directory";
+        }
+        if (e instanceof java.nio.file.AccessDeniedException) {
+            return "permission denied";
+        }
+        if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) {
+            return f.getReason();
+        }
+        return String.valueOf(e.getMessage());
+    }
+
     @Override
     public Integer call() throws Exception {
+        checkPortFile(portFile);
         EngineConfig cfg = EngineConfig.defaults(data).withCapacity(maxRecords, avgRecordBytes)
                 .withMaxPayloadBytes(maxPayloadBytes).withIndexSliceMicros(indexSliceMicros);
         if (minFreeMemoryMb < 0 || minFreeMemoryMb > Long.MAX_VALUE >> 20) {
@@ -120,9 +154,16 @@ final class ServeCommand implements Callable<Integer> {
         }, "biomatch-shutdown"));
         if (portFile != null) {
             Path tmp = portFile.resolveSibling(portFile.getFileName() + ".tmp");
-            Files.writeString(tmp, Integer.toString(server.port()));
-            Files.move(tmp, portFile, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
-                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            try {
+                Files.writeString(tmp, Integer.toString(server.port()));
+                Files.move(tmp, portFile, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            } catch (java.io.IOException e) {
+                // checked up front, but the folder can go or turn read-only meanwhile: stop cleanly all the same
+                server.close();
+                engine.close();
+                throw new BiomatchCli.CliException(2, "cannot write --port-file " + portFile + ": " + reason(e));
+            }
         }
         System.out.printf("biomatch serving on %s:%d (data %s, %d shards, modalities %s, %d records)%n", host,
                 server.port(), data.toAbsolutePath(), cfg.shards(), engine.modalityNames(),

@@ -73,6 +73,19 @@ class CliTest {
     }
 
     @Test
+    void serveRefusesAPortFileItCannotWriteBeforeOpeningAnything() {
+        Path data = tmp.resolve("never-created");
+        Run r = run("serve", "--data", data.toString(), "--port", "0", "--port-file", "/missing/dir/p");
+        assertEquals(2, r.exit(), r.err());
+        assertTrue(r.err().contains("cannot write --port-file /missing/dir/p: no such directory /missing/dir"), r.err());
+        assertTrue(!r.err().contains("Exception"), r.err());
+        Run d = run("serve", "--data", data.toString(), "--port", "0", "--port-file", tmp.toString());
+        assertEquals(2, d.exit(), d.err());
+        assertTrue(d.err().contains("is a directory"), d.err());
+        assertTrue(!Files.exists(data), "the data folder was never opened");
+    }
+
+    @Test
     void servePortAndHostAreCheckedBeforeTheDataFolderIsOpened() {
         Path data = tmp.resolve("never-created");
         for (String port : new String[] {"99999", "-1", "65536"}) {
