@@ -29,10 +29,23 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--shards", description = "shards, one worker thread each (default: available processors)")
     Integer shards;
 
-    @Option(names = "--max-records", defaultValue = "1000000", description = "planned records, sizes the store and the address space the shards reserve to grow without copying (default: ${DEFAULT-VALUE})")
+    /**
+     * Past about 10^9 Chronicle's segment arithmetic overflows ("segments should be positive" at Long.MAX_VALUE),
+     * and the store file it sizes from this would not fit a disk anyway.
+     */
+    static final long MAX_RECORDS = 1_000_000_000L;
+    /** Well above any template or stored payload (the default payload limit is 16 MiB). */
+    static final int MAX_AVG_RECORD_BYTES = 16 << 20;
+    /**
+     * The store is one file that Chronicle allocates up front at about records x average size: past 16 TiB (ext4's
+     * largest file) it fails with "File too large"; below, a disk without room says so ("Not enough space").
+     */
+    static final long MAX_STORE_PLAN_BYTES = 1L << 44;
+
+    @Option(names = "--max-records", defaultValue = "1000000", description = "planned records, 1..1000000000, sizes the store and the address space the shards reserve to grow without copying; the store file takes about records x average size on disk, at most 16 TiB (default: ${DEFAULT-VALUE})")
     long maxRecords;
 
-    @Option(names = "--avg-record-bytes", defaultValue = "4096", description = "planned average record size (default: ${DEFAULT-VALUE})")
+    @Option(names = "--avg-record-bytes", defaultValue = "4096", description = "planned average record size, 1..16777216 (default: ${DEFAULT-VALUE})")
     int avgRecordBytes;
 
     @Option(names = "--max-payload-bytes", defaultValue = "16777216", description = "largest accepted payload (default: ${DEFAULT-VALUE})")
@@ -70,6 +83,24 @@ final class ServeCommand implements Callable<Integer> {
             throw new BiomatchCli.CliException(2, "cannot listen on " + host + ":" + port + ": unknown host");
         }
         return a;
+    }
+
+    /** Checked up front: Chronicle's own failures for these say neither which option nor what range. */
+    static void checkStore(Path data, long maxRecords, int avgRecordBytes) {
+        if (maxRecords < 1 || maxRecords > MAX_RECORDS) {
+            throw new BiomatchCli.CliException(2, "--max-records must be 1.." + MAX_RECORDS + ": " + maxRecords);
+        }
+        if (avgRecordBytes < 1 || avgRecordBytes > MAX_AVG_RECORD_BYTES) {
+            throw new BiomatchCli.CliException(2, "--avg-record-bytes must be 1.." + MAX_AVG_RECORD_BYTES + ": "
+                    + avgRecordBytes);
+        }
+        if (maxRecords * avgRecordBytes > MAX_STORE_PLAN_BYTES) { // both bounded above: no overflow
+            throw new BiomatchCli.CliException(2, "--max-records x --avg-record-bytes must be at most "
+                    + MAX_STORE_PLAN_BYTES + " (16 TiB, the store's file): " + maxRecords + " x " + avgRecordBytes);
+        }
+        if (Files.exists(data) && !Files.isDirectory(data)) {
+            throw new BiomatchCli.CliException(2, "--data must be a directory: " + data + " is a file");
+        }
     }
 
     /** Checked before the engine opens anything: the port is written once serving, too late to fail cleanly. */
@@ -123,6 +154,7 @@ final class ServeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         checkPortFile(portFile);
+        checkStore(data, maxRecords, avgRecordBytes);
         EngineConfig cfg = EngineConfig.defaults(data).withCapacity(maxRecords, avgRecordBytes)
                 .withMaxPayloadBytes(maxPayloadBytes).withIndexSliceMicros(indexSliceMicros);
         if (minFreeMemoryMb < 0 || minFreeMemoryMb > Long.MAX_VALUE >> 20) {

@@ -86,6 +86,27 @@ class CliTest {
     }
 
     @Test
+    void serveStoreSizesAndDataFolderAreCheckedWithTheAllowedRange() throws Exception {
+        Path data = tmp.resolve("never-created");
+        Run records = run("serve", "--data", data.toString(), "--port", "0", "--max-records", "" + Long.MAX_VALUE);
+        assertEquals(2, records.exit(), records.err());
+        assertTrue(records.err().contains("--max-records must be 1..1000000000"), records.err());
+        Run avg = run("serve", "--data", data.toString(), "--port", "0", "--avg-record-bytes", "" + Integer.MAX_VALUE);
+        assertEquals(2, avg.exit(), avg.err());
+        assertTrue(avg.err().contains("--avg-record-bytes must be 1..16777216"), avg.err());
+        Run product = run("serve", "--data", data.toString(), "--port", "0", "--max-records", "1000000000",
+                "--avg-record-bytes", "16777216");
+        assertEquals(2, product.exit(), product.err());
+        assertTrue(product.err().contains("must be at most 17592186044416"), product.err());
+        assertTrue(!Files.exists(data), "no data folder for a refused configuration");
+
+        Path file = Files.writeString(tmp.resolve("a-file"), "x");
+        Run f = run("serve", "--data", file.toString(), "--port", "0");
+        assertEquals(2, f.exit(), f.err());
+        assertTrue(f.err().contains("--data must be a directory"), f.err());
+    }
+
+    @Test
     void servePortAndHostAreCheckedBeforeTheDataFolderIsOpened() {
         Path data = tmp.resolve("never-created");
         for (String port : new String[] {"99999", "-1", "65536"}) {
