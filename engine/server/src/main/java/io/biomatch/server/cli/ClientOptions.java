@@ -20,7 +20,35 @@ final class ClientOptions {
     long deadlineMillis;
 
     ManagedChannel channel() {
+        checkServer(server);
         return ManagedChannelBuilder.forTarget(server).usePlaintext().maxInboundMessageSize(64 << 20).build();
+    }
+
+    /**
+     * host:port checked before connecting: gRPC takes a bad one (port 99999, no port) as a name to resolve later,
+     * and its resolver thread logs a stack trace while the call waits out the whole deadline (exit 6). Explicit
+     * gRPC target URIs (dns:///host:port, unix:/path) are passed on as they are.
+     */
+    static void checkServer(String target) {
+        if (target.contains(":///") || target.startsWith("unix:") || target.startsWith("unix-abstract:")) {
+            return;
+        }
+        int colon = target.lastIndexOf(':');
+        String host = colon < 0 ? "" : target.substring(0, colon);
+        String port = colon < 0 ? "" : target.substring(colon + 1);
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1); // [::1]:7300
+        }
+        int p;
+        try {
+            p = Integer.parseInt(port);
+        } catch (NumberFormatException e) {
+            p = -1;
+        }
+        if (colon < 0 || host.isBlank() || host.contains(":") && !target.startsWith("[") || p < 1 || p > 65535) {
+            throw new BiomatchCli.CliException(2, "--server must be host:port with port 1..65535 (IPv6: [addr]:port): "
+                    + target);
+        }
     }
 
     BiomatchGrpc.BiomatchBlockingStub stub(ManagedChannel ch) {

@@ -107,6 +107,21 @@ class CliTest {
     }
 
     @Test
+    void clientCommandsCheckServerHostAndPortBeforeConnecting() {
+        for (String bad : new String[] {"localhost:99999", "localhost:0", "localhost", ":7300", "localhost:x"}) {
+            long start = System.nanoTime();
+            Run r = run("stats", "--server", bad, "--deadline-ms", "20000");
+            assertEquals(2, r.exit(), bad + ": " + r.err());
+            assertTrue(r.err().contains("--server must be host:port with port 1..65535"), r.err());
+            assertEquals(1, r.err().strip().lines().count(), "one line, no stack trace: " + r.err());
+            assertTrue(System.nanoTime() - start < 10_000_000_000L, "answered without waiting out the deadline");
+        }
+        // the server listens on 127.0.0.1 only: [::1] gets through the check and then finds nobody (5), not 2
+        assertTrue(run("stats", "--server", "[::1]:" + server.port(), "--deadline-ms", "3000").exit() != 2);
+        assertEquals(0, run("stats", "--server", target).exit());
+    }
+
+    @Test
     void servePortAndHostAreCheckedBeforeTheDataFolderIsOpened() {
         Path data = tmp.resolve("never-created");
         for (String port : new String[] {"99999", "-1", "65536"}) {
