@@ -122,6 +122,34 @@ class CliTest {
     }
 
     @Test
+    void payloadFilesAreCheckedForKindAndSizeBeforeTheyAreRead() throws Exception {
+        // sparse files: no disk or memory used, and without the size check reading one fails with OutOfMemoryError
+        Path huge = tmp.resolve("huge.vec");
+        try (var raf = new java.io.RandomAccessFile(huge.toFile(), "rw")) {
+            raf.setLength(2L << 30);
+        }
+        Run r = run("enrol", "--server", target, "--id", "H", "-m", "vec", "-f", "vec8", "--file", huge.toString());
+        assertEquals(2, r.exit(), r.err());
+        assertTrue(r.err().contains("file " + huge + " is " + (2L << 30) + " bytes; at most 2146435071"), r.err());
+
+        Path half = tmp.resolve("half.vec");
+        try (var raf = new java.io.RandomAccessFile(half.toFile(), "rw")) {
+            raf.setLength(1L << 30);
+        }
+        Run two = run("enrol", "--server", target, "--id", "H", "-m", "vec", "-f", "vec8", "--file", half.toString(),
+                half.toString());
+        assertEquals(2, two.exit(), two.err());
+        assertTrue(two.err().contains("files are " + (2L << 30) + " bytes together"), two.err());
+
+        Run dir = run("enrol", "--server", target, "--id", "H", "-m", "vec", "-f", "vec8", "--file", tmp.toString());
+        assertEquals(2, dir.exit());
+        assertTrue(dir.err().contains(tmp + " is a directory"), dir.err());
+        Run dev = run("enrol", "--server", target, "--id", "H", "-m", "vec", "-f", "vec8", "--file", "/dev/null");
+        assertEquals(2, dev.exit());
+        assertTrue(dev.err().contains("/dev/null is not a regular file"), dev.err());
+    }
+
+    @Test
     void servePortAndHostAreCheckedBeforeTheDataFolderIsOpened() {
         Path data = tmp.resolve("never-created");
         for (String port : new String[] {"99999", "-1", "65536"}) {
