@@ -64,6 +64,18 @@ final class ClientOptions {
         }
     }
 
+    /**
+     * A JSON object of string fields, in the given order, escaped by Gson: the CLI's JSON that is not a protobuf
+     * message. Hand-made JSON printed an id like {@code a\q} or one with a control character unescaped.
+     */
+    static String jsonObject(String... keysAndValues) {
+        com.google.gson.JsonObject o = new com.google.gson.JsonObject();
+        for (int i = 0; i + 1 < keysAndValues.length; i += 2) {
+            o.addProperty(keysAndValues[i], keysAndValues[i + 1]);
+        }
+        return new com.google.gson.GsonBuilder().disableHtmlEscaping().create().toJson(o);
+    }
+
     static void close(ManagedChannel ch) {
         ch.shutdownNow();
         try {

@@ -20,7 +20,7 @@ final class DeleteCommand implements Callable<Integer> {
         ManagedChannel ch = client.channel();
         try {
             client.stub(ch).delete(DeleteRequest.newBuilder().setId(id).build());
-            System.out.println(client.json ? "{\"deleted\": \"" + id.replace("\"", "\\\"") + "\"}" : "deleted " + id);
+            System.out.println(client.json ? ClientOptions.jsonObject("deleted", id) : "deleted " + id);
             return 0;
         } finally {
             ClientOptions.close(ch);

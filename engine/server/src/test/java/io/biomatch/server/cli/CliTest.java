@@ -150,6 +150,22 @@ class CliTest {
     }
 
     @Test
+    void deleteJsonEscapesTheId() throws Exception {
+        Path a = Files.write(tmp.resolve("a.vec"), new byte[] {1, 2, 3, 4, 5, 6, 7, 8});
+        for (String id : new String[] {"a\\q", "say \"hi\"", "c:\\dir\\u0041"}) {
+            assertEquals(0, run("enrol", "--server", target, "--id", id, "-m", "vec", "-f", "vec8", "--file",
+                    a.toString()).exit(), id);
+            Run r = run("delete", "--server", target, "--id", id, "--json");
+            assertEquals(0, r.exit(), r.err());
+            // parsed strictly, as jq or any other JSON reader would
+            var reader = new com.google.gson.stream.JsonReader(new java.io.StringReader(r.out()));
+            reader.setStrictness(com.google.gson.Strictness.STRICT);
+            assertEquals(id, com.google.gson.JsonParser.parseReader(reader).getAsJsonObject().get("deleted")
+                    .getAsString(), r.out());
+        }
+    }
+
+    @Test
     void servePortAndHostAreCheckedBeforeTheDataFolderIsOpened() {
         Path data = tmp.resolve("never-created");
         for (String port : new String[] {"99999", "-1", "65536"}) {
