@@ -49,6 +49,7 @@ final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        IdentifyCommand.checkTopK(topK); // 0 would silently mean the server's default, 10
         Path sharedRoot = shared != null ? shared : SharedData.rootOrNull();
         List<Modality<?>> modalities = Engine.discoverModalities();
         System.out.printf("biomatch demo: modalities in this build: %s%n",

@@ -25,7 +25,8 @@ final class IdentifyCommand implements Callable<Integer> {
     @Option(names = {"-m", "--modality"}, required = true)
     String modality;
 
-    @Option(names = {"-k", "--top-k"}, defaultValue = "10", description = "candidates wanted (default: ${DEFAULT-VALUE})")
+    @Option(names = {"-k", "--top-k"}, defaultValue = "10", description = "candidates wanted, 1.."
+            + io.biomatch.core.IdentifyRequest.MAX_TOP_K + " (default: ${DEFAULT-VALUE})")
     int topK;
 
     @Option(names = "--min-score", description = "drop candidates scoring below this")
@@ -42,6 +43,7 @@ final class IdentifyCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        checkTopK(topK);
         ManagedChannel ch = client.channel();
         try {
             IdentifyRequest.Builder b = IdentifyRequest.newBuilder().setModality(modality)
@@ -59,6 +61,17 @@ final class IdentifyCommand implements Callable<Integer> {
             return 0;
         } finally {
             ClientOptions.close(ch);
+        }
+    }
+
+    /**
+     * Checked here: on the wire 0 means "the server's default" (so -k 0 silently gave 10) and the server reads
+     * top_k as unsigned (so -k -1 came back as "was 2147483647").
+     */
+    static void checkTopK(int topK) {
+        if (topK < 1 || topK > io.biomatch.core.IdentifyRequest.MAX_TOP_K) {
+            throw new BiomatchCli.CliException(2, "-k/--top-k must be 1.." + io.biomatch.core.IdentifyRequest.MAX_TOP_K
+                    + ": " + topK);
         }
     }
 

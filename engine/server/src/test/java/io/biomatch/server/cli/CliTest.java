@@ -166,6 +166,21 @@ class CliTest {
     }
 
     @Test
+    void identifyChecksTopKItself() throws Exception {
+        Path a = Files.write(tmp.resolve("a.vec"), new byte[] {1, 2, 3, 4, 5, 6, 7, 8});
+        for (String k : new String[] {"0", "-1", "10001"}) {
+            Run r = run("identify", "--server", target, "-m", "vec", "-f", "vec8", "--file", a.toString(), "-k", k);
+            assertEquals(2, r.exit(), k + ": " + r.err());
+            assertTrue(r.err().contains("-k/--top-k must be 1..10000: " + k), r.err());
+        }
+        assertEquals(0, run("identify", "--server", target, "-m", "vec", "-f", "vec8", "--file", a.toString(), "-k",
+                "10000").exit());
+        Run demo = run("demo", "-k", "0");
+        assertEquals(2, demo.exit(), demo.err());
+        assertTrue(demo.err().contains("-k/--top-k must be 1..10000: 0"), demo.err());
+    }
+
+    @Test
     void servePortAndHostAreCheckedBeforeTheDataFolderIsOpened() {
         Path data = tmp.resolve("never-created");
         for (String port : new String[] {"99999", "-1", "65536"}) {
