@@ -33,6 +33,11 @@ public final class BiomatchCli implements Runnable {
         CommandLine cl = new CommandLine(new BiomatchCli());
         cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
             PrintWriter err = commandLine.getErr();
+            if (ex instanceof StatusRuntimeException s && tooLargeForServer(s) != null) {
+                err.println("error: " + tooLargeForServer(s));
+                err.flush();
+                return 2;
+            }
             if (ex instanceof StatusRuntimeException s) {
                 err.println("error: " + s.getStatus().getCode() + ": "
                         + (s.getStatus().getDescription() == null ? "" : s.getStatus().getDescription()));
@@ -60,6 +65,27 @@ public final class BiomatchCli implements Runnable {
             return 1;
         });
         return cl.execute(args);
+    }
+
+    private static final java.util.regex.Pattern MESSAGE_TOO_LARGE =
+            java.util.regex.Pattern.compile("gRPC message exceeds maximum size (\\d+): (\\d+)");
+
+    /**
+     * The server's gRPC refusing a request bigger than its message limit (serve --max-payload-bytes x 4 + 1 MiB,
+     * unknown to the client): RESOURCE_EXHAUSTED, which would exit 6 as if the server were busy and a retry could
+     * help. It is the input that is too large (2), said in words. A response over the client's own limit reads the
+     * same but with that limit, and is left as it is.
+     */
+    static String tooLargeForServer(StatusRuntimeException s) {
+        if (s.getStatus().getCode() != io.grpc.Status.Code.RESOURCE_EXHAUSTED || s.getStatus().getDescription() == null) {
+            return null;
+        }
+        var m = MESSAGE_TOO_LARGE.matcher(s.getStatus().getDescription());
+        if (!m.find() || m.group(1).equals(Integer.toString(ClientOptions.MAX_INBOUND_BYTES))) {
+            return null;
+        }
+        return "the request is " + m.group(2) + " bytes, more than the server takes (" + m.group(1)
+                + " bytes; serve --max-payload-bytes sets it)";
     }
 
     static int exitCode(io.grpc.Status.Code code) {

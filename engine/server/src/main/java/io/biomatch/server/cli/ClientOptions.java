@@ -19,9 +19,13 @@ final class ClientOptions {
     @Option(names = "--deadline-ms", defaultValue = "60000", description = "give up after this many milliseconds (default: ${DEFAULT-VALUE})")
     long deadlineMillis;
 
+    /** The largest response the client takes. */
+    static final int MAX_INBOUND_BYTES = 64 << 20;
+
     ManagedChannel channel() {
         checkServer(server);
-        return ManagedChannelBuilder.forTarget(server).usePlaintext().maxInboundMessageSize(64 << 20).build();
+        return ManagedChannelBuilder.forTarget(server).usePlaintext().maxInboundMessageSize(MAX_INBOUND_BYTES)
+                .build();
     }
 
     /**

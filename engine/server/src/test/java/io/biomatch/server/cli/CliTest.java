@@ -181,6 +181,26 @@ class CliTest {
     }
 
     @Test
+    void aRequestOverTheServersMessageLimitExitsTwoNotAsIfOverloaded() throws Exception {
+        // a server taking 1 KiB payloads: gRPC refuses messages past 4 x 1 KiB + 1 MiB before the engine sees them
+        try (Engine small = Engine.open(EngineConfig.defaults(tmp.resolve("small")).withShards(1)
+                .withCapacity(1000, 128).withMaxPayloadBytes(1024), List.of(new VectorTestModality()))) {
+            BiomatchServer s = BiomatchServer.start(small,
+                    NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)));
+            try {
+                Path big = Files.write(tmp.resolve("big.vec"), new byte[2 << 20]);
+                Run r = run("enrol", "--server", "127.0.0.1:" + s.port(), "--id", "B", "-m", "vec", "-f", "vec8",
+                        "--file", big.toString());
+                assertEquals(2, r.exit(), r.err());
+                assertTrue(r.err().contains("more than the server takes (" + (4 * 1024 + (1 << 20))
+                        + " bytes; serve --max-payload-bytes sets it)"), r.err());
+            } finally {
+                s.close();
+            }
+        }
+    }
+
+    @Test
     void servePortAndHostAreCheckedBeforeTheDataFolderIsOpened() {
         Path data = tmp.resolve("never-created");
         for (String port : new String[] {"99999", "-1", "65536"}) {
