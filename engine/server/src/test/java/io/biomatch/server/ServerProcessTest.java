@@ -41,15 +41,50 @@ class ServerProcessTest {
     Path tmp;
 
     private Process startServer(Path data, Path portFile) throws IOException {
+        return serve(tmp.resolve("server-" + System.nanoTime() + ".log"), data, "0", portFile);
+    }
+
+    /** biomatch serve in its own JVM, stdout and stderr both to {@code log}. */
+    private Process serve(Path log, Path data, String port, Path portFile) throws IOException {
         Path argFile = Path.of(System.getProperty("biomatch.repoRoot"), "engine/server/target/jvm.args");
         assertTrue(Files.exists(argFile), "missing " + argFile + " (written by the build's process-resources)");
         String java = ProcessHandle.current().info().command().orElse("java");
         List<String> cmd = new ArrayList<>(List.of(java, "@" + argFile, "-Xmx512m",
                 "-cp", System.getProperty("java.class.path"), "io.biomatch.server.cli.BiomatchCli", "serve",
-                "--data", data.toString(), "--port", "0", "--port-file", portFile.toString(), "--shards", "2",
+                "--data", data.toString(), "--port", port, "--port-file", portFile.toString(), "--shards", "2",
                 "--max-records", "100000", "--avg-record-bytes", "128"));
-        return new ProcessBuilder(cmd).redirectErrorStream(true)
-                .redirectOutput(tmp.resolve("server-" + System.nanoTime() + ".log").toFile()).start();
+        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    }
+
+    @Test
+    void aSecondServeOnAPortInUseExitsTwoAndItsStoreOpensAfterwardsWithoutRecovery() throws Exception {
+        Process first = startServer(tmp.resolve("data"), tmp.resolve("port"));
+        try {
+            int port = awaitPort(first, tmp.resolve("port"));
+            Path data2 = tmp.resolve("data2");
+            Path log = tmp.resolve("second.log");
+            Process second = serve(log, data2, Integer.toString(port), tmp.resolve("port2"));
+            assertTrue(second.waitFor(120, TimeUnit.SECONDS), "second serve exits");
+            String out = Files.readString(log);
+            assertEquals(2, second.exitValue(), out);
+            assertTrue(out.contains("error: cannot listen on 127.0.0.1:" + port + ": address already in use"), out);
+            assertTrue(!out.contains("Exception"), "one line, no exception: " + out);
+
+            // the store the failed start opened was closed: opening it again runs no recovery pass
+            Path log3 = tmp.resolve("third.log");
+            Process third = serve(log3, data2, "0", tmp.resolve("port3"));
+            try {
+                awaitPort(third, tmp.resolve("port3"));
+            } finally {
+                third.destroy();
+                third.waitFor(20, TimeUnit.SECONDS);
+            }
+            String out3 = Files.readString(log3);
+            assertTrue(!out3.contains("not closed cleanly") && !out3.contains("recovery"), out3);
+        } finally {
+            first.destroy();
+            first.waitFor(20, TimeUnit.SECONDS);
+        }
     }
 
     private static int awaitPort(Process p, Path portFile) throws Exception {
