@@ -178,12 +178,6 @@ final class ServeCommand implements Callable<Integer> {
             }
             throw e;
         }
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            server.close();
-            engine.close();
-            stopped.countDown();
-        }, "biomatch-shutdown"));
         if (portFile != null) {
             Path tmp = portFile.resolveSibling(portFile.getFileName() + ".tmp");
             try {
@@ -192,11 +186,23 @@ final class ServeCommand implements Callable<Integer> {
                         java.nio.file.StandardCopyOption.REPLACE_EXISTING);
             } catch (java.io.IOException e) {
                 // checked up front, but the folder can go or turn read-only meanwhile: stop cleanly all the same
+                // (before the shutdown hook exists, so nothing closes twice)
                 server.close();
                 engine.close();
+                try {
+                    Files.deleteIfExists(tmp);
+                } catch (java.io.IOException ignored) {
+                    // the message below is the one that matters
+                }
                 throw new BiomatchCli.CliException(2, "cannot write --port-file " + portFile + ": " + reason(e));
             }
         }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.close();
+            engine.close();
+            stopped.countDown();
+        }, "biomatch-shutdown"));
         System.out.printf("biomatch serving on %s:%d (data %s, %d shards, modalities %s, %d records)%n", host,
                 server.port(), data.toAbsolutePath(), cfg.shards(), engine.modalityNames(),
                 engine.stats().storedRecords());
