@@ -74,6 +74,9 @@ public final class StrCsvFormat {
 
     /** Rows to locus name -&gt; designations (names as written; {@link StrProfile#of} normalises them). */
     static Map<String, List<String>> parseLoci(String text) {
+        if (text.startsWith("\uFEFF")) {
+            text = text.substring(1); // a spreadsheet's byte-order mark made the first locus "unknown"
+        }
         Map<String, List<String>> loci = new LinkedHashMap<>();
         String profileId = null;
         boolean first = true;

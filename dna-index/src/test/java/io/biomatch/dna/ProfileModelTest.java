@@ -96,6 +96,12 @@ class ProfileModelTest {
     }
 
     @Test
+    void aByteOrderMarkBeforeTheFirstLocusIsReadPast() {
+        // a spreadsheet's UTF-8 export starts with U+FEFF; it made the first row "unknown locus 'CSF1PO'"
+        assertEquals(profile("CSF1PO,10,12\nvWA,14,15\n"), profile("\uFEFFCSF1PO,10,12\nvWA,14,15\n"));
+    }
+
+    @Test
     void badInputIsInvalid() {
         assertInvalid(() -> profile("D99S1,1,2"), "unknown locus");
         assertInvalid(() -> profile("vWA,14,abc"), "malformed allele");
