@@ -184,17 +184,30 @@ public final class Engine implements AutoCloseable {
     // ---------------------------------------------------------------- enrol, get, delete
 
     public CompletableFuture<Record> enrol(EnrolRequest req) {
+        return enrol(req, SearchControl.NONE);
+    }
+
+    /**
+     * Enrols unless {@code control} is cancelled or past its deadline before the record is stored (checked before
+     * the template is extracted and again on the shard just before the store write): then CANCELLED or
+     * DEADLINE_EXCEEDED and nothing stored. A gRPC client that cancels a bulk stream stops the records it sent that
+     * were not stored yet.
+     */
+    public CompletableFuture<Record> enrol(EnrolRequest req, SearchControl control) {
         return start(() -> {
             validateId(req.id());
             Modality<?> m = modality(req.modality());
             validatePayloads(m, req.payloads());
             validateOwner(req.agency(), req.metadata());
             checkMemory();
-            return CompletableFuture.supplyAsync(() -> m.extractTemplate(req.payloads()), work)
+            return CompletableFuture.supplyAsync(() -> {
+                        control.check();
+                        return m.extractTemplate(req.payloads());
+                    }, work)
                     .thenCompose(template -> {
                         Record r = new Record(req.id(), m.name(), req.agency(), new TreeMap<>(req.metadata()),
                                 template, System.currentTimeMillis());
-                        return shardOf(req.id()).enrol(m, r, req.replace(), store);
+                        return shardOf(req.id()).enrol(m, r, req.replace(), store, control);
                     });
         });
     }

@@ -3,7 +3,8 @@ package io.biomatch.core;
 
 /**
  * Deadline and cancellation of one request, checked by shard workers between scan blocks so that a client
- * deadline or cancel stops the work in the shards too.
+ * deadline or cancel stops the work in the shards too; an enrolment checks it before its template is extracted and
+ * again just before the record is stored, so that one cancelled or past its deadline by then is not stored.
  */
 public final class SearchControl {
     public static final SearchControl NONE = new SearchControl(Long.MAX_VALUE);
@@ -33,7 +34,7 @@ public final class SearchControl {
         }
         if (deadlineNanos != Long.MAX_VALUE && System.nanoTime() - deadlineNanos > 0) {
             throw new EngineException(EngineException.Reason.DEADLINE_EXCEEDED,
-                    "deadline exceeded before the search finished");
+                    "deadline exceeded before the request finished");
         }
     }
 }

@@ -167,6 +167,22 @@ class EngineTest {
         }
     }
 
+    /** An enrolment whose request was cancelled, or whose deadline passed, before it was stored stores nothing. */
+    @Test
+    void aCancelledOrLateEnrolmentStoresNothing() {
+        try (Engine e = open(2)) {
+            byte[] v = VectorTestModality.vector(new Random(5));
+            SearchControl cancelled = new SearchControl(Long.MAX_VALUE);
+            cancelled.cancel();
+            assertEquals(EngineException.Reason.CANCELLED, failure(e.enrol(enrolReq("c1", v), cancelled)));
+            SearchControl late = new SearchControl(System.nanoTime() - 1);
+            assertEquals(EngineException.Reason.DEADLINE_EXCEEDED, failure(e.enrol(enrolReq("c2", v), late)));
+            assertEquals(0, e.stats().storedRecords());
+            e.enrol(enrolReq("c3", v), new SearchControl(System.nanoTime() + 60_000_000_000L)).join();
+            assertEquals(1, e.stats().storedRecords());
+        }
+    }
+
     @Test
     void oversizedPayloadIsInvalid() {
         try (Engine e = Engine.open(EngineConfig.defaults(dir).withShards(1).withCapacity(1000, 64)

@@ -224,8 +224,10 @@ public final class Shard implements AutoCloseable {
      * Stores the record durably and publishes it in this shard's segment of its modality. The slot is
      * written (and so the template validated) before the store, so a rejected template stores nothing.
      */
-    public CompletableFuture<Record> enrol(Modality<?> modality, Record record, boolean replace, RecordStore store) {
+    public CompletableFuture<Record> enrol(Modality<?> modality, Record record, boolean replace, RecordStore store,
+                                          io.biomatch.core.SearchControl control) {
         return submit(() -> {
+            control.check(); // cancelled or late while queued here: nothing is stored
             ModalitySegment segment = segment(modality);
             byte[] id = IdTable.utf8(record.id());
             int ordinal = segment.stage(record.template());

@@ -87,19 +87,20 @@ public final class BiomatchService extends BiomatchGrpc.BiomatchImplBase {
 
     @Override
     public void enrol(EnrolRequest request, StreamObserver<EnrolResponse> out) {
-        engine.enrol(ProtoMapping.enrol(request)).whenComplete((r, e) ->
+        engine.enrol(ProtoMapping.enrol(request), control()).whenComplete((r, e) ->
                 reply(out, e == null ? EnrolResponse.newBuilder().setRecord(ProtoMapping.record(r)).build() : null, e));
     }
 
     @Override
     public StreamObserver<EnrolRequest> enrolBulk(StreamObserver<EnrolAck> responses) {
         var out = (ServerCallStreamObserver<EnrolAck>) responses;
+        SearchControl control = control(); // a cancelled stream stores none of its records not stored yet
         return new WindowedStream<EnrolRequest, EnrolAck>(out, maxRequestBytes) {
             @Override
             void start(long sequence, EnrolRequest request) {
                 CompletableFuture<io.biomatch.core.Record> stored;
                 try {
-                    stored = engine.enrol(ProtoMapping.enrol(request));
+                    stored = engine.enrol(ProtoMapping.enrol(request), control);
                 } catch (RuntimeException e) { // an unreadable item: its ack carries the error, the stream goes on
                     stored = CompletableFuture.failedFuture(e);
                 }
