@@ -198,6 +198,10 @@ class GrpcServiceTest {
         assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> stub.identify(identify(v, 1).toBuilder()
                 .setProbe(0, vec(v).toBuilder().setFormat("jpeg")).build())));
         assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> stub.identify(identify(new byte[MAX_PAYLOAD + 1], 1))));
+        // top_k is uint32: -1 from a client arrives as 4294967295 and is named so (it read "was 2147483647")
+        StatusRuntimeException topK = assertThrows(StatusRuntimeException.class, () -> stub.identify(identify(v, -1)));
+        assertEquals(Status.Code.INVALID_ARGUMENT, topK.getStatus().getCode());
+        assertEquals("top_k must be 1..10000, was 4294967295", topK.getStatus().getDescription());
         assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> stub.identify(identify(v, 20_000))));
         // Verify
         assertEquals(Status.Code.NOT_FOUND, code(() -> stub.verify(VerifyRequest.newBuilder().setId("nope").addProbe(vec(v)).build())));

@@ -142,7 +142,14 @@ public final class BiomatchService extends BiomatchGrpc.BiomatchImplBase {
     public void identify(IdentifyRequest request, StreamObserver<IdentifyResponse> out) {
         long start = System.nanoTime();
         SearchControl control = control();
-        engine.identify(ProtoMapping.identify(request, control.deadlineNanos()), control).whenComplete((r, e) ->
+        io.biomatch.core.IdentifyRequest mapped;
+        try {
+            mapped = ProtoMapping.identify(request, control.deadlineNanos());
+        } catch (RuntimeException e) { // a top_k out of range: INVALID_ARGUMENT, not grpc-java's UNKNOWN
+            reply(out, null, e);
+            return;
+        }
+        engine.identify(mapped, control).whenComplete((r, e) ->
                 reply(out, e == null ? ProtoMapping.identifyResponse(r, start) : null, e));
     }
 

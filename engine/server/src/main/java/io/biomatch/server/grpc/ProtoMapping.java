@@ -50,7 +50,11 @@ public final class ProtoMapping {
     }
 
     public static IdentifyRequest identify(io.biomatch.server.grpc.v1.IdentifyRequest r, long deadlineNanos) {
-        int topK = r.getTopK() == 0 ? DEFAULT_TOP_K : (int) Math.min(Integer.MAX_VALUE, r.getTopK() & 0xFFFFFFFFL);
+        if (Integer.compareUnsigned(r.getTopK(), IdentifyRequest.MAX_TOP_K) > 0) { // uint32: -1 from a client is 2^32-1
+            throw io.biomatch.core.EngineException.invalid("top_k must be 1.." + IdentifyRequest.MAX_TOP_K + ", was "
+                    + Integer.toUnsignedString(r.getTopK()));
+        }
+        int topK = r.getTopK() == 0 ? DEFAULT_TOP_K : r.getTopK();
         float min = r.hasMinScore() ? r.getMinScore() : Float.NEGATIVE_INFINITY;
         SearchFilter filter = new SearchFilter(java.util.Set.copyOf(r.getFilter().getAgenciesList()),
                 r.getFilter().getMetadataMap());
