@@ -383,4 +383,85 @@ class ExchangeFormatsTest {
         corrupt[20] ^= 1;
         assertInvalid(() -> FingerprintExport.toIso(corrupt));
     }
+
+    /** An ISO 19794-2:2005 record of one finger view with these minutiae (x, y in px; angle in 1.40625-degree units). */
+    static byte[] isoRecord(int width, int height, int[][] minutiae) {
+        int length = 24 + 4 + 6 * minutiae.length + 2;
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(length);
+        b.put("FMR\0 20\0".getBytes(StandardCharsets.ISO_8859_1)).putInt(length).putShort((short) 0)
+                .putShort((short) width).putShort((short) height).putShort((short) 197).putShort((short) 197)
+                .put((byte) 1).put((byte) 0);
+        b.put((byte) 2).put((byte) 0).put((byte) 80).put((byte) minutiae.length);
+        for (int[] m : minutiae) {
+            b.putShort((short) ((m[3] == 1 ? 0x8000 : 0x4000) | m[0])).putShort((short) m[1]).put((byte) m[2])
+                    .put((byte) 60);
+        }
+        b.putShort((short) 0);
+        return b.array();
+    }
+
+    /**
+     * Records from other extractors may hold up to 255 minutiae (rolled prints often over 100); they were refused.
+     * Now the 100 that SourceAFIS's own extractor would keep are stored (those whose 5th nearest neighbour is
+     * farthest), checked against a plain reference over the positions, and the finger is found by itself.
+     */
+    @Test
+    void isoRecordsOfMoreThan100MinutiaeKeepTheHundredSourceAfisWould() {
+        java.util.Random rnd = new java.util.Random(150);
+        int[][] all = new int[150][];
+        java.util.Set<Long> used = new java.util.HashSet<>();
+        for (int i = 0; i < all.length; i++) {
+            int x, y;
+            do {
+                x = 20 + rnd.nextInt(360);
+                y = 20 + rnd.nextInt(460);
+            } while (!used.add((long) x << 32 | y));
+            all[i] = new int[] {x, y, rnd.nextInt(256), rnd.nextInt(2)};
+        }
+        byte[] stored = TEN.extractTemplate(List.of(new Payload("iso-19794-2", isoRecord(400, 500, all),
+                Map.of("finger_position", "2"))));
+        io.biomatch.fingerprint.internal.Minutiae kept = fingers(stored).get(0).minutiae();
+        assertEquals(100, kept.count());
+        // reference: the same rule written plainly on the imported positions (SourceAFIS rescales 197 px/cm to 500
+        // dpi, which keeps the order of distances)
+        var raw = com.machinezoo.sourceafis.FingerprintCompatibility.importTemplate(isoRecord(400, 500, all));
+        assertTrue(io.biomatch.fingerprint.internal.Minutiae.of(raw).reduced);
+        byte[] full = TEN.extractTemplate(List.of(new Payload("iso-19794-2", isoRecord(400, 500,
+                java.util.Arrays.copyOf(all, 100)))));
+        assertEquals(100, fingers(full).get(0).minutiae().count(), "100 are taken as they are");
+        java.util.List<int[]> xy = new java.util.ArrayList<>();
+        short[][] every = allPositions(raw);
+        assertEquals(150, every[0].length);
+        for (int i = 0; i < every[0].length; i++) {
+            xy.add(new int[] {every[0][i], every[1][i], i});
+        }
+        java.util.List<int[]> expected = xy.stream().sorted(java.util.Comparator.comparingLong((int[] a) -> -xy.stream()
+                .mapToLong(o -> (long) (a[0] - o[0]) * (a[0] - o[0]) + (long) (a[1] - o[1]) * (a[1] - o[1]))
+                .sorted().skip(5).findFirst().getAsLong())).limit(100)
+                .sorted(java.util.Comparator.comparingInt(a -> a[2])).toList();
+        for (int k = 0; k < 100; k++) {
+            assertEquals(expected.get(k)[0], kept.x[k]);
+            assertEquals(expected.get(k)[1], kept.y[k]);
+        }
+        // the stored template scores against a probe of the same record as SourceAFIS does on its 100
+        Payload probe = new Payload("iso-19794-2", isoRecord(400, 500, all), Map.of("finger_position", "2"));
+        assertTrue(TEN.compare(TEN.prepareProbe(List.of(probe), Map.of("mode", "exhaustive")), stored) > 100);
+    }
+
+    /** The positions of every minutia of a SourceAFIS template (no cap), read from its serialized form. */
+    static short[][] allPositions(com.machinezoo.sourceafis.FingerprintTemplate t) {
+        try {
+            var node = new com.fasterxml.jackson.databind.ObjectMapper(
+                    new com.fasterxml.jackson.dataformat.cbor.CBORFactory()).readTree(t.toByteArray());
+            int n = node.get("positionsX").size();
+            short[][] xy = new short[2][n];
+            for (int i = 0; i < n; i++) {
+                xy[0][i] = (short) node.get("positionsX").get(i).asInt();
+                xy[1][i] = (short) node.get("positionsY").get(i).asInt();
+            }
+            return xy;
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
 }

@@ -81,7 +81,10 @@ public final class FingerInputs {
                 if (m.count() == 0) {
                     throw Modality.invalid(where + ": no minutiae found (not a fingerprint, or too poor to use)");
                 }
-                out.add(new Finger(t.position() != 0 ? t.position() : position, t.template(), m));
+                // over 100 (an ISO/ANSI record from another extractor): the 100 SourceAFIS would keep, and a template
+                // of just those, so that the exhaustive score is still SourceAFIS's on what is stored
+                out.add(new Finger(t.position() != 0 ? t.position() : position,
+                        m.reduced ? m.toSourceAfis() : t.template(), m));
             }
         }
         if (out.size() > StoredTemplateFormat.MAX_FINGERS) {

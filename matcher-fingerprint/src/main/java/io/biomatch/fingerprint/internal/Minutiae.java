@@ -30,7 +30,16 @@ public final class Minutiae {
     /** true = bifurcation, false = ridge ending. */
     public final boolean[] bifurcation;
 
+    /** True when these are the {@link #MAX} kept of more ({@link #top}): the template must be rebuilt from them. */
+    public final boolean reduced;
+
     public Minutiae(int width, int height, short[] x, short[] y, float[] direction, boolean[] bifurcation) {
+        this(width, height, x, y, direction, bifurcation, false);
+    }
+
+    private Minutiae(int width, int height, short[] x, short[] y, float[] direction, boolean[] bifurcation,
+                     boolean reduced) {
+        this.reduced = reduced;
         int n = x.length;
         if (y.length != n || direction.length != n || bifurcation.length != n) {
             throw Modality.invalid("fingerprint template minutia arrays differ in length");
@@ -100,7 +109,56 @@ public final class Minutiae {
             }
             bif[i] = c == 'B';
         }
+        if (n > MAX && p.positionsY.length == n && p.directions.length == n) {
+            return top(p.width, p.height, p.positionsX, p.positionsY, p.directions, bif);
+        }
         return new Minutiae(p.width, p.height, p.positionsX, p.positionsY, p.directions, bif);
+    }
+
+    /** SourceAFIS's own extractor: of more minutiae it keeps the {@link #MAX} with the farthest 5th neighbour. */
+    static final int SORT_BY_NEIGHBOR = 5;
+
+    /**
+     * The {@link #MAX} minutiae SourceAFIS's extractor would keep ({@code TopMinutiaeFilter}: the ones whose
+     * {@link #SORT_BY_NEIGHBOR}-th nearest neighbour is farthest, ties in their order), in their order. Why: an ISO
+     * or ANSI record from another extractor may hold up to 255 (rolled prints often give over 100), which were refused;
+     * SourceAFIS would not use more than 100 of its own.
+     */
+    private static Minutiae top(int width, int height, short[] x, short[] y, float[] direction, boolean[] bif) {
+        int n = x.length;
+        long[] radius = new long[n];
+        long[] d = new long[n];
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < n; j++) {
+                long dx = x[i] - x[j], dy = y[i] - y[j];
+                d[j] = dx * dx + dy * dy;
+            }
+            java.util.Arrays.sort(d);
+            radius[i] = d[Math.min(SORT_BY_NEIGHBOR, n - 1)]; // d[0] is the minutia itself
+        }
+        Integer[] order = new Integer[n];
+        for (int i = 0; i < n; i++) {
+            order[i] = i;
+        }
+        java.util.Arrays.sort(order, (a, b) -> Long.compare(radius[b], radius[a])); // stable: ties keep their order
+        boolean[] keep = new boolean[n];
+        for (int k = 0; k < MAX; k++) {
+            keep[order[k]] = true;
+        }
+        short[] kx = new short[MAX], ky = new short[MAX];
+        float[] kd = new float[MAX];
+        boolean[] kb = new boolean[MAX];
+        int m = 0;
+        for (int i = 0; i < n; i++) {
+            if (keep[i]) {
+                kx[m] = x[i];
+                ky[m] = y[i];
+                kd[m] = direction[i];
+                kb[m] = bif[i];
+                m++;
+            }
+        }
+        return new Minutiae(width, height, kx, ky, kd, kb, true);
     }
 
     public static Minutiae of(FingerprintTemplate t) {
