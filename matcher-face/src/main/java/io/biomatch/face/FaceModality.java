@@ -230,6 +230,13 @@ public final class FaceModality implements Modality<FaceProbe> {
     public FaceProbe prepareProbe(List<Payload> payloads, Map<String, String> options) {
         Modality.requireKnownOptions(options, NAME, SEARCH_OPTIONS);
         FaceProbe.Mode mode = mode(options);
+        // an option of another mode would be ignored while the examiner believes it applied
+        if (options != null && options.containsKey(OPTION_HNSW_EF) && mode != FaceProbe.Mode.HNSW) {
+            throw Modality.invalid("face option hnsw_ef applies to mode=hnsw only");
+        }
+        if (options != null && options.containsKey(OPTION_BINARY_SHORTLIST) && mode != FaceProbe.Mode.BINARY) {
+            throw Modality.invalid("face option binary_shortlist applies to mode=binary only");
+        }
         int ef = Modality.intOption(options, OPTION_HNSW_EF, 0, 1, FaceHnswSettings.MAX_EF);
         int binaryShortlist = Modality.intOption(options, OPTION_BINARY_SHORTLIST, FaceProbe.DEFAULT_BINARY_SHORTLIST,
                 1, FaceProbe.MAX_BINARY_SHORTLIST);

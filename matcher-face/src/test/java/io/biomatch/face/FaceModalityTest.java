@@ -94,6 +94,10 @@ class FaceModalityTest {
                 () -> simd.prepareProbe(List.of(emb(ok)), Map.of("mode", "hnsw", "hnsw_eff", "400")));
         assertEquals("unknown face search option 'hnsw_eff'; known: binary_shortlist, hnsw_ef, mode", typo.getMessage());
         assertInvalid(() -> simd.prepareProbe(List.of(emb(ok)), Map.of("mode", "hnsw", "hnsw_ef", "0")));
+        EngineException otherMode = assertThrows(EngineException.class,
+                () -> simd.prepareProbe(List.of(emb(ok)), Map.of("hnsw_ef", "400")));
+        assertEquals("face option hnsw_ef applies to mode=hnsw only", otherMode.getMessage());
+        assertInvalid(() -> simd.prepareProbe(List.of(emb(ok)), Map.of("mode", "hnsw", "binary_shortlist", "512")));
         assertInvalid(() -> simd.prepareProbe(List.of(emb(ok)), Map.of("mode", "hnsw", "hnsw_ef", "x")));
     }
 

@@ -294,6 +294,9 @@ public final class FingerprintModality implements Modality<FingerprintProbe> {
             }
         }
         int stopChunk = Modality.intOption(options, "stop_chunk", DEFAULT_STOP_CHUNK, 1, MAX_SHORTLIST);
+        if (ss == null && options != null && options.containsKey("stop_chunk")) {
+            throw Modality.invalid("fingerprint option stop_chunk applies with stop_score only");
+        }
         String pairingOption = options == null ? "on" : options.getOrDefault("pairing", "on").trim();
         boolean pairing = switch (pairingOption) {
             case "on", "" -> true;

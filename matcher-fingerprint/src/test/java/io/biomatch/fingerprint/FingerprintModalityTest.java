@@ -184,6 +184,9 @@ class FingerprintModalityTest {
         Payload p = new Payload("iso-19794-2", iso);
         assertInvalid(() -> MODALITY.extractTemplate(List.of(p, p, p)));
         assertInvalid(() -> MODALITY.prepareProbe(List.of(p), Map.of("mode", "turbo")));
+        EngineException chunk = assertThrows(EngineException.class,
+                () -> MODALITY.prepareProbe(List.of(p), Map.of("stop_chunk", "64")));
+        assertEquals("fingerprint option stop_chunk applies with stop_score only", chunk.getMessage());
         EngineException typo = assertThrows(EngineException.class,
                 () -> MODALITY.prepareProbe(List.of(p), Map.of("modee", "exhaustive")));
         assertEquals("unknown fingerprint search option 'modee'; known: mode, pairing, shortlist, stop_chunk, stop_score",
