@@ -303,6 +303,23 @@ class ExchangeFormatsTest {
         for (byte[] b : bad) {
             assertInvalid(() -> TEN.extractTemplate(List.of(new Payload("ansi-nist", b))));
         }
+        // stated resolutions that cannot be read are refused (they became 500 ppi silently): HPS "abc" with SLC 1,
+        // SLC 3, and a Type-1 NTR (1.012) of "ab.cd" for a Type-4 record
+        byte[] t14 = new Transaction().type14(2, "NONE", 388, 374, 1, 500, gray("fvc2002-db1b/101_1.tif")).bytes();
+        String latin = new String(t14, StandardCharsets.ISO_8859_1);
+        for (String[] edit : new String[][] {{"14.009:500", "14.009:abc", "horizontal pixel scale 'abc' is not a"
+                + " positive number (scale units 1)"}, {"14.008:1", "14.008:3", "scale units '3' are not 0"}}) {
+            byte[] edited = latin.replace(edit[0], edit[1]).getBytes(StandardCharsets.ISO_8859_1);
+            EngineException x = org.junit.jupiter.api.Assertions.assertThrows(EngineException.class,
+                    () -> TEN.extractTemplate(List.of(new Payload("ansi-nist", edited))));
+            assertTrue(x.getMessage().contains(edit[2]), x.getMessage());
+        }
+        byte[] type4 = new Transaction().type4(1, 0, 388, 374, 0, gray("fvc2002-db1b/101_1.tif")).bytes();
+        byte[] badNtr = new String(type4, StandardCharsets.ISO_8859_1).replace("1.012:19.69", "1.012:ab.cd")
+                .getBytes(StandardCharsets.ISO_8859_1);
+        EngineException ntr = org.junit.jupiter.api.Assertions.assertThrows(EngineException.class,
+                () -> TEN.extractTemplate(List.of(new Payload("ansi-nist", badNtr))));
+        assertTrue(ntr.getMessage().contains("Type-1 NTR or NSR) is not a positive number"), ntr.getMessage());
         // a Type-14 PNG whose header declares 40,000 x 40,000: refused from the header, before a 1.6 GB raster
         byte[] png = file("sourceafis-testdata/probe.png");
         java.nio.ByteBuffer.wrap(png).putInt(16, 40000).putInt(20, 40000);

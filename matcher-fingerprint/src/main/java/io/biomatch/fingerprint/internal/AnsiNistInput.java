@@ -143,12 +143,22 @@ final class AnsiNistInput {
                                                     BaseVariableResolutionImageRecord r) {
         double dpi = Double.NaN;
         double hps = doubleOr(r.getHorizontalPixelScale(), Double.NaN);
-        switch (trim(r.getScaleUnits())) {
-            case "1" -> dpi = hps;
-            case "2" -> dpi = hps * 2.54;
-            default -> {
-                // 0: only the aspect ratio is known
+        String slc = trim(r.getScaleUnits());
+        switch (slc) {
+            case "1", "2" -> {
+                // a stated resolution that cannot be read must not quietly become 500 ppi: the scores would be
+                // computed at a wrong scale
+                if (!(hps > 0) || Double.isInfinite(hps)) {
+                    throw Modality.invalid(what + ": horizontal pixel scale '" + clip(r.getHorizontalPixelScale())
+                            + "' is not a positive number (scale units " + slc + ")");
+                }
+                dpi = slc.equals("1") ? hps : hps * 2.54;
             }
+            case "0", "" -> {
+                // only the aspect ratio is known (or nothing): the file's, the attribute's or 500 ppi
+            }
+            default -> throw Modality.invalid(what + ": scale units '" + clip(slc) + "' are not 0 (aspect ratio),"
+                    + " 1 (pixels per inch) or 2 (pixels per centimetre)");
         }
         String cga = trim(r.getCompressionAlgorithm()).toUpperCase(Locale.ROOT);
         String compression = switch (cga) {
@@ -203,6 +213,10 @@ final class AnsiNistInput {
 
     /** The record's resolution, else the image file's, else the attribute, else 500; range-checked. */
     private static double resolve(Payload p, String what, double recordDpi, double fileDpi) {
+        if (recordDpi == UNREADABLE) {
+            throw Modality.invalid(what + ": the transaction's resolution (Type-1 NTR or NSR) is not a positive"
+                    + " number of pixels per mm");
+        }
         if (recordDpi >= FingerInputs.MIN_DPI && recordDpi <= FingerInputs.MAX_DPI) {
             return recordDpi;
         }
@@ -341,9 +355,21 @@ final class AnsiNistInput {
         return (int) v;
     }
 
+    /** Type-1 NTR/NSR in pixels per mm to ppi; NaN when absent, {@link #UNREADABLE} when present but not usable. */
     private static double ppmmToPpi(String v) {
+        if (trim(v).isEmpty()) {
+            return Double.NaN;
+        }
         double ppmm = doubleOr(v, Double.NaN);
-        return ppmm > 0 ? ppmm * 25.4 : Double.NaN;
+        return ppmm > 0 && !Double.isInfinite(ppmm) ? ppmm * 25.4 : UNREADABLE;
+    }
+
+    /** A resolution field that is there but is not a positive number. */
+    private static final double UNREADABLE = -1;
+
+    private static String clip(String s) {
+        String t = trim(s);
+        return (t.length() > 20 ? t.substring(0, 20) + "..." : t).replaceAll("\\p{Cntrl}", "?");
     }
 
     private static String trim(String s) {
