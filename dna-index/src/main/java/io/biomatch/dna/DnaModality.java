@@ -167,6 +167,11 @@ public final class DnaModality implements Modality<DnaProbe> {
         AlleleFrequencies f = frequencies.get();
         DnaSearchOptions o = DnaSearchOptions.parse(options == null ? Map.of() : options, profile.comparableLoci(),
                 f != null);
+        if (o.mode() == DnaSearchOptions.Mode.FAMILIAL
+                && (profile.typedMask() & ~profile.partialMask() & Loci.COMPARABLE_MASK) == 0) {
+            // familial likelihoods use loci typed with both alleles: one of only partial loci searched on none
+            throw Modality.invalid("familial search needs loci typed with both alleles; the probe has none");
+        }
         return new DnaProbe(profile, o, f);
     }
 

@@ -97,6 +97,9 @@ public record DnaSearchOptions(Mode mode, Stringency stringency, int minLoci, in
             for (String part : c.split(",")) {
                 cats |= 1 << SpecimenCategory.parse(part).ordinal();
             }
+            if (cats == 0) { // "," would search no category at all, silently
+                throw Modality.invalid("option categories names no category");
+            }
         }
         double dropout = Modality.realOption(o, "dropout", DEFAULT_DROPOUT, 0, 0.99);
         double dropin = Modality.realOption(o, "dropin", DEFAULT_DROPIN, 0, 0.99);
@@ -107,7 +110,7 @@ public record DnaSearchOptions(Mode mode, Stringency stringency, int minLoci, in
             default -> throw Modality.invalid("option model must be lrmix or smartrank");
         };
         if (mode != Mode.MIXTURE_LR) {
-            for (String k : new String[] {"model", "dropout_unknowns"}) {
+            for (String k : new String[] {"model", "dropout_unknowns", "dropout", "dropin"}) {
                 if (o.containsKey(k)) {
                     throw Modality.invalid("option " + k + " applies to mode=mixture-lr only");
                 }

@@ -258,6 +258,11 @@ class FamilialSearchTest {
         TestData.assertInvalid(() -> m.prepare(single, Map.of("mode", "familial", "relation", "full-sibling",
                 "mutation_rate", "0.002")), "parent-child");
         TestData.assertInvalid(() -> m.prepare(single, Map.of("relation", "full-sibling")), "familial");
+        // only partial loci: familial searched on none of them and answered as if it had
+        StrProfile partial = TestData.profile("vWA,14\nFGA,20\nTH01,6");
+        TestData.assertInvalid(() -> m.prepare(partial, Map.of("mode", "familial")), "typed with both alleles");
+        TestData.assertInvalid(() -> m.prepare(single, Map.of("mode", "familial", "dropout", "0.1")),
+                "mixture-lr only");
         StrProfile mix = StrProfile.of(Map.of("vWA", List.of("14", "15", "16")), SpecimenCategory.FORENSIC_UNKNOWN, 2);
         TestData.assertInvalid(() -> m.prepare(mix, Map.of("mode", "familial")), "single-source");
     }

@@ -50,6 +50,10 @@ class StringencyKernelTest {
         assertEquals(3f, m.compare(m.prepare(stain, Map.of("mismatches", "1")), refT));
         // min_loci counts compared loci (matching + mismatching)
         assertTrue(Float.isNaN(m.compare(m.prepare(stain, Map.of("mismatches", "1", "min_loci", "5")), refT)));
+        assertEquals(3f, m.compare(m.prepare(stain, Map.of("mismatches", "1", "min_loci", "4")), refT));
+        // options that would search nothing or be ignored
+        TestData.assertInvalid(() -> m.prepare(stain, Map.of("categories", ",")), "names no category");
+        TestData.assertInvalid(() -> m.prepare(stain, Map.of("dropout", "0.1")), "applies to mode=mixture-lr only");
         // high: the partial vWA still matches at high stringency
         assertEquals(3f, m.compare(m.prepare(stain, Map.of("mismatches", "1", "stringency", "high")), refT));
         // a mixture probe contains the reference at moderate, not at high
