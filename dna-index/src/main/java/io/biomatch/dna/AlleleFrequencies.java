@@ -1,6 +1,7 @@
 package io.biomatch.dna;
 
 import io.biomatch.core.SharedData;
+import io.biomatch.core.EngineException;
 import io.biomatch.core.spi.Modality;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -45,6 +46,15 @@ public final class AlleleFrequencies {
     private boolean floorListed = true;
 
     private AlleleFrequencies(String source, double[][] freq, int[] sampledAlleles, double fallbackMin) {
+        for (int l = 0; l < freq.length; l++) {
+            for (int a = 0; a < freq[l].length; a++) {
+                double f = freq[l][a];
+                if (!Double.isNaN(f) && !(f > 0 && f <= 1)) { // NaN: not in the table
+                    throw Modality.invalid("frequency table " + source + ": " + Loci.name(l) + " allele "
+                            + Allele.format(a) + " has frequency " + f + " (must be in (0, 1])");
+                }
+            }
+        }
         this.source = source;
         this.freq = freq;
         this.sampledAlleles = sampledAlleles;
@@ -138,6 +148,21 @@ public final class AlleleFrequencies {
 
     /** Reads a table, detecting the format; {@code population} selects rows of a long CSV (ignored otherwise). */
     public static AlleleFrequencies read(Path file, String population) {
+        try {
+            return readAny(file, population);
+        } catch (EngineException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            // a raw parse exception surfaced as an internal error at the first search (the server's table loads
+            // then): say which file and what
+            throw Modality.invalid("frequency table " + file.getFileName()
+                    + " cannot be read: " + (e instanceof ArrayIndexOutOfBoundsException ? "a row has too few fields"
+                    : e instanceof NumberFormatException ? "a number cannot be read (" + e.getMessage() + ")"
+                    : String.valueOf(e.getMessage())));
+        }
+    }
+
+    private static AlleleFrequencies readAny(Path file, String population) {
         List<String> lines;
         try {
             lines = Files.readAllLines(file, StandardCharsets.UTF_8);

@@ -30,6 +30,26 @@ class FrequenciesAndStatisticsTest {
                 SharedData.require(AlleleFrequencies.DEFAULT_SHARED_FILE), "Martian"), "no population");
     }
 
+    /**
+     * A damaged table (a frequency that is not a number, a short row, a frequency above 1) gives an error naming the
+     * file, not a raw exception at the first search, and frequencies outside (0, 1] are refused.
+     */
+    @Test
+    void damagedTablesAreRefusedNamingTheFile(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        String header = "population,locus,allele,frequency\n";
+        String[][] cases = {
+                {"Cauc,vWA,14,abc\n", "frequency table t.csv cannot be read: a number cannot be read"},
+                {"Cauc,vWA\n", "frequency table t.csv cannot be read: a row has too few fields"},
+                {"Cauc,vWA,14,5\n", "vWA allele 14 has frequency 5.0 (must be in (0, 1])"},
+                {"Cauc,vWA,14,-0.1\n", "has frequency -0.1 (must be in (0, 1])"}};
+        for (String[] c : cases) {
+            java.nio.file.Path t = dir.resolve("t.csv");
+            java.nio.file.Files.writeString(t, header + "Cauc,vWA,15,0.2\n" + c[0]);
+            TestData.assertInvalid(() -> AlleleFrequencies.read(t, "Cauc"), c[1]);
+        }
+    }
+
     @Test
     void familiasAndEuroForMixFormats() {
         AlleleFrequencies fam = AlleleFrequencies.read(SharedData.require("dna/frequencies/dvir_codis13.txt"), null);
