@@ -179,7 +179,7 @@ class FingerprintModalityTest {
         byte[] jpeg = file("sourceafis-testdata/probe.jpeg");
         EngineException cut = assertThrows(EngineException.class, () -> MODALITY.extractTemplate(
                 List.of(new Payload("image", Arrays.copyOf(jpeg, jpeg.length / 10)))));
-        assertEquals("payload 0 (image): JPEG data is truncated (no end-of-image marker)", cut.getMessage());
+        assertEquals("payload 1 (image): JPEG data is truncated (no end-of-image marker)", cut.getMessage());
         // too many fingers for the configured slot
         Payload p = new Payload("iso-19794-2", iso);
         assertInvalid(() -> MODALITY.extractTemplate(List.of(p, p, p)));

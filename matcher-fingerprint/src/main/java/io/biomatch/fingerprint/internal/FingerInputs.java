@@ -62,7 +62,7 @@ public final class FingerInputs {
         List<Finger> out = new ArrayList<>();
         for (int i = 0; i < payloads.size(); i++) {
             Payload p = payloads.get(i);
-            String where = "payload " + i + " (" + p.format() + ")";
+            String where = "payload " + (i + 1) + " (" + p.format() + ")"; // counted from 1, as the engine counts them
             int position = position(p, where);
             if (p.data().length == 0) {
                 throw Modality.invalid(where + " is empty");
