@@ -11,8 +11,8 @@ import java.util.function.Function;
  * counted as free as the kernel reclaims it before it kills; cgroup v2 or v1). Why: a shard's planes and segments grow
  * in reserved address space ({@code MAP_NORESERVE}, {@link io.biomatch.core.spi.GrowableMemory}), whose pages are
  * committed as they are first written, so a machine that runs out meets the OOM killer, not an
- * {@code OutOfMemoryError} the engine could answer. The engine refuses enrolments (and compactions) below a floor instead
- * ({@code EngineConfig.minFreeMemoryBytes}); searches and deletes go on.
+ * {@code OutOfMemoryError} the engine could answer. The engine refuses enrolments (and compactions) below a floor
+ * instead ({@code EngineConfig.minFreeMemoryBytes}, {@link MemoryFloor}); searches and deletes go on.
  *
  * <p>Read at most every {@link #REFRESH_NANOS} (a few tens of microseconds per read); {@link Long#MAX_VALUE} where
  * nothing can be read (not Linux). Thread-safe.

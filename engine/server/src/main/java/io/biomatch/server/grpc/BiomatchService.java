@@ -76,6 +76,18 @@ public final class BiomatchService extends BiomatchGrpc.BiomatchImplBase {
         return c;
     }
 
+    /**
+     * The future {@code call} returns, or a failed one when mapping the request throws before it (an unreadable
+     * item, top_k out of range): the failure then reaches the client as its status, not as grpc-java's UNKNOWN.
+     */
+    private static <T> CompletableFuture<T> started(java.util.function.Supplier<CompletableFuture<T>> call) {
+        try {
+            return call.get();
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
     private static <T> void reply(StreamObserver<T> out, T value, Throwable error) {
         if (error != null) {
             out.onError(GrpcErrors.exception(error));
@@ -98,13 +110,8 @@ public final class BiomatchService extends BiomatchGrpc.BiomatchImplBase {
         return new WindowedStream<EnrolRequest, EnrolAck>(out, maxRequestBytes) {
             @Override
             void start(long sequence, EnrolRequest request) {
-                CompletableFuture<io.biomatch.core.Record> stored;
-                try {
-                    stored = engine.enrol(ProtoMapping.enrol(request), control);
-                } catch (RuntimeException e) { // an unreadable item: its ack carries the error, the stream goes on
-                    stored = CompletableFuture.failedFuture(e);
-                }
-                stored.whenComplete((r, e) -> {
+                // an unreadable item fails its own future: its ack carries the error, the stream goes on
+                started(() -> engine.enrol(ProtoMapping.enrol(request), control)).whenComplete((r, e) -> {
                     EnrolAck.Builder ack = EnrolAck.newBuilder().setSequence(sequence).setId(request.getId());
                     if (e == null) {
                         ack.setStored(true);
@@ -142,15 +149,8 @@ public final class BiomatchService extends BiomatchGrpc.BiomatchImplBase {
     public void identify(IdentifyRequest request, StreamObserver<IdentifyResponse> out) {
         long start = System.nanoTime();
         SearchControl control = control();
-        io.biomatch.core.IdentifyRequest mapped;
-        try {
-            mapped = ProtoMapping.identify(request, control.deadlineNanos());
-        } catch (RuntimeException e) { // a top_k out of range: INVALID_ARGUMENT, not grpc-java's UNKNOWN
-            reply(out, null, e);
-            return;
-        }
-        engine.identify(mapped, control).whenComplete((r, e) ->
-                reply(out, e == null ? ProtoMapping.identifyResponse(r, start) : null, e));
+        started(() -> engine.identify(ProtoMapping.identify(request, control.deadlineNanos()), control))
+                .whenComplete((r, e) -> reply(out, e == null ? ProtoMapping.identifyResponse(r, start) : null, e));
     }
 
     @Override
@@ -169,15 +169,11 @@ public final class BiomatchService extends BiomatchGrpc.BiomatchImplBase {
             @Override
             void start(long sequence, BatchIdentifyRequest request) {
                 long started = System.nanoTime();
-                CompletableFuture<io.biomatch.core.IdentifyResult> result;
-                try {
-                    ProtoMapping.requireReadable(request);
-                    result = engine.identify(ProtoMapping.identify(request.getIdentify(), control.deadlineNanos()),
+                started(() -> {
+                    ProtoMapping.requireReadable(request); // an unreadable item: its answer carries the error
+                    return engine.identify(ProtoMapping.identify(request.getIdentify(), control.deadlineNanos()),
                             control);
-                } catch (RuntimeException e) { // an unreadable item: its answer carries the error
-                    result = CompletableFuture.failedFuture(e);
-                }
-                result.whenComplete((r, e) -> {
+                }).whenComplete((r, e) -> {
                             var b = BatchIdentifyResponse.newBuilder().setRequestId(request.getRequestId());
                             if (e == null) {
                                 b.setResult(ProtoMapping.identifyResponse(r, started));
